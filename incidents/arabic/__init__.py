@@ -1,0 +1,1 @@
+"""Arabic text handling: normalization for matching, sentences, numbers, dates, lexicons."""

@@ -1,0 +1,267 @@
+"""The one place where the database is touched.
+
+A run never writes the live database file. It copies the file beside itself, writes the copy
+in one transaction, checkpoints it and swaps it in with an atomic rename. So:
+
+- a run that fails or is killed at any point leaves the live file exactly as it was;
+- analysts can open the live file read-only during a run (DuckDB lets one process write a file
+  and, while it does, no other process can open it: here nobody writes the live file);
+- two runs are kept apart by an advisory lock that the kernel drops when its holder dies.
+
+Schema changes are numbered SQL files in ``sql/migrations``; views are ``sql/views/*.sql``,
+re-created on every run so that they always match the code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import sqlalchemy as sa
+
+from incidents import SQL_DIR
+
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+VIEWS_DIR = SQL_DIR / "views"
+
+
+class DatabaseBusy(RuntimeError):
+    """Another run holds the database."""
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened, migrated or written; the live file is unchanged."""
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        number, _, name = path.stem.partition("_")
+        found.append((int(number), name.replace("_", " "), path))
+    return found
+
+
+def schema_version_of_code() -> int:
+    return migrations()[-1][0]
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def engine_for(path: Path, read_only: bool = False) -> sa.Engine:
+    connect_args: dict = {"read_only": read_only}
+    if read_only:
+        # A query from a notebook or a deployment parameter must not reach the machine.
+        connect_args["config"] = {
+            "enable_external_access": False,
+            "autoload_known_extensions": False,
+            "autoinstall_known_extensions": False,
+        }
+    return sa.create_engine(f"duckdb:///{path}", connect_args=connect_args, poolclass=sa.pool.NullPool)
+
+
+def migrate(conn: sa.Connection) -> list[int]:
+    """Brings the schema up to the code's version; returns the versions applied."""
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+    )
+    current = conn.exec_driver_sql("SELECT coalesce(max(version), 0) FROM schema_version").scalar()
+    applied = []
+    for number, name, path in migrations():
+        if number <= current:
+            continue
+        for statement in _statements(path.read_text(encoding="utf-8")):
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql(
+            "INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", (number, name)
+        )
+        applied.append(number)
+    for path in sorted(VIEWS_DIR.glob("*.sql")):
+        for statement in _statements(path.read_text(encoding="utf-8")):
+            conn.exec_driver_sql(statement)
+    return applied
+
+
+class RunLock:
+    """An advisory lock beside the database: one run at a time, never stale after a crash."""
+
+    def __init__(self, db_path: Path, timeout_seconds: float = 0.0):
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self.timeout_seconds = timeout_seconds
+        self._handle = None
+
+    def __enter__(self) -> "RunLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")
+        deadline = time.monotonic() + self.timeout_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    handle.close()
+                    raise
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    handle.close()
+                    raise DatabaseBusy(
+                        f"another run is writing {self.path.with_suffix('').name} ({holder}); "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self._handle is not None
+        self._handle.seek(0)
+        self._handle.truncate()
+        fcntl.flock(self._handle, fcntl.LOCK_UN)
+        self._handle.close()
+        self._handle = None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def staged_database(db_path: Path) -> Iterator[Path]:
+    """Yields a private copy of the database; on success it replaces the live file atomically.
+
+    Must be used under ``RunLock``. Leftover copies of killed runs are removed first.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    staging = db_path.with_name(f".{db_path.name}.staging")
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    wal = db_path.with_name(db_path.name + ".wal")
+    if wal.exists():
+        # A WAL beside the live file is from a process that was not ours (a user's writer):
+        # fold it in first so that the copy holds everything.
+        with contextlib.closing(duckdb.connect(str(db_path))) as conn:
+            conn.execute("CHECKPOINT")
+    try:
+        if db_path.exists():
+            shutil.copyfile(db_path, staging)
+        yield staging
+        with open(staging, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staging, db_path)
+        _fsync_dir(db_path.parent)
+    except OSError as exc:
+        raise DatabaseError(f"cannot write {db_path}: {exc.strerror or exc}") from exc
+    finally:
+        for leftover in (staging, staging.with_name(staging.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+
+@dataclass
+class Writer:
+    """A write transaction on the staged copy, with DuckDB's bulk path for Arrow tables."""
+
+    conn: sa.Connection
+
+    @property
+    def raw(self) -> duckdb.DuckDBPyConnection:
+        return self.conn.connection.driver_connection
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        return [tuple(row) for row in self.conn.exec_driver_sql(sql, params).fetchall()]
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> None:
+        self.conn.exec_driver_sql(sql, params)
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.raw.execute(sql).fetch_arrow_table()
+
+    def insert_arrow(self, table_name: str, rows: pa.Table) -> int:
+        """Appends rows by column name through DuckDB's Arrow scan: no per-row statements."""
+        if rows.num_rows == 0:
+            return 0
+        view = f"_arrow_{table_name}"
+        self.raw.register(view, rows)
+        try:
+            columns = ", ".join(rows.column_names)
+            self.raw.execute(f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM {view}")
+        finally:
+            self.raw.unregister(view)
+        return rows.num_rows
+
+    def replace_where(self, table_name: str, key: str, keys: list[str], rows: pa.Table) -> None:
+        """Deletes the rows whose ``key`` is in ``keys`` and inserts ``rows`` in their place."""
+        if keys:
+            key_table = pa.table({key: pa.array(keys, pa.string())})
+            self.raw.register("_keys", key_table)
+            try:
+                self.raw.execute(f"DELETE FROM {table_name} WHERE {key} IN (SELECT {key} FROM _keys)")
+            finally:
+                self.raw.unregister("_keys")
+        self.insert_arrow(table_name, rows)
+
+
+@contextlib.contextmanager
+def write_transaction(staged_path: Path) -> Iterator[Writer]:
+    """Opens the staged copy, migrates it, and commits everything or nothing."""
+    engine = engine_for(staged_path)
+    try:
+        with engine.begin() as conn:
+            migrate(conn)
+            yield Writer(conn)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CHECKPOINT")
+    except duckdb.IOException as exc:
+        raise DatabaseError(f"cannot write the database: {exc}") from exc
+    finally:
+        engine.dispose()
+
+
+def read_only_connection(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection for analysts' queries: read-only, no file access, no extensions."""
+    if not db_path.exists():
+        raise DatabaseError(f"no database at {db_path}: run `incidents run` first")
+    try:
+        conn = duckdb.connect(
+            str(db_path),
+            read_only=True,
+            config={
+                "enable_external_access": False,
+                "autoload_known_extensions": False,
+                "autoinstall_known_extensions": False,
+            },
+        )
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot open {db_path}: {exc}") from exc
+    conn.execute("SET lock_configuration = true")
+    return conn
+
+
+def append_run_journal(db_path: Path, entry: dict) -> None:
+    """Runs that fail change nothing in the database; their reason is kept beside it."""
+    journal = db_path.with_name(db_path.name + ".runs.jsonl")
+    with contextlib.suppress(OSError):
+        with open(journal, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,1 @@
+"""The pipeline's stages: plain functions, each with a thin Prefect task beside it."""

@@ -1,0 +1,151 @@
+"""Discover: which inbox files are new or changed since the last run.
+
+Only ``stat`` is done here; reading is the next stage. Links are never followed out of the
+inbox, and link loops cannot trap the walk (folders reached through links are not entered).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import task
+
+from incidents.model import InboxFile, Rejection
+
+SIDECAR_SUFFIX = ".meta.json"
+ARTICLE_SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    size_bytes: int
+    mtime_ns: int
+
+
+@dataclass
+class InboxDelta:
+    to_read: list[InboxFile] = field(default_factory=list)
+    new: set[str] = field(default_factory=set)
+    changed: set[str] = field(default_factory=set)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # every file seen: size, mtime
+
+    @property
+    def files_seen(self) -> int:
+        return len(self.stats)
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _inside(root: Path, target: Path) -> bool:
+    try:
+        target.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def walk_inbox(root: Path) -> tuple[dict[str, os.stat_result], list[Rejection]]:
+    """Every regular file under ``root`` (by relative path) and the entries that cannot be read."""
+    root = root.resolve()
+    files: dict[str, os.stat_result] = {}
+    rejected: list[Rejection] = []
+
+    def on_error(exc: OSError) -> None:
+        name = Path(exc.filename) if exc.filename else root
+        rel = _relative(root, name) if _inside(root, name) else str(name)
+        rejected.append(Rejection(rel, "unreadable", f"cannot list folder: {exc.strerror}"))
+
+    for folder, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
+        folder_path = Path(folder)
+        for name in list(dirnames):
+            path = folder_path / name
+            if path.is_symlink():
+                target = path.resolve()
+                where = "outside the inbox" if not _inside(root, target) else "inside the inbox"
+                rejected.append(
+                    Rejection(_relative(root, path), "link_not_followed",
+                              f"link to a folder {where} is not followed")
+                )
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = folder_path / name
+            rel = _relative(root, path)
+            if path.is_symlink():
+                target = path.resolve()
+                if not _inside(root, target):
+                    rejected.append(Rejection(rel, "link_outside_inbox",
+                                              "link leads outside the inbox; not followed"))
+                    continue
+            try:
+                info = path.stat()
+            except OSError as exc:
+                rejected.append(Rejection(rel, "unreadable", f"cannot stat: {exc.strerror}"))
+                continue
+            if not path.is_file():
+                rejected.append(Rejection(rel, "not_a_file", "not a regular file"))
+                continue
+            files[rel] = info
+    return files, rejected
+
+
+def plan_reads(
+    root: Path,
+    known: dict[str, KnownFile],
+    min_file_age_seconds: float = 0.0,
+    now: float | None = None,
+) -> InboxDelta:
+    """Compares the inbox with what earlier runs read; a file with a changed sidecar is re-read."""
+    files, rejected = walk_inbox(root)
+    now = time.time() if now is None else now
+    delta = InboxDelta(rejected=rejected)
+    delta.stats = {rel: (info.st_size, info.st_mtime_ns) for rel, info in files.items()}
+    sidecars = {rel for rel in files if rel.endswith(SIDECAR_SUFFIX)}
+    sidecar_owner = {rel: rel[: -len(SIDECAR_SUFFIX)] + ".txt" for rel in sidecars}
+    owners = {owner for owner in sidecar_owner.values() if owner in files}
+
+    def changed(rel: str) -> bool:
+        info = files[rel]
+        previous = known.get(rel)
+        return previous is None or (previous.size_bytes, previous.mtime_ns) != (info.st_size, info.st_mtime_ns)
+
+    for rel, info in files.items():
+        if rel in sidecars and sidecar_owner[rel] in owners:
+            continue  # read with its article
+        sidecar = rel[: -len(".txt")] + SIDECAR_SUFFIX if rel.endswith(".txt") else None
+        if sidecar not in files:
+            sidecar = None
+        if not (changed(rel) or (sidecar is not None and changed(sidecar))):
+            delta.unchanged.append(rel)
+            continue
+        newest = max(info.st_mtime_ns, files[sidecar].st_mtime_ns if sidecar else 0) / 1e9
+        if now - newest < min_file_age_seconds:
+            delta.deferred.append(rel)
+            continue
+        (delta.changed if rel in known else delta.new).add(rel)
+        delta.to_read.append(
+            InboxFile(
+                source_file=rel,
+                size_bytes=info.st_size,
+                mtime_ns=info.st_mtime_ns,
+                sidecar=sidecar,
+                sidecar_size_bytes=files[sidecar].st_size if sidecar else 0,
+                sidecar_mtime_ns=files[sidecar].st_mtime_ns if sidecar else 0,
+            )
+        )
+    rejected_names = {r.source_file for r in rejected}
+    delta.deleted = sorted(rel for rel in known if rel not in files and rel not in rejected_names)
+    return delta
+
+
+@task(name="discover-inbox", retries=2, retry_delay_seconds=1)
+def discover_task(root: Path, known: dict[str, KnownFile], min_file_age_seconds: float) -> InboxDelta:
+    return plan_reads(root, known, min_file_age_seconds)
