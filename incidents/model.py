@@ -46,3 +46,60 @@ class ReadResult:
     articles: list[RawArticle] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     deferred: bool = False            # changed while being read: read on the next run
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One value read from an article, with the sentence (original text) and span it came from."""
+
+    field: str
+    value: str | None                 # as text: '7', '2020-11-17', 'rocket', 'Green Zone'
+    evidence: str                     # the original sentence
+    span_start: int                   # character offsets in the article's original text
+    span_end: int
+    confidence: float
+    statement: int                    # index of the sentence in the article: later updates win
+
+
+@dataclass(frozen=True)
+class Mention:
+    """What one article says about one attack."""
+
+    mention_id: str                   # f"{article_id}:{index}"
+    article_id: str
+    mention_index: int
+    role: str                         # 'primary' (the article's news) | 'background' (recalled)
+    date_precision: str               # day | week | month | year | unknown
+    event_date: str | None = None     # ISO date when year, month and day are known
+    event_year: int | None = None
+    event_month: int | None = None
+    event_day: int | None = None
+    event_weekday: int | None = None  # 0 = Monday; known even when the date is not
+    time_of_day: str | None = None
+    place_id: str | None = None
+    location_name: str | None = None
+    location_name_ar: str | None = None
+    country: str | None = None
+    admin1: str | None = None
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    geo_precision: str | None = None  # site | district | city | governorate | country
+    weapon_type: str = "unknown"
+    weapon_detail: str | None = None
+    projectile_count: int | None = None
+    projectiles_landed: int | None = None
+    projectiles_intercepted: int | None = None
+    killed: int | None = None
+    injured: int | None = None
+    property_damage: bool | None = None
+    target_type: str = "unknown"
+    target_name: str | None = None
+    launch_site: str | None = None
+    launch_place_id: str | None = None
+    perpetrator_claimed: str | None = None
+    claim_disowned: bool | None = None
+    perpetrator_accused: str | None = None
+    confidence: float = 0.5
+    evidence: str = ""
+    values: tuple[FieldValue, ...] = ()

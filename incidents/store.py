@@ -19,8 +19,10 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +57,10 @@ def schema_version_of_code() -> int:
     return migrations()[-1][0]
 
 
-def _statements(sql: str) -> list[str]:
+def sql_statements(sql: str) -> list[str]:
+    """Statements of a SQL file: each ends with ';' at the end of a line."""
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    return [s.strip() for s in re.split(r";[ \t]*(?:\n|$)", "\n".join(lines)) if s.strip()]
 
 
 def engine_for(path: Path, read_only: bool = False) -> sa.Engine:
@@ -78,19 +81,19 @@ def migrate(conn: sa.Connection) -> list[int]:
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
     )
-    current = conn.exec_driver_sql("SELECT coalesce(max(version), 0) FROM schema_version").scalar()
+    current = conn.exec_driver_sql("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
     applied = []
     for number, name, path in migrations():
         if number <= current:
             continue
-        for statement in _statements(path.read_text(encoding="utf-8")):
+        for statement in sql_statements(path.read_text(encoding="utf-8")):
             conn.exec_driver_sql(statement)
         conn.exec_driver_sql(
             "INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", (number, name)
         )
         applied.append(number)
     for path in sorted(VIEWS_DIR.glob("*.sql")):
-        for statement in _statements(path.read_text(encoding="utf-8")):
+        for statement in sql_statements(path.read_text(encoding="utf-8")):
             conn.exec_driver_sql(statement)
     return applied
 
@@ -179,6 +182,12 @@ def staged_database(db_path: Path) -> Iterator[Path]:
             leftover.unlink(missing_ok=True)
 
 
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "SMALLINT": pa.int16(),
+    "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us"),
+}
+
+
 @dataclass
 class Writer:
     """A write transaction on the staged copy, with DuckDB's bulk path for Arrow tables."""
@@ -196,7 +205,11 @@ class Writer:
         self.conn.exec_driver_sql(sql, params)
 
     def arrow(self, sql: str) -> pa.Table:
-        return self.raw.execute(sql).fetch_arrow_table()
+        with warnings.catch_warnings():
+            # DuckDB warns that a DB-API result copies once more; the copy is what keeps the
+            # read inside this write transaction (a separate cursor would not see its writes).
+            warnings.simplefilter("ignore", UserWarning)
+            return self.raw.execute(sql).to_arrow_table()
 
     def insert_arrow(self, table_name: str, rows: pa.Table) -> int:
         """Appends rows by column name through DuckDB's Arrow scan: no per-row statements."""
@@ -206,10 +219,20 @@ class Writer:
         self.raw.register(view, rows)
         try:
             columns = ", ".join(rows.column_names)
-            self.raw.execute(f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM {view}")
+            self.raw.execute(f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM {view}").fetchall()
         finally:
             self.raw.unregister(view)
         return rows.num_rows
+
+    def insert_rows(self, table_name: str, rows: list[dict]) -> int:
+        """Appends dicts as rows, typed from the table's own columns (keys it lacks are NULL)."""
+        columns = self.query(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position", (table_name,)
+        )
+        schema = pa.schema([(name, _ARROW_TYPES.get(kind, pa.string())) for name, kind in columns])
+        table = pa.Table.from_pylist([{name: row.get(name) for name, _ in columns} for row in rows], schema=schema)
+        return self.insert_arrow(table_name, table)
 
     def replace_where(self, table_name: str, key: str, keys: list[str], rows: pa.Table) -> None:
         """Deletes the rows whose ``key`` is in ``keys`` and inserts ``rows`` in their place."""
@@ -217,7 +240,7 @@ class Writer:
             key_table = pa.table({key: pa.array(keys, pa.string())})
             self.raw.register("_keys", key_table)
             try:
-                self.raw.execute(f"DELETE FROM {table_name} WHERE {key} IN (SELECT {key} FROM _keys)")
+                self.raw.execute(f"DELETE FROM {table_name} WHERE {key} IN (SELECT {key} FROM _keys)").fetchall()
             finally:
                 self.raw.unregister("_keys")
         self.insert_arrow(table_name, rows)
@@ -265,3 +288,115 @@ def append_run_journal(db_path: Path, entry: dict) -> None:
     with contextlib.suppress(OSError):
         with open(journal, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+
+
+# ------------------------------------------------------------------------------------------------
+# What a run reads back from the history (all through the staged copy's write transaction)
+
+
+def known_files(writer: Writer) -> dict[str, tuple[int, int, str | None, str, object]]:
+    """source_file -> (size, mtime_ns, sha256, outcome, first_seen_at) of every file read before."""
+    rows = writer.query(
+        "SELECT source_file, size_bytes, mtime_ns, content_sha256, outcome, first_seen_at FROM inbox_files"
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def article_versions(writer: Writer, article_ids: list[str]) -> dict[str, tuple[int, object, str]]:
+    """article_id -> (version, ingested_at, content_sha256) for stored articles among ``article_ids``."""
+    if not article_ids:
+        return {}
+    writer.raw.register("_ids", pa.table({"article_id": pa.array(article_ids, pa.string())}))
+    try:
+        rows = writer.raw.execute(
+            "SELECT a.article_id, a.version, a.ingested_at, a.content_sha256 FROM articles a "
+            "JOIN _ids USING (article_id)"
+        ).fetchall()
+    finally:
+        writer.raw.unregister("_ids")
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def exact_copy_originals(writer: Writer, normalized_hashes: list[str], exclude: list[str]) -> dict[str, str]:
+    """normalized hash -> first-seen stored article with that text (articles being replaced excluded)."""
+    if not normalized_hashes:
+        return {}
+    writer.raw.register("_hashes", pa.table({"normalized_sha256": pa.array(normalized_hashes, pa.string())}))
+    writer.raw.register("_exclude", pa.table({"article_id": pa.array(exclude, pa.string())}))
+    try:
+        rows = writer.raw.execute(
+            "SELECT a.normalized_sha256, arg_min(coalesce(a.duplicate_of, a.article_id), a.ingested_at) "
+            "FROM articles a JOIN _hashes USING (normalized_sha256) "
+            "WHERE a.article_id NOT IN (SELECT article_id FROM _exclude) GROUP BY 1"
+        ).fetchall()
+    finally:
+        writer.raw.unregister("_hashes")
+        writer.raw.unregister("_exclude")
+    return dict(rows)
+
+
+def near_copy_candidates(writer: Writer, band_keys, exclude: list[str]):
+    """Stored articles sharing an LSH band with a new one: (new index, article_id, original, signature).
+
+    The equi-join on (band, band_key) is the only place the history is read for near copies.
+    """
+    count, bands = band_keys.shape
+    if count == 0:
+        return []
+    keys = pa.table({
+        "new_index": pa.array([i for i in range(count) for _ in range(bands)], pa.int32()),
+        "band": pa.array(list(range(bands)) * count, pa.int16()),
+        "band_key": pa.array(band_keys.reshape(-1), pa.int64()),
+    })
+    writer.raw.register("_new_keys", keys)
+    writer.raw.register("_exclude", pa.table({"article_id": pa.array(exclude, pa.string())}))
+    try:
+        rows = writer.raw.execute(
+            "WITH pairs AS (SELECT DISTINCT n.new_index, k.article_id FROM _new_keys n "
+            "  JOIN article_band_keys k ON k.band = n.band AND k.band_key = n.band_key "
+            "  WHERE k.article_id NOT IN (SELECT article_id FROM _exclude)) "
+            "SELECT p.new_index, p.article_id, coalesce(a.duplicate_of, a.article_id), s.minhash "
+            "FROM pairs p JOIN article_signatures s USING (article_id) JOIN articles a USING (article_id) "
+            "ORDER BY 1, 2"
+        ).fetchall()
+    finally:
+        writer.raw.unregister("_new_keys")
+        writer.raw.unregister("_exclude")
+    return rows
+
+
+MENTION_FIELDS_FOR_RECONCILE = (
+    "mention_id, article_id, mention_index, role, date_precision, CAST(event_date AS VARCHAR) AS event_date, "
+    "event_year, event_month, event_day, time_of_day, place_id, location_name, location_name_ar, country, admin1, "
+    "city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, projectiles_landed, "
+    "projectiles_intercepted, killed, injured, property_damage, target_type, target_name, launch_site, "
+    "launch_place_id, perpetrator_claimed, claim_disowned, perpetrator_accused, confidence, evidence"
+)
+
+
+def stored_mentions(writer: Writer) -> list[dict]:
+    table = writer.arrow(f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions ORDER BY mention_id")
+    return table.to_pylist()
+
+
+def article_infos(writer: Writer) -> list[tuple]:
+    return writer.query(
+        "SELECT article_id, coalesce(duplicate_of, article_id), published_at, published_utc_offset_minutes, source "
+        "FROM articles"
+    )
+
+
+def previous_assignment(writer: Writer) -> dict[str, str]:
+    return dict(writer.query("SELECT mention_id, incident_id FROM incident_sources"))
+
+
+def incident_created_runs(writer: Writer) -> dict[str, int]:
+    return dict(writer.query("SELECT incident_id, created_run_id FROM incidents"))
+
+
+def retired_ids(writer: Writer) -> set[str]:
+    return {row[0] for row in writer.query("SELECT retired_id FROM incident_id_map")}
+
+
+def next_run_id(writer: Writer) -> int:
+    return int(writer.query("SELECT nextval('pipeline_run_id_seq')")[0][0])

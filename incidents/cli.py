@@ -1,0 +1,208 @@
+"""The `incidents` command: run the pipeline, query the database, serve the nightly schedule.
+
+Every failure ends with one line on stderr that says what went wrong, and an exit code:
+0 done, 1 the run failed (the database is as it was), 2 bad arguments or settings, 3 another run
+holds the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import csv
+import io
+import json
+import os
+import sys
+import unicodedata
+from pathlib import Path
+
+from incidents.settings import DEFAULT_DB, TASK_RUNNERS
+
+EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+_ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    # Prefect reads its settings when first imported: set them before that.
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"incidents: {message.splitlines()[0] if message else 'failed'}", file=sys.stderr)
+    for extra in message.splitlines()[1:]:
+        print(f"incidents: {extra}", file=sys.stderr)
+    return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _quiet_prefect(args.verbose)
+    from incidents.runner import run_pipeline
+    from incidents.settings import SettingsError
+    from incidents.store import DatabaseBusy, DatabaseError
+
+    try:
+        result = run_pipeline(
+            inbox=args.inbox, db=args.db, task_runner=args.task_runner, dask_address=args.dask_address,
+            workers=args.workers, batch_size=args.batch_size, max_file_bytes=args.max_file_bytes,
+            min_file_age_seconds=args.min_file_age, lock_timeout_seconds=args.wait,
+            progress=sys.stderr.isatty() and not args.no_progress,
+        )
+    except SettingsError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except DatabaseBusy as exc:
+        return _fail(str(exc), EXIT_BUSY)
+    except DatabaseError as exc:
+        return _fail(f"{exc} (the database is unchanged)", EXIT_FAILED)
+    except KeyboardInterrupt:
+        return _fail("interrupted (the database is unchanged)", EXIT_FAILED)
+    except Exception as exc:  # noqa: BLE001 - the CLI's promise is one line, whatever failed
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        return _fail(f"run failed: {type(exc).__name__}: {first_line} (the database is unchanged)", EXIT_FAILED)
+    if args.summary:
+        from incidents.report_text import run_summary_text
+
+        print(run_summary_text(Path(args.db), result))
+    else:
+        print(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
+def display_width(text: str) -> int:
+    return sum(0 if unicodedata.combining(ch) or ch in (_ISOLATE, _POP_ISOLATE) else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    text = str(value).replace("\n", " ")
+    if any("\u0590" <= ch <= "\u08ff" for ch in text):
+        # Isolated, right-to-left text cannot reorder the columns around it.
+        return f"{_ISOLATE}{text}{_POP_ISOLATE}"
+    return text
+
+
+def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
+    def clip(text: str) -> str:
+        if display_width(text) <= max_width:
+            return text
+        inner = text.strip(_ISOLATE + _POP_ISOLATE)[: max_width - 1] + "…"
+        return f"{_ISOLATE}{inner}{_POP_ISOLATE}" if text.startswith(_ISOLATE) else inner
+
+    cells = [[clip(_cell(v)) for v in row] for row in rows]
+    widths = [max([display_width(c)] + [display_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        return " | ".join(v + " " * (w - display_width(v)) for v, w in zip(values, widths)).rstrip()
+
+    out = [line(columns), "-+-".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from incidents.store import DatabaseError, read_only_connection
+
+    query = args.query if args.query != "-" else sys.stdin.read()
+    try:
+        conn = read_only_connection(Path(args.db))
+    except DatabaseError as exc:
+        return _fail(str(exc), EXIT_FAILED)
+    try:
+        cursor = conn.execute(query)
+        columns = [d[0] for d in cursor.description] if cursor.description else []
+        rows = cursor.fetchall() if columns else []
+    except duckdb.Error as exc:
+        return _fail(f"query failed: {str(exc).splitlines()[0]}", EXIT_USAGE)
+    finally:
+        conn.close()
+    if args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        sys.stdout.write(buffer.getvalue())
+    elif args.format == "json":
+        print(json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, default=str, indent=1))
+    else:
+        print(format_table(columns, rows))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _quiet_prefect(False)
+    from deployments.serve import serve_nightly
+
+    try:
+        serve_nightly(inbox=args.inbox, db=args.db, cron=args.cron, timezone=args.timezone)
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # noqa: BLE001
+        return _fail(f"serve failed: {exc}", EXIT_FAILED)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="incidents", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="one run of the pipeline over an inbox folder")
+    run.add_argument("--inbox", required=True, help="folder of article files (read recursively)")
+    run.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
+    run.add_argument("--task-runner", choices=TASK_RUNNERS, default="threads",
+                     help="where the parallel stages run (default threads)")
+    run.add_argument("--dask-address", help="address of an existing Dask scheduler (with --task-runner dask)")
+    run.add_argument("--workers", type=int, help="parallel workers for threads, processes or a local Dask cluster")
+    run.add_argument("--batch-size", type=int, help="articles per task")
+    run.add_argument("--max-file-bytes", type=int, help="larger files are rejected unread")
+    run.add_argument("--min-file-age", type=float, help="seconds a file must be unmodified before it is read")
+    run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run to finish")
+    run.add_argument("--summary", action="store_true", help="print a one-screen summary instead of JSON")
+    run.add_argument("--no-progress", action="store_true", help="no progress display on a terminal")
+    run.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+    run.set_defaults(handler=cmd_run)
+
+    sql = sub.add_parser("sql", help="run a read-only SQL query and print the result")
+    sql.add_argument("query", help="the SQL text, or - to read it from stdin")
+    sql.add_argument("--db", default=DEFAULT_DB)
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.set_defaults(handler=cmd_sql)
+
+    serve = sub.add_parser("serve", help="serve the nightly deployment (schedule and manual triggers)")
+    serve.add_argument("--inbox", default=os.environ.get("INCIDENTS_INBOX", "inbox"))
+    serve.add_argument("--db", default=os.environ.get("INCIDENTS_DB", DEFAULT_DB))
+    serve.add_argument("--cron", default=os.environ.get("INCIDENTS_CRON", "0 2 * * *"))
+    serve.add_argument("--timezone", default=os.environ.get("INCIDENTS_TIMEZONE", "Asia/Baghdad"))
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def _silence_teardown_noise() -> None:
+    """DuckDB's bindings report 'leaked' objects while the interpreter tears down after a Prefect
+    run (its worker threads finish late). Nothing leaks in use; the report only hides the real
+    output. Registered first, this runs last of the exit handlers, after everything we print."""
+
+    def close_stderr() -> None:
+        sys.stderr.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+
+    atexit.register(close_stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _silence_teardown_noise()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

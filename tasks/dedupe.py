@@ -1,0 +1,137 @@
+"""Dedupe: exact and near copies of one report, against the whole history.
+
+New articles are normalized and MinHash-signed in parallel batches (``prepare_batch``). Their
+band keys are joined with the stored keys of every earlier article inside DuckDB (see
+``store.near_copy_candidates``), so a nightly run touches the history only through an index-like
+equi-join: its cost grows with the new articles. Candidates are verified on their signatures.
+
+``duplicate_of`` always names the first-seen article of a copy group (an earlier run's article
+before a new one; within a run, the earliest published, then the first by file name).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from prefect import task
+
+from incidents import minhash
+from incidents.arabic.normalize import normalize, squeeze_spaces
+from incidents.model import RawArticle
+
+
+def article_id_for(source_file: str) -> str:
+    """Stable across runs: a changed file keeps its article id, and its old text is versioned."""
+    return "art_" + hashlib.sha256(source_file.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class PreparedArticles:
+    articles: list[RawArticle]
+    article_ids: list[str]
+    content_sha256: list[str]
+    normalized_sha256: list[str]
+    signatures: np.ndarray          # (n, num_perm) uint32
+    band_keys: np.ndarray           # (n, bands) int64
+
+
+@dataclass(frozen=True)
+class CopyDecision:
+    duplicate_of: str
+    kind: str                       # exact | near
+    similarity: float
+
+
+def first_seen_order(articles: list[RawArticle]) -> list[RawArticle]:
+    def key(article: RawArticle):
+        published = article.published_at.timestamp() if article.published_at else float("inf")
+        return (published, article.source_file)
+
+    return sorted(articles, key=key)
+
+
+def prepare_batch(articles: list[RawArticle], params: minhash.MinHashParams) -> PreparedArticles:
+    normalized = [squeeze_spaces(normalize(article.text)) for article in articles]
+    signatures = minhash.signatures(normalized, params)
+    return PreparedArticles(
+        articles=articles,
+        article_ids=[article_id_for(a.source_file) for a in articles],
+        content_sha256=[hashlib.sha256(a.text.encode("utf-8")).hexdigest() for a in articles],
+        normalized_sha256=[hashlib.sha256(n.encode("utf-8")).hexdigest() for n in normalized],
+        signatures=signatures,
+        band_keys=minhash.band_keys(signatures, params),
+    )
+
+
+def concatenate(parts: list[PreparedArticles], num_perm: int, bands: int) -> PreparedArticles:
+    """One batch in first-seen order, from the parallel parts."""
+    rows = [(part, i) for part in parts for i in range(len(part.articles))]
+    order = {id(a): n for n, a in enumerate(first_seen_order([p.articles[i] for p, i in rows]))}
+    rows.sort(key=lambda item: order[id(item[0].articles[item[1]])])
+
+    def stack(name: str, width: int, dtype) -> np.ndarray:
+        if not rows:
+            return np.empty((0, width), dtype=dtype)
+        return np.stack([getattr(p, name)[i] for p, i in rows])
+
+    return PreparedArticles(
+        articles=[p.articles[i] for p, i in rows],
+        article_ids=[p.article_ids[i] for p, i in rows],
+        content_sha256=[p.content_sha256[i] for p, i in rows],
+        normalized_sha256=[p.normalized_sha256[i] for p, i in rows],
+        signatures=stack("signatures", num_perm, np.uint32),
+        band_keys=stack("band_keys", bands, np.int64),
+    )
+
+
+def decide_copies(
+    batch: PreparedArticles,
+    params: minhash.MinHashParams,
+    history_exact: dict[str, str],
+    history_pairs: list[tuple[int, str, float]],
+    history_roots: dict[str, str],
+) -> dict[str, CopyDecision]:
+    """Which new articles copy an earlier one, and which first-seen article each copies.
+
+    ``history_exact`` maps a normalized hash to the first-seen stored article with it;
+    ``history_pairs`` are verified (new index, stored article, similarity) near pairs;
+    ``history_roots`` gives each stored article's first-seen original (itself if none).
+    """
+    decisions: dict[str, CopyDecision] = {}
+    roots: dict[str, str] = {}
+    seen_exact: dict[str, str] = {}
+    best_history: dict[int, tuple[float, str]] = {}
+    for index, other, similarity in history_pairs:
+        current = best_history.get(index)
+        candidate = (similarity, history_roots.get(other, other))
+        if current is None or candidate[0] > current[0] or (candidate[0] == current[0] and candidate[1] < current[1]):
+            best_history[index] = candidate
+    within = minhash.candidate_pairs(batch.band_keys)
+    similarities = minhash.pair_similarities(within, batch.signatures)
+    best_within: dict[int, tuple[float, int]] = {}
+    for (i, j), similarity in zip(within.tolist(), similarities.tolist()):
+        if similarity >= params.threshold and (i not in best_within or similarity > best_within[i][0]):
+            best_within[i] = (similarity, j)
+    for index, article_id in enumerate(batch.article_ids):
+        digest = batch.normalized_sha256[index]
+        if digest in history_exact and history_exact[digest] != article_id:
+            original = history_roots.get(history_exact[digest], history_exact[digest])
+            decisions[article_id] = CopyDecision(original, "exact", 1.0)
+        elif digest in seen_exact:
+            decisions[article_id] = CopyDecision(roots[seen_exact[digest]], "exact", 1.0)
+        elif index in best_history:
+            similarity, original = best_history[index]
+            decisions[article_id] = CopyDecision(original, "near", round(similarity, 4))
+        elif index in best_within:
+            similarity, earlier = best_within[index]
+            decisions[article_id] = CopyDecision(roots[batch.article_ids[earlier]], "near", round(similarity, 4))
+        roots[article_id] = decisions[article_id].duplicate_of if article_id in decisions else article_id
+        seen_exact.setdefault(digest, article_id)
+    return decisions
+
+
+@task(name="sign-articles")
+def prepare_task(articles: list[RawArticle], params: minhash.MinHashParams) -> PreparedArticles:
+    return prepare_batch(articles, params)

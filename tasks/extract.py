@@ -1,0 +1,677 @@
+"""Extract: the attacks an article reports, each field with the sentence that gave it.
+
+How an article is read (the rules are in ``docs/extraction.md`` in plain words):
+
+1. The text is split into sentences (spans of the original text) and each sentence is normalized
+   for matching. A cheap trigger scan skips sentences with no attack vocabulary.
+2. An *attack sentence* names a weapon or an attack (هجوم، قصف، استهداف ...) together with an
+   event verb, a count of projectiles or a casualty statement; sport, prices, parades and drills
+   veto it, and sentences about attacks in general (90 هجوما، مثل هذه الهجمات) are not events.
+3. Each attack sentence is *primary* (the article's news) or *background* (an attack it recalls):
+   background when a cue says so (وسبق أن، آخرها، الذكرى، الهجوم الأول ...) or its date lies more
+   than three days before the publication date. Primary sentences form the article's primary
+   mention; a new primary mention starts only for another place with a cue of a separate attack,
+   or in the lead paragraphs. Background sentences with a date become background mentions.
+4. Fields are read from the mention's sentences; each value keeps its sentence and span. Within an
+   article, a statement introduced as an update (ولاحقاً، ارتفعت حصيلة) wins over earlier ones,
+   otherwise the most explicit figure (digits, number words) wins over one read from a noun.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from prefect import task
+
+from incidents.arabic import dates as arabic_dates
+from incidents.arabic.gazetteer import PlaceMatch, find_places
+from incidents.arabic.lexicon import Match, actor_matcher, cue_matcher, target_matcher, weapon_matcher
+from incidents.arabic.normalize import normalize, normalize_with_offsets
+from incidents.arabic.numbers import Quantity, find_quantities
+from incidents.arabic.sentences import Sentence, split_sentences
+from incidents.model import FieldValue, Mention
+
+BACKGROUND_AFTER_DAYS = 3
+LEAD_PARAGRAPHS = 3
+LAUNCH_WINDOW_CHARS = 60
+CASUALTY_WINDOW_CHARS = 45
+ATTACHED_DATE_WINDOW_CHARS = 20
+
+_AGGREGATE_RE = re.compile(r"(?:\d+|\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
+_SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
+_CASUALTY_NOUN_RE = re.compile(
+    r"(?<!\w)(?:(?P<number>\d+|[^\s\d]+)\s+)?(?P<noun>قتلي|قتيلا|قتيلين|قتيلان|قتيل|جرحي|جريحا|جريحين|جريحان|جريح|مصابين|مصابا)(?!\w)"
+)
+_DUAL_CASUALTY = {"قتيلين", "قتيلان", "جريحين", "جريحان"}
+_SINGLE_CASUALTY = {"قتيل", "جريح"}
+_QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
+_RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+صفوف")
+_ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
+_TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "claim", "disown", "accuse")
+_WEEK_DAYS = 7
+
+
+@dataclass
+class SentenceFacts:
+    sentence: Sentence
+    normalized: str
+    weapons: list[Match] = field(default_factory=list)
+    attack_nouns: list[Match] = field(default_factory=list)
+    event_verbs: list[Match] = field(default_factory=list)
+    places: list[PlaceMatch] = field(default_factory=list)
+    launch_cues: list[Match] = field(default_factory=list)
+    quantities: list[Quantity] = field(default_factory=list)
+    dates: list = field(default_factory=list)
+    targets: list[Match] = field(default_factory=list)
+    cues: dict[str, list[Match]] = field(default_factory=dict)
+    is_attack: bool = False
+    is_background: bool = False
+    is_aggregate: bool = False
+    _offsets: list[int] | None = None
+
+    def has(self, kind: str) -> bool:
+        return bool(self.cues.get(kind))
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Maps a span of the normalized sentence to offsets in the article's original text."""
+        if self._offsets is None:
+            _, self._offsets = normalize_with_offsets(self.sentence.text)
+        offsets = self._offsets
+        start = min(start, len(offsets) - 1)
+        end = min(max(end, start), len(offsets) - 1)
+        first = offsets[start]
+        last = offsets[end - 1] + 1 if end > start else first
+        return self.sentence.start + first, self.sentence.start + last
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    article_id: str
+    text: str
+    published_at: dt.datetime | None     # timezone-aware, in the source's own offset
+
+
+@lru_cache(maxsize=1)
+def _trigger_regex() -> re.Pattern:
+    phrases = set()
+    for kind in _TRIGGER_KINDS:
+        phrases.update(cue_matcher(kind).entries)
+    phrases.update(weapon_matcher().entries)
+    words = sorted({word for phrase in phrases for word in phrase.split()[:1]}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in words))
+
+
+def _valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
+    """Weapon terms; an adjective (صاروخي) counts only right after an attack noun (هجوم صاروخي)."""
+    valid = []
+    for match in weapon_matcher().finditer(normalized):
+        if match.payload.adjective:
+            if not any(0 <= match.start - noun.end <= 2 for noun in attack_nouns):
+                continue
+        valid.append(match)
+    return valid
+
+
+def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_time: dt.time | None,
+                     dateline_end: int) -> SentenceFacts:
+    normalized = normalize(sentence.text)
+    facts = SentenceFacts(sentence, normalized)
+    if not _trigger_regex().search(normalized):
+        return facts
+    for kind in ("attack_noun", "event_verb", "background", "generic", "veto", "launch", "killed",
+                 "injured", "no_casualties", "damage", "no_damage", "update", "claim", "disown",
+                 "accuse", "intercept", "separate", "report_verb"):
+        facts.cues[kind] = cue_matcher(kind).find_all(normalized)
+    facts.attack_nouns = facts.cues["attack_noun"]
+    facts.event_verbs = facts.cues["event_verb"]
+    facts.weapons = _valid_weapons(normalized, facts.attack_nouns)
+    facts.launch_cues = facts.cues["launch"]
+    facts.quantities = find_quantities(normalized)
+    facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
+    casualty_statement = facts.has("killed") or facts.has("injured") or facts.has("no_casualties")
+    projectile_count = any(q.category == "projectile" for q in facts.quantities)
+    facts.is_attack = (
+        bool(facts.weapons or facts.attack_nouns)
+        and bool(facts.event_verbs or casualty_statement or projectile_count)
+        and not facts.has("veto")
+        and not facts.is_aggregate
+    )
+    if facts.is_attack or facts.has("claim") or facts.has("accuse"):
+        facts.places = find_places(normalized)
+        facts.targets = target_matcher().find_all(normalized)
+        mentions = arabic_dates.find_dates(normalized, reference, reference_time)
+        # The dateline's date is the publication's, not the event's.
+        facts.dates = [d for d in mentions if sentence.start + d.start >= dateline_end]
+        facts.is_background = _is_background(facts, reference)
+        if facts.has("generic") and not any(d.precision == "day" for d in facts.dates):
+            facts.is_attack = False
+    return facts
+
+
+def _is_background(facts: SentenceFacts, reference: dt.date | None) -> bool:
+    if facts.has("background"):
+        return True
+    for mention in facts.dates:
+        if mention.kind == "period":
+            continue
+        if reference is not None and mention.year is not None:
+            if mention.date is not None and (reference - mention.date).days > BACKGROUND_AFTER_DAYS:
+                return True
+            if mention.date is None and mention.month is not None and (mention.year, mention.month) < (reference.year, reference.month):
+                return True
+    return False
+
+
+# ----------------------------------------------------------------------------------------------
+# Mentions: which sentences report which attack
+
+
+@dataclass
+class MentionDraft:
+    role: str
+    sentences: list[SentenceFacts]
+
+    @property
+    def first(self) -> SentenceFacts:
+        return self.sentences[0]
+
+
+def _impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
+    launch_places = {id(p) for p in _launch_places(facts)}
+    return [p for p in facts.places if id(p) not in launch_places]
+
+
+def _launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
+    found = []
+    for place in facts.places:
+        if any(0 <= place.start - cue.end <= LAUNCH_WINDOW_CHARS for cue in facts.launch_cues):
+            found.append(place)
+    return found
+
+
+def _main_city(sentences: list[SentenceFacts]) -> str | None:
+    for facts in sentences:
+        for place in sorted(_impact_places(facts), key=lambda p: p.place.rank):
+            if place.place.precision in ("site", "district", "city"):
+                return place.place.city or place.place.name_en
+    return None
+
+
+def _date_key(facts: SentenceFacts) -> tuple | None:
+    for mention in facts.dates:
+        if mention.kind == "explicit" and mention.month and mention.day:
+            return (mention.month, mention.day)
+    return None
+
+
+def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
+    drafts: list[MentionDraft] = []
+    primaries: list[MentionDraft] = []
+    for facts in analysed:
+        if not facts.is_attack:
+            continue
+        if facts.is_background:
+            if facts.dates and any(d.month or d.year for d in facts.dates):
+                drafts.append(MentionDraft("background", [facts]))
+            continue
+        city = _main_city([facts])
+        current = primaries[-1] if primaries else None
+        if current is None:
+            if facts.sentence.paragraph < LEAD_PARAGRAPHS or _dated_today(facts):
+                current = MentionDraft("primary", [facts])
+                primaries.append(current)
+                drafts.append(current)
+            continue
+        current_city = _main_city(current.sentences)
+        other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
+        other_place = city is not None and current_city is not None and city != current_city
+        if other_day and not facts.has("separate"):
+            continue  # a different day without a cue of a new attack: a recalled event, undated
+        if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
+            matching = next((d for d in primaries if _main_city(d.sentences) == city and not other_day), None)
+            if matching is not None:
+                matching.sentences.append(facts)
+            else:
+                new = MentionDraft("primary", [facts])
+                primaries.append(new)
+                drafts.append(new)
+        elif other_place:
+            continue  # a late sentence about another place, with no cue: not this attack
+        else:
+            current.sentences.append(facts)
+    return drafts
+
+
+def _dated_today(facts: SentenceFacts) -> bool:
+    return any(d.kind in ("relative", "weekday") for d in facts.dates)
+
+
+# ----------------------------------------------------------------------------------------------
+# Fields
+
+
+@dataclass
+class Candidate:
+    value: object
+    facts: SentenceFacts
+    start: int
+    end: int
+    confidence: float
+    update: bool = False
+
+
+def _value_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _evidence(field_name: str, candidate: Candidate) -> FieldValue:
+    start, end = candidate.facts.original_span(candidate.start, candidate.end)
+    return FieldValue(
+        field=field_name,
+        value=_value_text(candidate.value),
+        evidence=candidate.facts.sentence.text,
+        span_start=start,
+        span_end=end,
+        confidence=round(candidate.confidence, 2),
+        statement=candidate.facts.sentence.index,
+    )
+
+
+def _best(candidates: list[Candidate]) -> Candidate | None:
+    """An update wins over what came before it; otherwise the most explicit, then the latest."""
+    if not candidates:
+        return None
+    updates = [c for c in candidates if c.update]
+    if updates:
+        return updates[-1]
+    return max(enumerate(candidates), key=lambda item: (item[1].confidence, item[0]))[1]
+
+
+def _date_candidates(draft: MentionDraft) -> list[Candidate]:
+    candidates = []
+    for facts in draft.sentences:
+        reaction = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
+        for mention in facts.dates:
+            if mention.kind == "period":
+                continue
+            attached = any(
+                0 <= mention.start - cue.end <= ATTACHED_DATE_WINDOW_CHARS
+                for cue in facts.event_verbs + facts.attack_nouns + facts.weapons
+            )
+            score = {"explicit": 0.9, "relative": 0.8, "weekday": 0.75}.get(mention.kind, 0.5)
+            if reaction and not attached:
+                score -= 0.5  # the date of a statement about the attack, not of the attack
+            candidates.append(Candidate(mention, facts, mention.start, mention.end, score))
+    return candidates
+
+
+def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
+    found: list[Candidate] = []
+    for facts in draft.sentences:
+        update = facts.has("update")
+        persons = [q for q in facts.quantities if q.category == "person" and not q.partitive]
+        for cue in facts.cues.get(kind, []):
+            following = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS]
+            if not following:
+                continue
+            other_cues = [c.start for k in ("killed", "injured") for c in facts.cues.get(k, []) if c.start > cue.end]
+            stop = min(other_cues, default=len(facts.normalized))
+            group = [q for q in following if q.start < stop and q.value is not None]
+            if not group:
+                continue
+            # Coordinated victims (طفلة وامرأة) add up; a run of them is one statement.
+            group = _coordinated_run(facts.normalized, group)
+            total = sum(q.value for q in group)
+            explicit = any(q.text[:1].isdigit() or q.value > 2 for q in group)
+            found.append(Candidate(total, facts, cue.start, group[-1].end, 0.9 if explicit else 0.7, update))
+        for noun in _CASUALTY_NOUN_RE.finditer(facts.normalized):
+            if (noun.group("noun").startswith(("قتيل", "قتلي")) != (kind == "killed")):
+                continue
+            value = _casualty_noun_value(noun)
+            if value is not None:
+                found.append(Candidate(value, facts, noun.start(), noun.end(), 0.85, update))
+        for cue in facts.cues.get("no_casualties", []):
+            # "no losses among the coalition's ranks" says nothing about the other victims.
+            if _RESTRICTED_NONE_RE.match(facts.normalized, cue.end):
+                continue
+            found.append(Candidate(0, facts, cue.start, cue.end, 0.8, update))
+    found.sort(key=lambda c: (c.facts.sentence.index, c.start))
+    positive = [c for c in found if c.value]
+    if positive:
+        # A report of victims outweighs a "no casualties" unless that comes later as an update.
+        last_positive = max(c.facts.sentence.index for c in positive)
+        found = [c for c in found if c.value or (c.update and c.facts.sentence.index > last_positive)]
+    return found
+
+
+def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quantity]:
+    run = [quantities[0]]
+    for quantity in quantities[1:]:
+        gap = normalized[run[-1].end:quantity.start]
+        if re.fullmatch(r"[\s\w]{0,12}?\s*و\s*", gap) or re.fullmatch(r"\s*(?:,|و)\s*", gap):
+            run.append(quantity)
+        else:
+            break
+    return run
+
+
+def _casualty_noun_value(found: re.Match) -> int | None:
+    from incidents.arabic.numbers import parse_number
+
+    noun = found.group("noun")
+    if noun in _DUAL_CASUALTY:
+        return 2
+    number = found.group("number")
+    if number:
+        value = parse_number(number)
+        if value is not None:
+            return value
+    return 1 if noun in _SINGLE_CASUALTY else None
+
+
+def _weapon(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
+    typed: list[Candidate] = []
+    for facts in draft.sentences:
+        for match in facts.weapons:
+            typed.append(Candidate(match.payload, facts, match.start, match.end, 0.8))
+    if not typed:
+        return None, None
+    order = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
+    first_sentence = typed[0].facts.sentence.index
+    lead = [c for c in typed if c.facts.sentence.index == first_sentence]
+    chosen_type = min(lead, key=lambda c: order.get(c.value.weapon_type, 9))
+    kind = Candidate(chosen_type.value.weapon_type, chosen_type.facts, chosen_type.start, chosen_type.end, 0.8)
+    detailed = next((c for c in typed if c.value.detail and c.value.weapon_type == kind.value), None)
+    detail = Candidate(detailed.value.detail, detailed.facts, detailed.start, detailed.end, 0.8) if detailed else None
+    return kind, detail
+
+
+def _projectile_count(draft: MentionDraft, weapon_type: str | None) -> Candidate | None:
+    candidates = []
+    for facts in draft.sentences:
+        for quantity in facts.quantities:
+            if quantity.category != "projectile" or quantity.vague or quantity.partitive or quantity.value is None:
+                continue
+            if quantity.weapon and weapon_type and quantity.weapon != weapon_type and weapon_type != "missile":
+                continue
+            candidates.append(Candidate(quantity.value, facts, quantity.start, quantity.end, 0.85))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (c.value, -c.facts.sentence.index))
+
+
+def _place(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
+    impact: list[Candidate] = []
+    launch: list[Candidate] = []
+    for facts in draft.sentences:
+        launch_ids = {id(p) for p in _launch_places(facts)}
+        for place in facts.places:
+            if place.place.precision == "country" and _names_an_actor(facts.normalized, place):
+                continue  # "backed by Iran", "loyal to Iran": an actor, not where it happened
+            target = launch if id(place) in launch_ids else impact
+            target.append(Candidate(place.place, facts, place.start, place.end, 0.8))
+    chosen = None
+    if impact:
+        anchor = impact[0].value
+        # The most precise place in the same city as the first one named.
+        same_area = [c for c in impact if _same_area(anchor, c.value)] or impact
+        chosen = min(same_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
+    launch_choice = min(launch, key=lambda c: (c.facts.sentence.index, c.value.rank)) if launch else None
+    if launch_choice is None:
+        launch_choice = _launch_text(draft)
+    return chosen, launch_choice
+
+
+def _names_an_actor(normalized: str, place: PlaceMatch) -> bool:
+    before = normalized[max(0, place.start - 6):place.start]
+    matched = normalized[place.start:place.end]
+    loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
+    return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to
+
+
+def _launch_text(draft: MentionDraft) -> Candidate | None:
+    """A launch site the gazetteer does not know: the words after 'launched from'."""
+    for facts in draft.sentences:
+        for cue in facts.launch_cues:
+            rest = facts.normalized[cue.end:cue.end + 50]
+            found = re.match(r"\s*\"?\s*من\s+((?:منطقه\s+)?[^\s,.\"]+(?:\s+[^\s,.\"]+){0,2})", rest)
+            if found:
+                start = cue.end + found.start(1)
+                end = cue.end + found.end(1)
+                span = facts.original_span(start, end)
+                original = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
+                return Candidate(original, facts, start, end, 0.5)
+    return None
+
+
+def _same_area(anchor, other) -> bool:
+    anchor_city = anchor.city or (anchor.name_en if anchor.precision == "city" else None)
+    other_city = other.city or (other.name_en if other.precision == "city" else None)
+    if anchor_city and other_city:
+        return anchor_city == other_city
+    return anchor.country == other.country and (anchor.admin1 in (None, other.admin1) or other.admin1 is None)
+
+
+def _target(draft: MentionDraft, place: Candidate | None) -> Candidate | None:
+    for facts in draft.sentences:
+        if facts.targets:
+            # What was hit follows the verb or noun of the attack (a ministry that announced it precedes).
+            action = min((c.start for c in facts.event_verbs + facts.attack_nouns + facts.weapons), default=0)
+            match = next((t for t in facts.targets if t.start >= action), facts.targets[0])
+            return Candidate(match.payload, facts, match.start, match.end, 0.75)
+    if place is not None:
+        kind_targets = {"base": ("military", "base"), "airport": ("airport", "airport"),
+                        "oilfield": ("infrastructure", "oil field")}
+        if place.value.kind in kind_targets:
+            target_type, name = kind_targets[place.value.kind]
+            from incidents.arabic.lexicon import TargetTerm
+
+            return Candidate(TargetTerm(target_type, place.value.name_en), place.facts, place.start, place.end, 0.6)
+    return None
+
+
+def _actor_near(facts: SentenceFacts, cue: Match) -> Candidate | None:
+    actors = actor_matcher().find_all(facts.normalized)
+    after = [a for a in actors if a.start >= cue.end]
+    before = [a for a in actors if a.end <= cue.start]
+    chosen = after[0] if after else (before[-1] if before else None)
+    if chosen is not None:
+        return Candidate(chosen.payload, facts, chosen.start, chosen.end, 0.8)
+    quoted = _QUOTED_NAME_RE.search(facts.normalized, cue.start)
+    if quoted:
+        span = facts.original_span(quoted.start(1), quoted.end(1))
+        name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
+        return Candidate(name, facts, quoted.start(1), quoted.end(1), 0.6)
+    return None
+
+
+def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft):
+    """Claims, disowned claims and accusations about this attack (not attacks in general)."""
+    own = {id(f) for f in draft.sentences}
+    claim = accused = disowned = None
+    for facts in analysed:
+        about_this = id(facts) in own or (
+            draft.role == "primary" and not facts.is_aggregate and _SINGULAR_ATTACK_RE.search(facts.normalized)
+            and not (facts.is_background and facts.is_attack)
+        )
+        if not about_this:
+            continue
+        for cue in facts.cues.get("claim", []):
+            claim = claim or _actor_near(facts, cue)
+        for cue in facts.cues.get("disown", []):
+            disowned = disowned or Candidate(True, facts, cue.start, cue.end, 0.7)
+        for cue in facts.cues.get("accuse", []):
+            accused = accused or _actor_near(facts, cue)
+    return claim, disowned if claim else None, accused
+
+
+def _damage(draft: MentionDraft) -> Candidate | None:
+    for facts in draft.sentences:
+        if facts.cues.get("no_damage"):
+            cue = facts.cues["no_damage"][0]
+            return Candidate(False, facts, cue.start, cue.end, 0.7)
+        if facts.cues.get("damage"):
+            cue = facts.cues["damage"][0]
+            return Candidate(True, facts, cue.start, cue.end, 0.7)
+    return None
+
+
+def build_mention(article_id: str, index: int, draft: MentionDraft, analysed: list[SentenceFacts],
+                  reference: dt.date | None) -> Mention:
+    values: list[FieldValue] = []
+    record: dict = {}
+
+    date_candidates = _date_candidates(draft)
+    date_choice = max(date_candidates, key=lambda c: (c.confidence, -c.facts.sentence.index), default=None)
+    for candidate in date_candidates:
+        values.append(_evidence("event_date", Candidate(_date_text(candidate.value), candidate.facts,
+                                                        candidate.start, candidate.end, candidate.confidence)))
+    if date_choice is not None:
+        chosen = date_choice.value
+        record.update(event_year=chosen.year, event_month=chosen.month, event_day=chosen.day,
+                      date_precision=chosen.precision if chosen.year else "unknown")
+        record["event_date"] = chosen.date.isoformat() if chosen.date else None
+        record["event_weekday"] = _weekday_of(chosen)
+        values.append(_evidence("date_precision", Candidate(record["date_precision"], date_choice.facts,
+                                                            date_choice.start, date_choice.end, date_choice.confidence)))
+    elif reference is not None and draft.role == "primary":
+        # No date words: a report is about the days just before it was published.
+        record.update(event_date=reference.isoformat(), event_year=reference.year, event_month=reference.month,
+                      event_day=reference.day, date_precision="week")
+    else:
+        record["date_precision"] = "unknown"
+    times = [c for c in date_candidates if c.value.time_of_day]
+    time_choice = next((c for c in times if date_choice and c.value == date_choice.value), times[0] if times else None)
+    if time_choice is not None:
+        record["time_of_day"] = time_choice.value.time_of_day
+        values.append(_evidence("time_of_day", Candidate(time_choice.value.time_of_day, time_choice.facts,
+                                                         time_choice.start, time_choice.end, 0.7)))
+
+    weapon, detail = _weapon(draft)
+    record["weapon_type"] = weapon.value if weapon else "unknown"
+    if weapon:
+        values.append(_evidence("weapon_type", weapon))
+    if detail:
+        record["weapon_detail"] = detail.value
+        values.append(_evidence("weapon_detail", detail))
+
+    count = _projectile_count(draft, record["weapon_type"])
+    if count:
+        record["projectile_count"] = count.value
+        values.append(_evidence("projectile_count", count))
+
+    for field_name in ("killed", "injured"):
+        candidates = _casualty_candidates(draft, field_name)
+        best = _best(candidates)
+        if best is not None:
+            record[field_name] = best.value
+        values.extend(_evidence(field_name, c) for c in candidates)
+
+    place, launch = _place(draft)
+    if place:
+        p = place.value
+        record.update(place_id=p.place_id, location_name=p.name_en, location_name_ar=p.name_ar, country=p.country,
+                      admin1=p.admin1, city=p.city or (p.name_en if p.precision == "city" else None),
+                      latitude=p.latitude, longitude=p.longitude, geo_precision=p.precision)
+        for field_name in ("location_name", "country", "admin1", "city"):
+            if record.get(field_name):
+                values.append(_evidence(field_name, Candidate(record[field_name], place.facts, place.start,
+                                                              place.end, place.confidence)))
+    if launch:
+        if isinstance(launch.value, str):
+            record["launch_site"] = launch.value
+        else:
+            record.update(launch_site=launch.value.name_en, launch_place_id=launch.value.place_id)
+        values.append(_evidence("launch_site", Candidate(record["launch_site"], launch.facts, launch.start,
+                                                         launch.end, launch.confidence)))
+
+    target = _target(draft, place)
+    record["target_type"] = target.value.target_type if target else "unknown"
+    if target:
+        record["target_name"] = target.value.name_en
+        values.append(_evidence("target_type", Candidate(target.value.target_type, target.facts, target.start,
+                                                         target.end, target.confidence)))
+
+    damage = _damage(draft)
+    if damage:
+        record["property_damage"] = damage.value
+        values.append(_evidence("property_damage", damage))
+
+    claim, disowned, accused = _responsibility(analysed, draft)
+    if claim:
+        record["perpetrator_claimed"] = claim.value
+        values.append(_evidence("perpetrator_claimed", claim))
+    if disowned:
+        record["claim_disowned"] = True
+        values.append(_evidence("claim_disowned", disowned))
+    if accused:
+        record["perpetrator_accused"] = accused.value
+        values.append(_evidence("perpetrator_accused", accused))
+
+    known = sum(1 for key in ("event_date", "place_id", "projectile_count", "killed", "injured") if record.get(key) is not None)
+    confidence = min(0.95, 0.4 + 0.1 * known + (0.1 if record["weapon_type"] != "unknown" else 0.0))
+    first = draft.first.sentence
+    return Mention(
+        mention_id=f"{article_id}:{index}",
+        article_id=article_id,
+        mention_index=index,
+        role=draft.role,
+        confidence=round(confidence, 2),
+        evidence=first.text,
+        values=tuple(values),
+        **record,
+    )
+
+
+def _date_text(mention) -> str:
+    if mention.date:
+        return mention.date.isoformat()
+    parts = [str(mention.year) if mention.year else "????", f"{mention.month:02d}" if mention.month else "??",
+             f"{mention.day:02d}" if mention.day else "??"]
+    return "-".join(parts)
+
+
+def _weekday_of(mention) -> int | None:
+    if mention.date:
+        return mention.date.weekday()
+    return getattr(mention, "weekday", None)
+
+
+def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, int]:
+    """The publication date and time the text is read against, and where a dateline ends."""
+    if article.published_at is not None:
+        local = article.published_at
+        return local.date(), local.time(), 0
+    dateline = arabic_dates.infer_publication_date(normalize(article.text[:600]))
+    if dateline is not None and dateline.date is not None:
+        # The dateline's span is in normalized text of the opening; map it back approximately.
+        _, offsets = normalize_with_offsets(article.text[:600])
+        end = offsets[min(dateline.end, len(offsets) - 1)]
+        return dateline.date, None, end
+    return None, None, 0
+
+
+def extract_article(article: ArticleInput) -> list[Mention]:
+    reference, reference_time, dateline_end = reference_of(article)
+    analysed = [analyse_sentence(s, reference, reference_time, dateline_end) for s in split_sentences(article.text)]
+    drafts = group_mentions(analysed)
+    return [build_mention(article.article_id, index, draft, analysed, reference) for index, draft in enumerate(drafts)]
+
+
+def extract_batch(articles: list[ArticleInput]) -> list[Mention]:
+    mentions: list[Mention] = []
+    for article in articles:
+        mentions.extend(extract_article(article))
+    return mentions
+
+
+@task(name="extract-incidents")
+def extract_task(articles: list[ArticleInput]) -> list[Mention]:
+    return extract_batch(articles)

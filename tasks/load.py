@@ -1,0 +1,167 @@
+"""Load: the run's records as Arrow tables, written in one transaction on the staged copy.
+
+Everything here is bulk (Arrow scans inside DuckDB); nothing inserts row by row. SQL that
+derives one table from others lives in ``sql/transforms``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, fields
+
+import pyarrow as pa
+
+from incidents import SQL_DIR
+from incidents.model import Mention, ReadResult, Rejection
+from incidents.store import Writer, sql_statements
+from tasks.dedupe import CopyDecision, PreparedArticles
+
+MENTION_COLUMNS = [f.name for f in fields(Mention) if f.name not in ("values", "event_weekday")]
+TRANSFORMS_DIR = SQL_DIR / "transforms"
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _offset_minutes(value: dt.datetime | None) -> int | None:
+    if value is None or value.utcoffset() is None:
+        return None
+    return int(value.utcoffset().total_seconds() // 60)
+
+
+def articles_table(batch: PreparedArticles, copies: dict[str, CopyDecision], versions: dict[str, int],
+                   first_ingested: dict[str, dt.datetime], run_id: int, now: dt.datetime) -> pa.Table:
+    rows = []
+    for index, article in enumerate(batch.articles):
+        article_id = batch.article_ids[index]
+        copy = copies.get(article_id)
+        rows.append({
+            "article_id": article_id,
+            "source_file": article.source_file,
+            "external_id": article.external_id,
+            "content_sha256": batch.content_sha256[index],
+            "normalized_sha256": batch.normalized_sha256[index],
+            "published_at": _utc(article.published_at),
+            "published_utc_offset_minutes": _offset_minutes(article.published_at),
+            "published_at_origin": article.published_at_origin,
+            "source": article.source,
+            "url": article.url,
+            "title": article.title,
+            "text": article.text,
+            "encoding": article.encoding,
+            "char_count": len(article.text),
+            "version": versions.get(article_id, 0) + 1,
+            "ingested_at": first_ingested.get(article_id, now),
+            "updated_at": now,
+            "duplicate_of": copy.duplicate_of if copy else None,
+            "duplicate_kind": copy.kind if copy else None,
+            "duplicate_similarity": copy.similarity if copy else None,
+            "run_id": run_id,
+        })
+    schema = pa.schema([
+        ("article_id", pa.string()), ("source_file", pa.string()), ("external_id", pa.string()),
+        ("content_sha256", pa.string()), ("normalized_sha256", pa.string()), ("published_at", pa.timestamp("us")),
+        ("published_utc_offset_minutes", pa.int32()), ("published_at_origin", pa.string()), ("source", pa.string()),
+        ("url", pa.string()), ("title", pa.string()), ("text", pa.string()), ("encoding", pa.string()),
+        ("char_count", pa.int32()), ("version", pa.int32()), ("ingested_at", pa.timestamp("us")),
+        ("updated_at", pa.timestamp("us")), ("duplicate_of", pa.string()), ("duplicate_kind", pa.string()),
+        ("duplicate_similarity", pa.float64()), ("run_id", pa.int32()),
+    ])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def signatures_table(batch: PreparedArticles) -> pa.Table:
+    return pa.table({
+        "article_id": pa.array(batch.article_ids, pa.string()),
+        "minhash": pa.array(list(batch.signatures), pa.list_(pa.uint32())),
+    })
+
+
+def band_keys_table(batch: PreparedArticles) -> pa.Table:
+    count, bands = batch.band_keys.shape
+    return pa.table({
+        "article_id": pa.array([a for a in batch.article_ids for _ in range(bands)], pa.string()),
+        "band": pa.array(list(range(bands)) * count, pa.int16()),
+        "band_key": pa.array(batch.band_keys.reshape(-1), pa.int64()),
+    })
+
+
+_MENTION_TYPES = {
+    "event_date": pa.date32(), "event_year": pa.int32(), "event_month": pa.int32(), "event_day": pa.int32(),
+    "mention_index": pa.int32(), "latitude": pa.float64(), "longitude": pa.float64(),
+    "projectile_count": pa.int32(), "projectiles_landed": pa.int32(), "projectiles_intercepted": pa.int32(),
+    "killed": pa.int32(), "injured": pa.int32(), "property_damage": pa.bool_(), "claim_disowned": pa.bool_(),
+    "confidence": pa.float64(),
+}
+
+
+def mentions_table(mentions: list[Mention]) -> pa.Table:
+    schema = pa.schema([(name, _MENTION_TYPES.get(name, pa.string())) for name in MENTION_COLUMNS])
+    rows = []
+    for mention in mentions:
+        row = {name: getattr(mention, name) for name in MENTION_COLUMNS}
+        row["event_date"] = dt.date.fromisoformat(mention.event_date) if mention.event_date else None
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def mention_values_table(mentions: list[Mention]) -> pa.Table:
+    rows = [
+        {"mention_id": m.mention_id, "article_id": m.article_id, **asdict(v)}
+        for m in mentions
+        for v in m.values
+    ]
+    schema = pa.schema([
+        ("mention_id", pa.string()), ("article_id", pa.string()), ("field", pa.string()), ("value", pa.string()),
+        ("evidence", pa.string()), ("span_start", pa.int32()), ("span_end", pa.int32()),
+        ("confidence", pa.float64()), ("statement", pa.int32()),
+    ])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def rejections_table(rejections: list[Rejection], run_id: int, now: dt.datetime) -> pa.Table:
+    unique = {r.source_file: r for r in rejections}
+    return pa.table({
+        "source_file": pa.array(list(unique), pa.string()),
+        "reason": pa.array([r.reason for r in unique.values()], pa.string()),
+        "detail": pa.array([r.detail for r in unique.values()], pa.string()),
+        "seen_at": pa.array([now] * len(unique), pa.timestamp("us")),
+        "size_bytes": pa.array([r.size_bytes for r in unique.values()], pa.int64()),
+        "run_id": pa.array([run_id] * len(unique), pa.int32()),
+    })
+
+
+def inbox_files_table(rows: list[dict]) -> pa.Table:
+    schema = pa.schema([
+        ("source_file", pa.string()), ("size_bytes", pa.int64()), ("mtime_ns", pa.int64()),
+        ("content_sha256", pa.string()), ("outcome", pa.string()), ("article_count", pa.int32()),
+        ("first_seen_at", pa.timestamp("us")), ("last_read_at", pa.timestamp("us")), ("last_run_id", pa.int32()),
+    ])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def inbox_file_rows(results: list[ReadResult], first_seen: dict[str, dt.datetime], run_id: int,
+                    now: dt.datetime) -> list[dict]:
+    rows = []
+    for result in results:
+        file = result.file
+        outcome = "article" if result.articles else "rejected"
+        entries = [(file.source_file, file.size_bytes, file.mtime_ns, result.content_sha256, outcome, len(result.articles))]
+        if file.sidecar:
+            entries.append((file.sidecar, file.sidecar_size_bytes, file.sidecar_mtime_ns, None, "sidecar", 0))
+        for name, size, mtime, digest, kind, count in entries:
+            rows.append({
+                "source_file": name, "size_bytes": size, "mtime_ns": mtime, "content_sha256": digest,
+                "outcome": kind, "article_count": count, "first_seen_at": first_seen.get(name, now),
+                "last_read_at": now, "last_run_id": run_id,
+            })
+    return rows
+
+
+def run_transform(writer: Writer, name: str) -> None:
+    """Runs one of ``sql/transforms/*.sql``."""
+    for statement in sql_statements((TRANSFORMS_DIR / f"{name}.sql").read_text(encoding="utf-8")):
+        writer.execute(statement)

@@ -1,0 +1,947 @@
+"""Reconcile: every mention of every article into incidents, with ids that last across runs.
+
+Each run reconciles the whole set of mentions again, so loading articles one run at a time gives
+the same incidents as loading them all at once. The work is plain functions over plain data; only
+``reconcile_task`` at the bottom touches Prefect. ``docs/reconciliation.md`` says the same for
+analysts, with examples.
+
+1. When two reports may describe the same attack (all must hold; otherwise never merged)
+   - Same article: never. The extractor already decided that two mentions of one article are two
+     attacks.
+   - Date. Both years known: two day dates must be equal; a week date (no date words: "the days
+     before publication") allows 7 days either way; a month date needs the same month, a year date
+     the same year (the coarser of the two decides). A date with no year but a month (and day) must
+     agree with the other's month (and day). Weekdays, where both are known, must agree.
+   - Place: same country (an unknown country only matches an unknown country); same governorate
+     and same city when both are known; two site-level places more than 15 km apart never match.
+   - Weapon class equal, or one unknown. Classes: rocket, missile and mortar are one class
+     ("projectile": Arabic صاروخ is both rocket and missile, قذيفة both mortar and rocket shell);
+     drone, IED, airstrike and gunfire are each their own.
+   - Time of day: dawn never matches evening or night.
+   - Strict rule when either date has no year: score at least 0.75 and at least two agreeing
+     specifics among exact place, launch site, projectile count, killed, injured. When either
+     report has not even a month, they must also share the exact place or the launch site.
+2. Score, in points out of 100 (score = points / 100, kept in [0, 1]):
+   date: same day 35, within a week 20, same month 10, same year 0; without a year: same month
+   and day 25, same month only 5, same weekday +5.
+   place: same place 30, else both within 3 km 15, else same city 10, else same governorate 5;
+   two named sites more than 3 km apart lose 10.
+   same weapon type, weapon detail, target type, launch site: 10 each.
+   same projectile count, killed, injured: 10 each; different: -5 each (sources often disagree).
+   same time of day 5; different (not a hard conflict) -5.
+   A report joins a group when the average over the group's members is at least 0.5 (0.75 under
+   the strict rule).
+3. Grouping, deterministic: primary mentions first, in order of event date (undated last), then
+   mention id. Each joins the compatible group with the highest average score, provided it is
+   compatible with EVERY member (no chaining), else starts a group. Then background mentions
+   (attacks an article recalls): each joins the best primary group it is compatible with
+   (role 'background'); the rest group among themselves into incidents with is_background.
+   Candidate groups are found through an index on (country, city, date); no pair outside the
+   index is ever compared.
+4. Values. Copies of one report (same copy group) are one source: within a copy group, the most
+   recently published article that gives a value gives it. Primary mentions give values;
+   background mentions only fill a field no primary mention gives.
+   - killed / injured: the lowest credible figure across sources (ACLED's conservative choice),
+     *_max the highest. A 0 is not credible when a source published later gives a positive figure.
+   - projectile_count: the most frequent, ties to the lower; projectile_count_max the highest.
+   - event_date: the most precise (day, week, month, year); among them the most frequent, ties to
+     the earliest. A month or year date is stored as its first day; read it with date_precision.
+     A date without a year never gives an event_date (NULL, 'unknown').
+   - place: the most precise (site, district, city, governorate, country), ties to the most
+     frequent, then the lowest place_id; a missing country, governorate or city is filled from
+     the other sources.
+   - weapon_type, target_type: most frequent known value; weapon_detail, target_name,
+     launch_site, time_of_day: most frequent value; ties to the alphabetically first.
+     property_damage, claim_disowned: true if any source says true.
+   - perpetrator_claimed / perpetrator_accused: every distinct name, sorted, joined with '; '.
+   - source_count: copy groups among primary mentions (all mentions for a background incident);
+     article_count: every article linked, background included.
+5. Ids. A new incident's id is "inc_" + 12 hex digits of sha256 of its first mention's id. An
+   incident holding mentions that had ids keeps the id most of them had (ties: created in the
+   earliest run, then the lowest id); when a previous incident splits, the part with most of its
+   mentions keeps the id. Ids that lose a merge are written to incident_id_map. A fresh id that
+   would repeat a live or retired id is hashed again with a counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from prefect import task
+
+from incidents.model import Mention
+
+PRIMARY = "primary"
+BACKGROUND = "background"
+
+WEAPON_CLASS = {
+    "rocket": "projectile",
+    "missile": "projectile",
+    "mortar": "projectile",
+    "drone": "drone",
+    "ied": "ied",
+    "airstrike": "airstrike",
+    "gunfire": "gunfire",
+}
+HARD_TIME_CONFLICTS = frozenset({frozenset({"dawn", "evening"}), frozenset({"dawn", "night"})})
+
+PRECISION_ORDER = ("day", "week", "month", "year")
+GEO_PRECISION_RANK = {"site": 5, "district": 4, "city": 3, "governorate": 2, "country": 1}
+
+# Points out of 100 that a pair of compatible reports earns; integers so that sums are exact.
+DATE_POINTS = {"day": 35, "week": 20, "month": 10, "year": 0}
+POINTS_YEARLESS_DAY = 25
+POINTS_YEARLESS_MONTH = 5
+POINTS_WEEKDAY = 5
+POINTS_SAME_PLACE = 30
+POINTS_NEARBY = 15
+POINTS_SAME_CITY = 10
+POINTS_SAME_ADMIN1 = 5
+PENALTY_DIFFERENT_SITES = 10
+POINTS_SPECIFIC = 10
+PENALTY_COUNT_CONFLICT = 5
+POINTS_SAME_TIME = 5
+PENALTY_TIME_CONFLICT = 5
+FULL_SCORE = 100
+
+INCIDENT_COLUMNS = (
+    "incident_id", "event_date", "date_precision", "time_of_day", "country", "admin1", "city",
+    "location_name", "location_name_ar", "place_id", "latitude", "longitude", "geo_precision",
+    "weapon_type", "weapon_detail", "projectile_count", "projectile_count_max", "killed", "killed_max",
+    "injured", "injured_max", "property_damage", "target_type", "target_name", "launch_site",
+    "perpetrator_claimed", "claim_disowned", "perpetrator_accused", "source_count", "article_count",
+    "single_source", "is_background", "first_reported_at", "created_run_id", "updated_run_id",
+)
+PLACE_COLUMNS = ("place_id", "location_name", "location_name_ar", "country", "admin1", "city",
+                 "latitude", "longitude", "geo_precision")
+LIST_COLUMNS = ("perpetrator_claimed", "perpetrator_accused")
+LIST_SEPARATOR = "; "
+INTEGER_COLUMNS = frozenset({"projectile_count", "killed", "injured"})
+FLOAT_COLUMNS = frozenset({"latitude", "longitude"})
+BOOLEAN_COLUMNS = frozenset({"property_damage", "claim_disowned"})
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    merge_threshold: float = 0.5
+    # Without a year a date matches the same day of any year: more evidence is needed.
+    strict_merge_threshold: float = 0.75
+    strict_min_specifics: int = 2
+    site_max_distance_km: float = 15.0
+    nearby_distance_km: float = 3.0
+    week_tolerance_days: int = 7
+
+    def __post_init__(self):
+        if not 0.0 < self.merge_threshold <= self.strict_merge_threshold <= 1.0:
+            raise ValueError("thresholds must satisfy 0 < merge_threshold <= strict_merge_threshold <= 1")
+        if self.strict_min_specifics < 0 or self.week_tolerance_days < 0:
+            raise ValueError("strict_min_specifics and week_tolerance_days must be 0 or more")
+        if not 0.0 <= self.nearby_distance_km <= self.site_max_distance_km:
+            raise ValueError("distances must satisfy 0 <= nearby_distance_km <= site_max_distance_km")
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    article_id: str
+    copy_group: str            # article_id of the first-seen article this one copies (itself when original)
+    published_at: datetime | None
+    source: str | None         # outlet name
+
+
+@dataclass
+class ReconcileInputs:
+    mentions: list[Mention]
+    articles: dict[str, ArticleInfo]
+    previous_assignment: dict[str, str]        # mention_id -> incident_id from the last run
+    previous_created_run: dict[str, int]       # incident_id -> run that created it (older survives merges)
+    run_id: int
+    now: datetime
+    # incident_id -> run that last changed it: an incident whose mentions did not change keeps it.
+    previous_updated_run: dict[str, int] = field(default_factory=dict)
+    # incident_id_map.retired_id of earlier runs: a fresh id must never repeat one.
+    retired_ids: set[str] = field(default_factory=set)
+    settings: ReconcileSettings = field(default_factory=ReconcileSettings)
+
+
+@dataclass
+class ReconcileResult:
+    incidents: list[dict]            # rows for the incidents table (every column of the DDL)
+    incident_sources: list[dict]
+    incident_field_values: list[dict]
+    id_map: list[dict]               # retired_id, surviving_id, retired_at, run_id (only NEW merges of this run)
+    assignment: dict[str, str]       # mention_id -> incident_id
+    stats: dict                      # new, updated, retired, dropped, incidents, background_incidents, mentions
+
+
+# --- what one mention brings to the comparison --------------------------------------------------
+
+@dataclass(slots=True)
+class _Report:
+    mention: Mention
+    mention_id: str
+    article_id: str
+    copy_group: str
+    published_at: datetime | None
+    is_primary: bool
+    country: str | None
+    admin1: str | None
+    city: str | None
+    place_id: str | None           # only for site and district places: a shared city is not a shared place
+    launch_key: str | None
+    latitude: float | None         # only for site and district places: a city centroid says nothing
+    longitude: float | None
+    is_site: bool
+    weapon_type: str | None        # None when unknown
+    weapon_class: str | None
+    weapon_detail: str | None
+    target_type: str | None
+    projectile_count: int | None
+    killed: int | None
+    injured: int | None
+    time_of_day: str | None
+    weekday: int | None
+    year_known: bool
+    precision: str | None          # day | week | month | year when the year is known
+    first_day: int = 0             # ordinals of the period the date covers (year known)
+    last_day: int = 0
+    tolerance: int = 0
+    month: int | None = None
+    day: int | None = None
+    sort_key: tuple = ()
+    index_keys: list[tuple] = field(default_factory=list)
+    probe_keys: list[tuple] = field(default_factory=list)
+
+    @property
+    def has_month(self) -> bool:
+        return self.month is not None
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _folded(value: str | None) -> str | None:
+    value = _text(value)
+    return value.casefold() if value else None
+
+
+def _calendar(mention: Mention) -> tuple[int | None, int | None, int | None]:
+    if mention.event_date:
+        try:
+            parsed = date.fromisoformat(mention.event_date)
+            return parsed.year, parsed.month, parsed.day
+        except ValueError:
+            pass
+    if mention.event_year is not None and not 1 <= mention.event_year <= 9999:
+        return None, None, None
+    month = mention.event_month if mention.event_month and 1 <= mention.event_month <= 12 else None
+    day = mention.event_day if month and mention.event_day and 1 <= mention.event_day <= 31 else None
+    return mention.event_year, month, day
+
+
+def _effective_precision(stated: str, month: int | None, day: int | None) -> str:
+    """The stated precision, lowered to what the date's parts can carry ('unknown' read from them)."""
+    supported = "day" if day else "month" if month else "year"
+    if stated not in PRECISION_ORDER:
+        return supported
+    return max(stated, supported, key=PRECISION_ORDER.index)
+
+
+def _year_bounds(year: int) -> tuple[int, int]:
+    return date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+
+
+def _month_bounds(year: int, month: int) -> tuple[int, int]:
+    first = date(year, month, 1).toordinal()
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first, following.toordinal() - 1
+
+
+def _report(mention: Mention, articles: dict[str, ArticleInfo], settings: ReconcileSettings) -> _Report:
+    article = articles.get(mention.article_id)
+    weapon_type = _text(mention.weapon_type)
+    weapon_type = None if weapon_type in (None, "unknown") else weapon_type
+    target_type = _text(mention.target_type)
+    has_point = mention.geo_precision in ("site", "district") and mention.latitude is not None \
+        and mention.longitude is not None
+    report = _Report(
+        mention=mention,
+        mention_id=mention.mention_id,
+        article_id=mention.article_id,
+        copy_group=article.copy_group if article else mention.article_id,
+        published_at=article.published_at if article else None,
+        is_primary=mention.role == PRIMARY,
+        country=_text(mention.country),
+        admin1=_text(mention.admin1),
+        city=_text(mention.city),
+        place_id=_text(mention.place_id) if mention.geo_precision in ("site", "district") else None,
+        launch_key=_text(mention.launch_place_id) or _folded(mention.launch_site),
+        latitude=mention.latitude if has_point else None,
+        longitude=mention.longitude if has_point else None,
+        is_site=has_point and mention.geo_precision == "site",
+        weapon_type=weapon_type,
+        weapon_class=WEAPON_CLASS.get(weapon_type, weapon_type),
+        weapon_detail=_folded(mention.weapon_detail),
+        target_type=None if target_type in (None, "unknown") else target_type,
+        projectile_count=mention.projectile_count,
+        killed=mention.killed,
+        injured=mention.injured,
+        time_of_day=_text(mention.time_of_day),
+        weekday=mention.event_weekday,
+        year_known=False,
+        precision=None,
+    )
+    year, month, day = _calendar(mention)
+    report.month, report.day = month, day
+    if year is not None:
+        _set_dated_period(report, mention.date_precision, year, month, day, settings)
+    point = report.first_day if report.precision in ("day", "week") else None
+    if report.precision == "day":
+        report.weekday = date.fromordinal(point).weekday()
+    elif report.precision == "week":
+        # A week date is the day the report was read against: its weekday says nothing of the attack.
+        report.weekday = None
+    report.sort_key = (point is None, point or 0, mention.mention_id)
+    report.index_keys = _index_keys(report)
+    report.probe_keys = _probe_keys(report)
+    return report
+
+
+def _set_dated_period(report: _Report, stated: str, year: int, month: int | None, day: int | None,
+                      settings: ReconcileSettings) -> None:
+    precision = _effective_precision(stated, month, day)
+    try:
+        if precision in ("day", "week"):
+            report.first_day = report.last_day = date(year, month, day).toordinal()
+            report.tolerance = settings.week_tolerance_days if precision == "week" else 0
+        elif precision == "month":
+            report.first_day, report.last_day = _month_bounds(year, month)
+        else:
+            report.first_day, report.last_day = _year_bounds(year)
+    except ValueError:
+        # An impossible date (30 February): keep what is certain.
+        precision = "month" if precision in ("day", "week") else "year"
+        report.day = None
+        if precision == "month":
+            report.first_day, report.last_day = _month_bounds(year, month)
+        else:
+            report.first_day, report.last_day = _year_bounds(year)
+    report.year_known = True
+    report.precision = precision
+
+
+# --- comparing two reports ----------------------------------------------------------------------
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_dphi = (phi2 - phi1) / 2
+    half_dlambda = math.radians(lon2 - lon1) / 2
+    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _yearless_against_dated(undated_year: _Report, dated: _Report) -> int | None:
+    if undated_year.month is None or dated.precision == "year":
+        return 0
+    if dated.precision == "month":
+        month = date.fromordinal(dated.first_day).month
+        return POINTS_YEARLESS_MONTH if month == undated_year.month else None
+    for ordinal in range(dated.first_day - dated.tolerance, dated.last_day + dated.tolerance + 1):
+        day = date.fromordinal(ordinal)
+        if day.month == undated_year.month and (undated_year.day is None or day.day == undated_year.day):
+            exact = undated_year.day is not None and dated.tolerance == 0
+            return POINTS_YEARLESS_DAY if exact else POINTS_YEARLESS_MONTH
+    return None
+
+
+def _date_points(a: _Report, b: _Report) -> int | None:
+    """Points the two dates earn, or None when they cannot be the same day."""
+    if a.year_known and b.year_known:
+        gap = max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day))
+        if gap > max(a.tolerance, b.tolerance):
+            return None
+        return DATE_POINTS[max(a.precision, b.precision, key=PRECISION_ORDER.index)]
+    if a.year_known or b.year_known:
+        points = _yearless_against_dated(b, a) if a.year_known else _yearless_against_dated(a, b)
+    elif a.month is not None and b.month is not None:
+        if a.month != b.month or (a.day is not None and b.day is not None and a.day != b.day):
+            return None
+        points = POINTS_YEARLESS_DAY if a.day is not None and b.day is not None else POINTS_YEARLESS_MONTH
+    else:
+        points = 0
+    if points is not None and a.weekday is not None and b.weekday is not None:
+        points += POINTS_WEEKDAY
+    return points
+
+
+def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | None:
+    """Points out of 100 for two reports being one attack, or None when they cannot be."""
+    if a.admin1 is not None and b.admin1 is not None and a.admin1 != b.admin1:
+        return None
+    if a.city is not None and b.city is not None and a.city != b.city:
+        return None
+    if a.weapon_class is not None and b.weapon_class is not None and a.weapon_class != b.weapon_class:
+        return None
+    if a.weekday is not None and b.weekday is not None and a.weekday != b.weekday:
+        return None
+    same_time = None
+    if a.time_of_day is not None and b.time_of_day is not None:
+        same_time = a.time_of_day == b.time_of_day
+        if not same_time and frozenset((a.time_of_day, b.time_of_day)) in HARD_TIME_CONFLICTS:
+            return None
+    points = _date_points(a, b)
+    if points is None:
+        return None
+    distance = None
+    if a.latitude is not None and b.latitude is not None:
+        distance = _haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+        if a.is_site and b.is_site and distance > settings.site_max_distance_km:
+            return None
+
+    specifics = 0
+    if a.place_id is not None and a.place_id == b.place_id:
+        points += POINTS_SAME_PLACE
+        specifics += 1
+    elif distance is not None and distance <= settings.nearby_distance_km:
+        points += POINTS_NEARBY
+    else:
+        if a.is_site and b.is_site:
+            points -= PENALTY_DIFFERENT_SITES
+        if a.city is not None and a.city == b.city:
+            points += POINTS_SAME_CITY
+        elif a.admin1 is not None and a.admin1 == b.admin1:
+            points += POINTS_SAME_ADMIN1
+    shared_launch = a.launch_key is not None and a.launch_key == b.launch_key
+    if shared_launch:
+        points += POINTS_SPECIFIC
+        specifics += 1
+    for mine, theirs in ((a.projectile_count, b.projectile_count), (a.killed, b.killed), (a.injured, b.injured)):
+        if mine is not None and theirs is not None:
+            if mine == theirs:
+                points += POINTS_SPECIFIC
+                specifics += 1
+            else:
+                points -= PENALTY_COUNT_CONFLICT
+    for mine, theirs in ((a.weapon_type, b.weapon_type), (a.weapon_detail, b.weapon_detail),
+                         (a.target_type, b.target_type)):
+        if mine is not None and mine == theirs:
+            points += POINTS_SPECIFIC
+    if same_time is not None:
+        points += POINTS_SAME_TIME if same_time else -PENALTY_TIME_CONFLICT
+
+    if not (a.year_known and b.year_known):
+        if specifics < settings.strict_min_specifics:
+            return None
+        no_month = not (a.year_known or a.has_month) or not (b.year_known or b.has_month)
+        if no_month and not (shared_launch or (a.place_id is not None and a.place_id == b.place_id)):
+            return None
+    return min(FULL_SCORE, max(0, points))
+
+
+# --- finding candidate groups without comparing all pairs ---------------------------------------
+
+def _window(report: _Report) -> list[date]:
+    """The days a day or week date may stand for."""
+    return [date.fromordinal(ordinal)
+            for ordinal in range(report.first_day - report.tolerance, report.last_day + report.tolerance + 1)]
+
+
+def _index_keys(report: _Report) -> list[tuple]:
+    """Keys a group holding this report is filed under.
+
+    A key names what the report's date covers: a day, a month, a year, or a day of the year for
+    dates without a year. For any two compatible reports one's index keys and the other's probe
+    keys share a key; the full comparison then decides.
+    """
+    keys = []
+    if report.year_known:
+        if report.precision in ("day", "week"):
+            window = _window(report)
+            for day in window:
+                keys += [("d", day.toordinal()), ("dated_md", day.month, day.day)]
+            for year, month in {(day.year, day.month) for day in window}:
+                keys += [("in_month", year, month), ("dated_in_mo", month)]
+            keys += [("in_year", year) for year in {day.year for day in window}]
+        else:
+            first = date.fromordinal(report.first_day)
+            if report.precision == "month":
+                keys += [("m", first.year, first.month), ("in_year", first.year), ("dated_month", first.month)]
+            else:
+                keys += [("y", first.year), ("dated_year",)]
+    elif report.month is not None:
+        if report.day is not None:
+            keys += [("md", report.month, report.day), ("in_mo", report.month)]
+        else:
+            keys.append(("mo", report.month))
+        keys.append(("yearless",))
+    else:
+        if report.place_id:
+            keys.append(("no_month_place", report.place_id))
+        if report.launch_key:
+            keys.append(("no_month_launch", report.launch_key))
+    if report.place_id:
+        keys.append(("place", report.place_id))
+    if report.launch_key:
+        keys.append(("launch", report.launch_key))
+    return keys
+
+
+def _probe_keys(report: _Report) -> list[tuple]:
+    """Keys under which the groups this report may join are filed."""
+    keys = set()
+    if not report.year_known and report.month is None:
+        if report.place_id:
+            keys.add(("place", report.place_id))
+        if report.launch_key:
+            keys.add(("launch", report.launch_key))
+        return sorted(keys)
+    if report.year_known:
+        if report.precision in ("day", "week"):
+            for day in _window(report):
+                keys.update((("d", day.toordinal()), ("md", day.month, day.day), ("m", day.year, day.month),
+                             ("mo", day.month), ("y", day.year)))
+        else:
+            first = date.fromordinal(report.first_day)
+            if report.precision == "month":
+                keys.update((("in_month", first.year, first.month), ("m", first.year, first.month),
+                             ("y", first.year), ("in_mo", first.month), ("mo", first.month)))
+            else:
+                keys.update((("in_year", first.year), ("y", first.year), ("yearless",)))
+    else:
+        if report.day is not None:
+            keys.update((("dated_md", report.month, report.day), ("md", report.month, report.day)))
+        else:
+            keys.update((("dated_in_mo", report.month), ("in_mo", report.month)))
+        keys.update((("dated_month", report.month), ("dated_year",), ("mo", report.month)))
+    if report.place_id:
+        keys.add(("no_month_place", report.place_id))
+    if report.launch_key:
+        keys.add(("no_month_launch", report.launch_key))
+    return sorted(keys)
+
+
+_ANY_CITY = ("any city",)   # a tuple: never equal to a city name
+
+
+@dataclass(slots=True)
+class _Group:
+    members: list[_Report]
+    articles: set[str]
+    admin1: str | None
+    city: str | None
+    weapon_class: str | None
+    has_yearless: bool
+
+
+class _Grouper:
+    """Greedy average-linkage grouping over an index of (country, city, date) keys."""
+
+    def __init__(self, settings: ReconcileSettings):
+        self.settings = settings
+        self.groups: list[_Group] = []
+        self.index: dict[tuple, list[int]] = defaultdict(list)
+        self.threshold = round(settings.merge_threshold * FULL_SCORE)
+        self.strict_threshold = round(settings.strict_merge_threshold * FULL_SCORE)
+
+    def best_group(self, report: _Report) -> int | None:
+        buckets = (report.city, None) if report.city is not None else (_ANY_CITY,)
+        candidates = set()
+        for key in report.probe_keys:
+            for bucket in buckets:
+                candidates.update(self.index.get((report.country, bucket, key), ()))
+        best, best_average = None, -1.0
+        for number in sorted(candidates):
+            group = self.groups[number]
+            if report.article_id in group.articles:
+                continue
+            if report.city is not None and group.city is not None and report.city != group.city:
+                continue
+            if report.admin1 is not None and group.admin1 is not None and report.admin1 != group.admin1:
+                continue
+            if report.weapon_class is not None and group.weapon_class is not None \
+                    and report.weapon_class != group.weapon_class:
+                continue
+            total = 0
+            for member in group.members:
+                points = _pair_points(report, member, self.settings)
+                if points is None:
+                    break
+                total += points
+            else:
+                size = len(group.members)
+                strict = not report.year_known or group.has_yearless
+                if total >= (self.strict_threshold if strict else self.threshold) * size \
+                        and total / size > best_average:
+                    best, best_average = number, total / size
+        return best
+
+    def start(self, report: _Report) -> None:
+        self.groups.append(_Group([], set(), None, None, None, False))
+        self.join(len(self.groups) - 1, report)
+
+    def join(self, number: int, report: _Report) -> None:
+        group = self.groups[number]
+        group.members.append(report)
+        group.articles.add(report.article_id)
+        group.admin1 = group.admin1 or report.admin1
+        group.city = group.city or report.city
+        group.weapon_class = group.weapon_class or report.weapon_class
+        group.has_yearless = group.has_yearless or not report.year_known
+        for key in report.index_keys:
+            for bucket in (group.city, _ANY_CITY):
+                filed = self.index[(report.country, bucket, key)]
+                if not filed or filed[-1] != number:
+                    filed.append(number)
+
+
+def _group_reports(reports: list[_Report], settings: ReconcileSettings) -> tuple[list[_Group], list[_Group]]:
+    """Primary groups (with the background mentions they absorbed) and background-only groups."""
+    ordered = sorted(reports, key=lambda r: r.sort_key)
+    primary = _Grouper(settings)
+    for report in ordered:
+        if report.is_primary:
+            number = primary.best_group(report)
+            if number is None:
+                primary.start(report)
+            else:
+                primary.join(number, report)
+    unmatched = []
+    for report in ordered:
+        if not report.is_primary:
+            number = primary.best_group(report)
+            if number is None:
+                unmatched.append(report)
+            else:
+                primary.join(number, report)
+    recalled = _Grouper(settings)
+    for report in unmatched:
+        number = recalled.best_group(report)
+        if number is None:
+            recalled.start(report)
+        else:
+            recalled.join(number, report)
+    return primary.groups, recalled.groups
+
+
+# --- ids that last --------------------------------------------------------------------------------
+
+def _fresh_id(anchor: str, taken: set[str]) -> str:
+    candidate = "inc_" + hashlib.sha256(anchor.encode("utf-8")).hexdigest()[:12]
+    counter = 0
+    while candidate in taken:
+        counter += 1
+        candidate = "inc_" + hashlib.sha256(f"{anchor}#{counter}".encode("utf-8")).hexdigest()[:12]
+    return candidate
+
+
+def _assign_ids(groups: list[_Group], inputs: ReconcileInputs) -> tuple[list[str], list[dict], set[str]]:
+    """An id per group, the id_map rows of this run's merges, and the ids given fresh."""
+    previous = inputs.previous_assignment
+    holders: dict[str, list[tuple[int, int]]] = defaultdict(list)   # previous id -> (group, mentions)
+    claims = []
+    for number, group in enumerate(groups):
+        held = Counter(previous[r.mention_id] for r in group.members if r.mention_id in previous)
+        for old_id, count in held.items():
+            holders[old_id].append((number, count))
+            created = inputs.previous_created_run.get(old_id, math.inf)
+            claims.append((-count, created, old_id, number))
+    ids: list[str | None] = [None] * len(groups)
+    owner: dict[str, int] = {}
+    for _, _, old_id, number in sorted(claims):
+        if ids[number] is None and old_id not in owner:
+            ids[number] = old_id
+            owner[old_id] = number
+
+    taken = set(previous.values()) | set(inputs.previous_created_run) | set(inputs.retired_ids)
+    fresh = set()
+    for number, group in enumerate(groups):
+        if ids[number] is None:
+            ids[number] = _fresh_id(group.members[0].mention_id, taken)
+            taken.add(ids[number])
+            fresh.add(ids[number])
+
+    id_map = []
+    for old_id in sorted(set(holders) - set(owner)):
+        survivor, _ = max(holders[old_id], key=lambda held: (held[1], -held[0]))
+        id_map.append({"retired_id": old_id, "surviving_id": ids[survivor],
+                       "retired_at": inputs.now, "run_id": inputs.run_id})
+    return ids, id_map, fresh
+
+
+# --- the incident's values ------------------------------------------------------------------------
+
+def _recency(report: _Report) -> tuple:
+    published = (1, report.published_at) if report.published_at is not None else (0,)
+    return published, report.article_id, report.mention.mention_index
+
+
+def _most_frequent(values: list):
+    """The most frequent value; ties to the lowest (the lower count, the earlier date, A before B)."""
+    counts = Counter(values)
+    return min(counts, key=lambda value: (-counts[value], value)) if counts else None
+
+
+def _published_later(a: _Report, b: _Report) -> bool:
+    return a.published_at is not None and b.published_at is not None and a.published_at > b.published_at
+
+
+class _Sources:
+    """A group's reports as independent sources: primary first, background only to fill a gap."""
+
+    def __init__(self, members: list[_Report]):
+        tiers = [[r for r in members if r.is_primary], [r for r in members if not r.is_primary]]
+        self.tiers = []
+        for tier in tiers:
+            if not tier:
+                continue
+            by_copy_group: dict[str, list[_Report]] = defaultdict(list)
+            for report in tier:
+                by_copy_group[report.copy_group].append(report)
+            self.tiers.append([sorted(copies, key=_recency, reverse=True) for copies in by_copy_group.values()])
+
+    def per_source(self, value_of) -> list[tuple[object, _Report]]:
+        """One value per copy group, from its most recent article that gives one."""
+        for tier in self.tiers:
+            found = []
+            for copies in tier:
+                for report in copies:
+                    value = value_of(report)
+                    if value is not None:
+                        found.append((value, report))
+                        break
+            if found:
+                return found
+        return []
+
+    def every_value(self, value_of) -> list:
+        for tier in self.tiers:
+            found = [value for copies in tier for report in copies if (value := value_of(report)) is not None]
+            if found:
+                return found
+        return []
+
+    def most_frequent(self, value_of):
+        return _most_frequent([value for value, _ in self.per_source(value_of)])
+
+
+def _casualties(sources: _Sources, column: str) -> tuple[int | None, int | None]:
+    given = sources.per_source(lambda r: getattr(r.mention, column))
+    credible = [
+        value for value, report in given
+        if not (value == 0 and any(other > 0 and _published_later(later, report) for other, later in given))
+    ]
+    return (min(credible), max(value for value, _ in given)) if given else (None, None)
+
+
+def _event_date(sources: _Sources) -> tuple[date | None, str]:
+    dated = sources.per_source(lambda r: (PRECISION_ORDER.index(r.precision), r.first_day) if r.year_known else None)
+    if not dated:
+        return None, "unknown"
+    finest = min(rank for (rank, _), _ in dated)
+    ordinal = _most_frequent([day for (rank, day), _ in dated if rank == finest])
+    return date.fromordinal(ordinal), PRECISION_ORDER[finest]
+
+
+def _place(sources: _Sources) -> dict:
+    def has_place(report: _Report):
+        m = report.mention
+        return True if (m.place_id or m.geo_precision or m.country or m.admin1 or m.city) else None
+
+    located = [report for _, report in sources.per_source(has_place)]
+    if not located:
+        return dict.fromkeys(PLACE_COLUMNS)
+    finest = max(GEO_PRECISION_RANK.get(r.mention.geo_precision, 0) for r in located)
+    finest_reports = [r for r in located if GEO_PRECISION_RANK.get(r.mention.geo_precision, 0) == finest]
+    place_counts = Counter(r.place_id for r in finest_reports)
+    chosen = min(finest_reports, key=lambda r: (-place_counts[r.place_id], r.place_id is None, r.place_id or "",
+                                                 _recency(r)))
+    place = {column: getattr(chosen.mention, column) for column in PLACE_COLUMNS}
+    for column in ("country", "admin1", "city"):
+        if place[column] is None:
+            place[column] = sources.most_frequent(lambda r, column=column: getattr(r, column))
+    return place
+
+
+def _any_true(sources: _Sources, column: str) -> bool | None:
+    said = sources.every_value(lambda r: getattr(r.mention, column))
+    return (True in said) if said else None
+
+
+def _names(sources: _Sources, column: str) -> str | None:
+    names = set()
+    for given in sources.every_value(lambda r: _text(getattr(r.mention, column))):
+        names.update(name for part in given.split(";") if (name := part.strip()))
+    return LIST_SEPARATOR.join(sorted(names)) if names else None
+
+
+def _incident_row(group: _Group, is_background: bool, incident_id: str) -> dict:
+    sources = _Sources(group.members)
+    event_date, date_precision = _event_date(sources)
+    killed, killed_max = _casualties(sources, "killed")
+    injured, injured_max = _casualties(sources, "injured")
+    projectiles = [value for value, _ in sources.per_source(lambda r: r.projectile_count)]
+    counted = [r for r in group.members if r.is_primary] or group.members
+    source_count = len({r.copy_group for r in counted})
+    published = [r.published_at for r in group.members if r.published_at is not None]
+    values = {
+        "incident_id": incident_id,
+        "event_date": event_date,
+        "date_precision": date_precision,
+        "time_of_day": sources.most_frequent(lambda r: r.time_of_day),
+        **_place(sources),
+        "weapon_type": sources.most_frequent(lambda r: r.weapon_type) or "unknown",
+        "weapon_detail": sources.most_frequent(lambda r: _text(r.mention.weapon_detail)),
+        "projectile_count": _most_frequent(projectiles),
+        "projectile_count_max": max(projectiles, default=None),
+        "killed": killed,
+        "killed_max": killed_max,
+        "injured": injured,
+        "injured_max": injured_max,
+        "property_damage": _any_true(sources, "property_damage"),
+        "target_type": sources.most_frequent(lambda r: r.target_type) or "unknown",
+        "target_name": sources.most_frequent(lambda r: _text(r.mention.target_name)),
+        "launch_site": sources.most_frequent(lambda r: _text(r.mention.launch_site)),
+        "perpetrator_claimed": _names(sources, "perpetrator_claimed"),
+        "claim_disowned": _any_true(sources, "claim_disowned"),
+        "perpetrator_accused": _names(sources, "perpetrator_accused"),
+        "source_count": source_count,
+        "article_count": len(group.articles),
+        "single_source": source_count == 1,
+        "is_background": is_background,
+        "first_reported_at": min(published, default=None),
+        "created_run_id": None,
+        "updated_run_id": None,
+    }
+    return {column: values[column] for column in INCIDENT_COLUMNS}
+
+
+# --- every value any source gave, and whether it is the incident's ------------------------------
+
+def _incident_text(row: dict, column: str) -> str | None:
+    """The incident's value as the extractor writes values: '7', 'true', '2020-11-17', '2020-11-??'."""
+    value = row.get(column)
+    if value is None:
+        return None
+    if column == "event_date":
+        precision = row["date_precision"]
+        if precision == "month":
+            return f"{value.year:04d}-{value.month:02d}-??"
+        if precision == "year":
+            return f"{value.year:04d}-??-??"
+        return value.isoformat()
+    return _canonical(column, value)
+
+
+def _canonical(column: str, value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or column in BOOLEAN_COLUMNS:
+        return text.lower()
+    try:
+        if column in INTEGER_COLUMNS:
+            return str(int(text))
+        if column in FLOAT_COLUMNS:
+            return repr(float(text))
+    except ValueError:
+        pass
+    return text
+
+
+def _is_chosen(row: dict, column: str, value: str | None) -> bool:
+    if value is None or column not in row:
+        return False
+    incident_value = _incident_text(row, column)
+    if incident_value is None:
+        return False
+    if column in LIST_COLUMNS:
+        return value.strip() in incident_value.split(LIST_SEPARATOR)
+    return _canonical(column, value) == incident_value
+
+
+def _field_value_rows(group: _Group, row: dict) -> list[dict]:
+    rows = []
+    for report in group.members:
+        mention = report.mention
+        for value in mention.values:
+            rows.append({
+                "incident_id": row["incident_id"],
+                "field": value.field,
+                "value": value.value,
+                "article_id": mention.article_id,
+                "mention_id": mention.mention_id,
+                "role": PRIMARY if report.is_primary else BACKGROUND,
+                "evidence": value.evidence,
+                "span_start": value.span_start,
+                "span_end": value.span_end,
+                "confidence": value.confidence,
+                "chosen": _is_chosen(row, value.field, value.value),
+            })
+    return rows
+
+
+# --- the whole reconciliation ---------------------------------------------------------------------
+
+def reconcile(inputs: ReconcileInputs) -> ReconcileResult:
+    """All mentions to incidents; the same inputs in any order give the same result."""
+    seen = set()
+    for mention in inputs.mentions:
+        if mention.mention_id in seen:
+            raise ValueError(f"mention {mention.mention_id} is given twice")
+        seen.add(mention.mention_id)
+    reports = [_report(m, inputs.articles, inputs.settings) for m in inputs.mentions]
+    primary_groups, background_groups = _group_reports(reports, inputs.settings)
+    groups = primary_groups + background_groups
+    ids, id_map, fresh = _assign_ids(groups, inputs)
+
+    members_before: dict[str, set[str]] = defaultdict(set)
+    for mention_id, incident_id in inputs.previous_assignment.items():
+        members_before[incident_id].add(mention_id)
+
+    incidents, sources, field_values = [], [], []
+    assignment = {}
+    updated = 0
+    for number, (group, incident_id) in enumerate(zip(groups, ids)):
+        members = {r.mention_id for r in group.members}
+        changed = incident_id in fresh or members != members_before.get(incident_id)
+        if changed and incident_id not in fresh:
+            updated += 1
+        row = _incident_row(group, number >= len(primary_groups), incident_id)
+        created = inputs.run_id if incident_id in fresh else inputs.previous_created_run.get(incident_id, inputs.run_id)
+        row["created_run_id"] = created
+        row["updated_run_id"] = inputs.run_id if changed else inputs.previous_updated_run.get(incident_id, created)
+        incidents.append(row)
+        for report in group.members:
+            assignment[report.mention_id] = incident_id
+            sources.append({"incident_id": incident_id, "article_id": report.article_id,
+                            "mention_id": report.mention_id, "role": PRIMARY if report.is_primary else BACKGROUND})
+        field_values.extend(_field_value_rows(group, row))
+
+    incidents.sort(key=lambda row: row["incident_id"])
+    sources.sort(key=lambda row: (row["incident_id"], row["mention_id"]))
+    field_values.sort(key=lambda row: (row["incident_id"], row["mention_id"], row["field"],
+                                       row["span_start"], row["span_end"], row["value"] or ""))
+    still_named = set(ids) | {row["retired_id"] for row in id_map}
+    stats = {
+        "mentions": len(reports),
+        "incidents": len(incidents),
+        "background_incidents": len(background_groups),
+        "new": len(fresh),
+        "updated": updated,
+        "retired": len(id_map),
+        # Previous incidents none of whose mentions remain (their articles were removed).
+        "dropped": len(set(members_before) - still_named),
+    }
+    return ReconcileResult(incidents, sources, field_values, id_map, assignment, stats)
+
+
+@task(name="reconcile")
+def reconcile_task(inputs: ReconcileInputs) -> ReconcileResult:
+    return reconcile(inputs)

@@ -1,0 +1,80 @@
+"""Shared fixtures: one Prefect test server per session, the seed articles, fresh inboxes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_SEEDS = REPO.parent / "shared" / "seeds"
+SAMPLE_INBOX = REPO / "sample_inbox"
+DEVSET_INBOX = REPO / "tests" / "devset" / "inbox"
+
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server():
+    """Every test that runs a flow shares one temporary Prefect server."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    if not SHARED_SEEDS.exists():
+        pytest.skip(f"the seed articles are not here ({SHARED_SEEDS} is absent)")
+    return SHARED_SEEDS
+
+
+def copy_tree(source: Path, target: Path, pattern: str = "*") -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob(pattern)):
+        if path.is_file():
+            shutil.copy2(path, target / path.name)
+    return target
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "incidents.duckdb"
+
+
+def run_flow(inbox: Path, db: Path, **options) -> dict:
+    from incidents.runner import run_pipeline
+
+    return run_pipeline(inbox=str(inbox), db=str(db), **options)
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    from incidents.store import read_only_connection
+
+    conn = read_only_connection(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def run():
+    """Runs the real flow once: ``run(inbox, db, **options)`` returns the run's counts."""
+    return run_flow
+
+
+@pytest.fixture
+def sql():
+    """Read-only query on a database file: ``sql(db, "SELECT ...")`` returns the rows."""
+    return query

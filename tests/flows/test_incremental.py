@@ -1,0 +1,92 @@
+"""Runs are incremental, repeatable and all-or-nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+import pytest
+
+TABLES = ("articles", "incidents", "incident_sources", "incident_field_values", "rejected_files", "mentions")
+
+
+def snapshot(sql, db) -> dict:
+    out = {}
+    for table in TABLES:
+        columns = [r[0] for r in sql(db, "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                         "AND column_name NOT IN ('ingested_at', 'updated_at', 'seen_at', 'run_id', "
+                                         "'created_run_id', 'updated_run_id') ORDER BY ordinal_position", (table,))]
+        out[table] = sorted(map(repr, sql(db, f"SELECT {', '.join(columns)} FROM {table}")))
+    return out
+
+
+def test_second_run_changes_nothing(seeds_dir, inbox, db_path, run, sql):
+    from conftest import copy_tree
+
+    copy_tree(seeds_dir / "with-metadata", inbox)
+    run(inbox, db_path)
+    before = snapshot(sql, db_path)
+    result = run(inbox, db_path)
+    assert result["files_new"] == result["files_changed"] == result["articles_added"] == 0
+    assert result["files_unchanged"] == 5
+    assert snapshot(sql, db_path) == before
+    os.utime(inbox / "000_89c9e4138a990f4e.txt")  # touched, same bytes: still nothing to do
+    assert run(inbox, db_path)["articles_updated"] == 0
+    assert snapshot(sql, db_path) == before
+
+
+def test_new_file_is_the_only_one_read_and_joins_its_incident(seeds_dir, inbox, db_path, run, sql):
+    from conftest import copy_tree
+
+    copy_tree(seeds_dir / "with-metadata", inbox, "00[0-3]*")
+    run(inbox, db_path)
+    ids_before = dict(sql(db_path, "SELECT a.source_file, s.incident_id FROM incident_sources s "
+                                   "JOIN articles a USING (article_id) WHERE s.role = 'primary'"))
+    copy_tree(seeds_dir / "with-metadata", inbox, "004*")
+    result = run(inbox, db_path)
+    assert result["files_new"] == 1 and result["articles_added"] == 1
+    ids_after = dict(sql(db_path, "SELECT a.source_file, s.incident_id FROM incident_sources s "
+                                  "JOIN articles a USING (article_id) WHERE s.role = 'primary'"))
+    for name, incident_id in ids_before.items():
+        assert ids_after[name] == incident_id, "known incidents keep their ids"
+    assert ids_after["004_7af0b437ec28a498.txt"] == ids_before["000_89c9e4138a990f4e.txt"]
+
+
+def test_changed_file_replaces_its_article(inbox, db_path, run, sql):
+    path = inbox / "report.txt"
+    path.write_text("سقط صاروخان على قاعدة عين الأسد الجوية فجر اليوم دون خسائر بشرية.", encoding="utf-8")
+    run(inbox, db_path)
+    (article_id, old_sha), = sql(db_path, "SELECT article_id, content_sha256 FROM articles")
+    time.sleep(0.01)
+    path.write_text("سقطت ثلاثة صواريخ على قاعدة عين الأسد الجوية فجر اليوم وأصيب جندي.", encoding="utf-8")
+    result = run(inbox, db_path)
+    assert result["files_changed"] == 1 and result["articles_updated"] == 1
+    rows = sql(db_path, "SELECT article_id, version, content_sha256 FROM articles")
+    assert rows == [(article_id, 2, hashlib.sha256(path.read_text(encoding="utf-8").strip().encode()).hexdigest())]
+    assert sql(db_path, "SELECT article_id, version, content_sha256 FROM article_versions") == [(article_id, 1, old_sha)]
+    assert sql(db_path, "SELECT projectile_count, injured FROM incidents") == [(3, 1)]
+
+
+def test_failed_load_leaves_database_as_it_was(seeds_dir, inbox, db_path, run, sql, monkeypatch):
+    from conftest import copy_tree
+
+    copy_tree(seeds_dir / "with-metadata", inbox, "00[0-2]*")
+    run(inbox, db_path)
+    before = snapshot(sql, db_path)
+    digest = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    copy_tree(seeds_dir / "with-metadata", inbox, "00[34]*")
+
+    import tasks.load
+
+    def broken(*args, **kwargs):
+        raise OSError("disk went away in the middle of the load")
+
+    monkeypatch.setattr(tasks.load, "run_transform", broken)
+    with pytest.raises(Exception, match="disk went away"):
+        run(inbox, db_path)
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == digest
+    assert snapshot(sql, db_path) == before
+    monkeypatch.undo()
+    result = run(inbox, db_path)
+    assert result["files_new"] == 2
