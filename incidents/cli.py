@@ -8,7 +8,6 @@ holds the database.
 from __future__ import annotations
 
 import argparse
-import atexit
 import csv
 import io
 import json
@@ -18,6 +17,7 @@ import unicodedata
 from pathlib import Path
 
 from incidents.settings import DEFAULT_DB, TASK_RUNNERS
+from incidents.teardown import silence_stderr_at_exit
 
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
 _ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
@@ -184,21 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _silence_teardown_noise() -> None:
-    """DuckDB's bindings report 'leaked' objects while the interpreter tears down after a Prefect
-    run (its worker threads finish late). Nothing leaks in use; the report only hides the real
-    output. Registered first, this runs last of the exit handlers, after everything we print."""
-
-    def close_stderr() -> None:
-        sys.stderr.flush()
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-
-    atexit.register(close_stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
-    _silence_teardown_noise()
+    silence_stderr_at_exit()
     parser = build_parser()
     args = parser.parse_args(argv)
     return args.handler(args)

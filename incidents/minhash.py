@@ -20,13 +20,13 @@ From normalized text to near-copy pairs:
 The hash functions are ``h(x) = (a * x + b) mod 2**64 >> 32`` on 32-bit shingle hashes with
 random 64-bit ``a`` and ``b``: Dietzfelbinger's multiply-add-shift scheme, as strongly universal
 as ``(a * x + b) mod p`` but without a division, and twice as fast in numpy as the Mersenne-prime
-form (measured: 2.0 s against 4.1 s for 100k articles of 500 words). Every hash here is integer
-arithmetic on constants derived from fixed seeds with SplitMix64, never Python's ``hash()``
-(salted per process) and never numpy's random generators (whose streams numpy does not promise
-to keep), so signatures stored in the database stay comparable with those of later runs.
+form (measured on this stage: 2.0 s against 4.1 s for 100k articles of 500 words). Every hash
+here is integer arithmetic on constants derived from fixed seeds with SplitMix64, never Python's
+``hash()`` (salted per process) and never numpy's random generators (whose streams numpy does
+not promise to keep), so signatures stored in the database stay comparable with later runs.
 Changing ``num_perm``, ``shingle_words`` or ``seed`` makes stored signatures incomparable;
-changing ``threshold`` changes the bands and so the stored band keys (recomputable from the
-stored signatures with :func:`band_keys`).
+changing ``threshold`` or ``false_negative_weight`` changes the bands and so the stored band
+keys (recomputable from the stored signatures with :func:`band_keys`).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ _U64 = np.uint64
 _MASK64 = (1 << 64) - 1
 
 # Batches of about this many characters keep the intermediate arrays of shingling and of the
-# hash-function loop inside the CPU caches; 32 to 64 articles of 3 KB measured fastest.
-_BATCH_CHARS = 1 << 17
+# hash-function loop inside the CPU caches: 2**16 to 2**19 measured fastest (2**14: half speed).
+_BATCH_CHARS = 1 << 18
 # Candidate pairs are verified in chunks so that the gathered signatures stay small.
 _VERIFY_CHUNK = 1 << 16
 

@@ -93,7 +93,7 @@ PRECISION_ORDER = ("day", "week", "month", "year")
 GEO_PRECISION_RANK = {"site": 5, "district": 4, "city": 3, "governorate": 2, "country": 1}
 
 # Points out of 100 that a pair of compatible reports earns; integers so that sums are exact.
-DATE_POINTS = {"day": 35, "week": 20, "month": 10, "year": 0}
+DATE_POINTS = (35, 20, 10, 0)                 # by PRECISION_ORDER: day, week, month, year
 POINTS_YEARLESS_DAY = 25
 POINTS_YEARLESS_MONTH = 5
 POINTS_WEEKDAY = 5
@@ -206,6 +206,7 @@ class _Report:
     weekday: int | None
     year_known: bool
     precision: str | None          # day | week | month | year when the year is known
+    precision_rank: int = 0        # its place in PRECISION_ORDER
     first_day: int = 0             # ordinals of the period the date covers (year known)
     last_day: int = 0
     tolerance: int = 0
@@ -335,6 +336,7 @@ def _set_dated_period(report: _Report, stated: str, year: int, month: int | None
             report.first_day, report.last_day = _year_bounds(year)
     report.year_known = True
     report.precision = precision
+    report.precision_rank = PRECISION_ORDER.index(precision)
 
 
 # --- comparing two reports ----------------------------------------------------------------------
@@ -361,13 +363,8 @@ def _yearless_against_dated(undated_year: _Report, dated: _Report) -> int | None
     return None
 
 
-def _date_points(a: _Report, b: _Report) -> int | None:
-    """Points the two dates earn, or None when they cannot be the same day."""
-    if a.year_known and b.year_known:
-        gap = max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day))
-        if gap > max(a.tolerance, b.tolerance):
-            return None
-        return DATE_POINTS[max(a.precision, b.precision, key=PRECISION_ORDER.index)]
+def _yearless_date_points(a: _Report, b: _Report) -> int | None:
+    """Date points when at least one of the two dates has no year."""
     if a.year_known or b.year_known:
         points = _yearless_against_dated(b, a) if a.year_known else _yearless_against_dated(a, b)
     elif a.month is not None and b.month is not None:
@@ -383,6 +380,17 @@ def _date_points(a: _Report, b: _Report) -> int | None:
 
 def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | None:
     """Points out of 100 for two reports being one attack, or None when they cannot be."""
+    # The date first: it is what tells most candidates apart.
+    if a.year_known and b.year_known:
+        overlap_start = a.first_day if a.first_day > b.first_day else b.first_day
+        overlap_end = a.last_day if a.last_day < b.last_day else b.last_day
+        if overlap_start - overlap_end > (a.tolerance if a.tolerance > b.tolerance else b.tolerance):
+            return None
+        points = DATE_POINTS[a.precision_rank if a.precision_rank > b.precision_rank else b.precision_rank]
+    else:
+        points = _yearless_date_points(a, b)
+        if points is None:
+            return None
     if a.admin1 is not None and b.admin1 is not None and a.admin1 != b.admin1:
         return None
     if a.city is not None and b.city is not None and a.city != b.city:
@@ -396,28 +404,27 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
         same_time = a.time_of_day == b.time_of_day
         if not same_time and frozenset((a.time_of_day, b.time_of_day)) in HARD_TIME_CONFLICTS:
             return None
-    points = _date_points(a, b)
-    if points is None:
-        return None
-    distance = None
-    if a.latitude is not None and b.latitude is not None:
-        distance = _haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
-        if a.is_site and b.is_site and distance > settings.site_max_distance_km:
-            return None
 
     specifics = 0
-    if a.place_id is not None and a.place_id == b.place_id:
+    same_place = a.place_id is not None and a.place_id == b.place_id
+    if same_place:
         points += POINTS_SAME_PLACE
         specifics += 1
-    elif distance is not None and distance <= settings.nearby_distance_km:
-        points += POINTS_NEARBY
     else:
-        if a.is_site and b.is_site:
-            points -= PENALTY_DIFFERENT_SITES
-        if a.city is not None and a.city == b.city:
-            points += POINTS_SAME_CITY
-        elif a.admin1 is not None and a.admin1 == b.admin1:
-            points += POINTS_SAME_ADMIN1
+        distance = None
+        if a.latitude is not None and b.latitude is not None:
+            distance = _haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+            if a.is_site and b.is_site and distance > settings.site_max_distance_km:
+                return None
+        if distance is not None and distance <= settings.nearby_distance_km:
+            points += POINTS_NEARBY
+        else:
+            if a.is_site and b.is_site:
+                points -= PENALTY_DIFFERENT_SITES
+            if a.city is not None and a.city == b.city:
+                points += POINTS_SAME_CITY
+            elif a.admin1 is not None and a.admin1 == b.admin1:
+                points += POINTS_SAME_ADMIN1
     shared_launch = a.launch_key is not None and a.launch_key == b.launch_key
     if shared_launch:
         points += POINTS_SPECIFIC
@@ -440,7 +447,7 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
         if specifics < settings.strict_min_specifics:
             return None
         no_month = not (a.year_known or a.has_month) or not (b.year_known or b.has_month)
-        if no_month and not (shared_launch or (a.place_id is not None and a.place_id == b.place_id)):
+        if no_month and not (shared_launch or same_place):
             return None
     return min(FULL_SCORE, max(0, points))
 
@@ -456,7 +463,7 @@ def _window(report: _Report) -> list[date]:
 def _index_keys(report: _Report) -> list[tuple]:
     """Keys a group holding this report is filed under.
 
-    A key names what the report's date covers: a day, a month, a year, or a day of the year for
+    A key names what the report's date covers: a day, a month, a year, or a month of any year for
     dates without a year. For any two compatible reports one's index keys and the other's probe
     keys share a key; the full comparison then decides.
     """
@@ -464,23 +471,18 @@ def _index_keys(report: _Report) -> list[tuple]:
     if report.year_known:
         if report.precision in ("day", "week"):
             window = _window(report)
-            for day in window:
-                keys += [("d", day.toordinal()), ("dated_md", day.month, day.day)]
+            keys += [("d", day.toordinal()) for day in window]
             for year, month in {(day.year, day.month) for day in window}:
-                keys += [("in_month", year, month), ("dated_in_mo", month)]
-            keys += [("in_year", year) for year in {day.year for day in window}]
+                keys += [("in_month", year, month), ("dated_in_month_of_any_year", month), ("in_year", year)]
         else:
             first = date.fromordinal(report.first_day)
             if report.precision == "month":
-                keys += [("m", first.year, first.month), ("in_year", first.year), ("dated_month", first.month)]
+                keys += [("m", first.year, first.month), ("in_year", first.year),
+                         ("dated_month_of_any_year", first.month)]
             else:
-                keys += [("y", first.year), ("dated_year",)]
+                keys += [("y", first.year), ("dated_any_year",)]
     elif report.month is not None:
-        if report.day is not None:
-            keys += [("md", report.month, report.day), ("in_mo", report.month)]
-        else:
-            keys.append(("mo", report.month))
-        keys.append(("yearless",))
+        keys += [("yearless_month", report.month), ("yearless",)]
     else:
         if report.place_id:
             keys.append(("no_month_place", report.place_id))
@@ -490,41 +492,39 @@ def _index_keys(report: _Report) -> list[tuple]:
         keys.append(("place", report.place_id))
     if report.launch_key:
         keys.append(("launch", report.launch_key))
-    return keys
+    return list(dict.fromkeys(keys))
 
 
 def _probe_keys(report: _Report) -> list[tuple]:
     """Keys under which the groups this report may join are filed."""
-    keys = set()
+    keys = []
     if not report.year_known and report.month is None:
         if report.place_id:
-            keys.add(("place", report.place_id))
+            keys.append(("place", report.place_id))
         if report.launch_key:
-            keys.add(("launch", report.launch_key))
-        return sorted(keys)
+            keys.append(("launch", report.launch_key))
+        return keys
     if report.year_known:
         if report.precision in ("day", "week"):
-            for day in _window(report):
-                keys.update((("d", day.toordinal()), ("md", day.month, day.day), ("m", day.year, day.month),
-                             ("mo", day.month), ("y", day.year)))
+            window = _window(report)
+            keys += [("d", day.toordinal()) for day in window]
+            for year, month in {(day.year, day.month) for day in window}:
+                keys += [("m", year, month), ("yearless_month", month), ("y", year)]
         else:
             first = date.fromordinal(report.first_day)
             if report.precision == "month":
-                keys.update((("in_month", first.year, first.month), ("m", first.year, first.month),
-                             ("y", first.year), ("in_mo", first.month), ("mo", first.month)))
+                keys += [("in_month", first.year, first.month), ("m", first.year, first.month),
+                         ("y", first.year), ("yearless_month", first.month)]
             else:
-                keys.update((("in_year", first.year), ("y", first.year), ("yearless",)))
+                keys += [("in_year", first.year), ("y", first.year), ("yearless",)]
     else:
-        if report.day is not None:
-            keys.update((("dated_md", report.month, report.day), ("md", report.month, report.day)))
-        else:
-            keys.update((("dated_in_mo", report.month), ("in_mo", report.month)))
-        keys.update((("dated_month", report.month), ("dated_year",), ("mo", report.month)))
+        keys += [("dated_in_month_of_any_year", report.month), ("dated_month_of_any_year", report.month),
+                 ("dated_any_year",), ("yearless_month", report.month)]
     if report.place_id:
-        keys.add(("no_month_place", report.place_id))
+        keys.append(("no_month_place", report.place_id))
     if report.launch_key:
-        keys.add(("no_month_launch", report.launch_key))
-    return sorted(keys)
+        keys.append(("no_month_launch", report.launch_key))
+    return sorted(set(keys))
 
 
 _ANY_CITY = ("any city",)   # a tuple: never equal to a city name
@@ -741,7 +741,7 @@ def _casualties(sources: _Sources, column: str) -> tuple[int | None, int | None]
 
 
 def _event_date(sources: _Sources) -> tuple[date | None, str]:
-    dated = sources.per_source(lambda r: (PRECISION_ORDER.index(r.precision), r.first_day) if r.year_known else None)
+    dated = sources.per_source(lambda r: (r.precision_rank, r.first_day) if r.year_known else None)
     if not dated:
         return None, "unknown"
     finest = min(rank for (rank, _), _ in dated)

@@ -14,6 +14,11 @@ SAMPLE_INBOX = REPO / "sample_inbox"
 DEVSET_INBOX = REPO / "tests" / "devset" / "inbox"
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from incidents.teardown import silence_stderr_at_exit  # noqa: E402
+
+silence_stderr_at_exit()
 
 
 @pytest.fixture(scope="session", autouse=True)

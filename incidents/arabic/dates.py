@@ -19,7 +19,7 @@ import datetime
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from incidents import LEXICON_DIR
 from incidents.arabic.normalize import normalize, squeeze_spaces

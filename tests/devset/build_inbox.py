@@ -10,7 +10,8 @@ run this script after editing a source and commit both.
     python tests/devset/build_inbox.py            # rebuild both inboxes
     python tests/devset/build_inbox.py --check    # exit 1 if a built file differs from its source
 
-The output is deterministic (no timestamps, sorted keys where order does not matter), so
+A rebuild replaces ``tests/devset/inbox/`` and ``sample_inbox/`` entirely: files added there by
+hand are removed, so add them to the manifest instead. The output is deterministic (no timestamps, sorted keys where order does not matter), so
 ``--check`` can compare bytes.
 """
 
