@@ -38,7 +38,7 @@ from incidents.minhash import (
 )
 from nearcopy_corpus import make_corpus
 
-# The word definition of incidents.minhash, for building shingle strings.
+# The word definition of incidents.minhash (the same for text in the Basic Multilingual Plane).
 _WORD = re.compile(r"\w+")
 
 Pairs = set[tuple[int, int]]

@@ -355,6 +355,8 @@ def make_corpus(n: int, seed: int = 7, copy_share: float = 0.2) -> tuple[list[st
     """
     rng = random.Random(seed)
     copy_count = round(n * copy_share)
+    if copy_count >= n:
+        raise ValueError(f"copy_share {copy_share} leaves no original among {n} articles")
     originals = [_ArticleWriter(rng).article() for _ in range(n - copy_count)]
     texts = [_render(article.paragraphs) for article in originals]
     family = list(range(len(originals)))

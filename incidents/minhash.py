@@ -69,7 +69,7 @@ def _splitmix64(seed: int, count: int) -> np.ndarray:
 
 def _fmix64(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finalizer: a bijection that makes every output bit depend on all
-    input bits (the polynomial word hash alone leaves the high bits weakly mixed)."""
+    input bits, which the polynomial and linear combinations below do not."""
     values = values ^ (values >> _U64(33))
     values *= _U64(0xFF51AFD7ED558CCD)
     values ^= values >> _U64(33)
@@ -93,8 +93,8 @@ def _powers(base: int, count: int) -> np.ndarray:
 class _PowerTables:
     """Powers of the word base and of its inverse, shared by all batches and grown on demand.
 
-    Prefect runs tasks in threads: a thread that loses the race to grow the tables has computed
-    a correct table anyway, so the lock only avoids doing that work twice.
+    Prefect may run tasks in threads: the pair of tables is replaced whole, so a reader holds
+    an old or a new pair, both correct; the lock keeps two threads from growing it at once.
     """
 
     def __init__(self) -> None:
@@ -165,17 +165,18 @@ def _optimal_bands_rows(threshold: float, num_perm: int, false_negative_weight: 
 
 @dataclass(frozen=True)
 class MinHashParams:
-    """Settings of near-copy detection; the defaults match ``incidents.settings.Settings``."""
+    """Settings of near-copy detection; the first three defaults are those of
+    ``incidents.settings.Settings``."""
 
     num_perm: int = 128
     shingle_words: int = 3  # word n-grams of normalized text
     threshold: float = 0.6  # estimated Jaccard at or above which two articles are near copies
     seed: int = 1
-    # How much more a pair missed by the bands counts than a candidate below the threshold when
-    # bands and rows are chosen. A candidate costs one signature comparison, a missed pair is
-    # lost; at 0.5 (datasketch's default) the bands for threshold 0.6 are 18 x 7, whose
+    # Weight of pairs the bands miss against that of needless candidates (1 - weight) when
+    # bands and rows are chosen. A needless candidate costs one signature comparison, a missed
+    # pair is lost. At 0.5 (datasketch's default) the bands for threshold 0.6 are 18 x 7, whose
     # detection curve is halfway at similarity 0.66, and the benchmark's recall drops from 0.98
-    # to 0.96. At 0.7 they are 21 x 6, halfway at 0.60.
+    # to 0.96; at 0.7 they are 21 x 6, halfway at 0.60.
     false_negative_weight: float = 0.7
 
     def __post_init__(self) -> None:
@@ -316,6 +317,7 @@ def candidate_pairs(keys_new: np.ndarray, keys_old: np.ndarray | None = None) ->
     form of the pipeline's join on ``(band, band_key)``.
     """
     old_count = 0 if keys_old is None else len(keys_old)
+    total = old_count + len(keys_new)
     new_ids = old_count + np.arange(len(keys_new))
     found = []
     for band in range(keys_new.shape[1]):
@@ -339,9 +341,9 @@ def candidate_pairs(keys_new: np.ndarray, keys_old: np.ndarray | None = None) ->
         later_positions = np.repeat(later, pair_counts)
         rank = np.arange(pair_counts.sum()) - np.repeat(np.cumsum(pair_counts) - pair_counts, pair_counts)
         earlier_ids = ids[group_start[later_positions] + rank]
-        found.append((ids[later_positions] - old_count) * (old_count + len(keys_new)) + earlier_ids)
+        # One int64 per pair, so that np.unique drops the pairs found in several bands.
+        found.append((ids[later_positions] - old_count) * total + earlier_ids)
     codes = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
-    total = old_count + len(keys_new)
     return np.stack([codes // total, codes % total], axis=1).astype(np.int64)
 
 
