@@ -30,7 +30,7 @@ from incidents.arabic import dates as arabic_dates
 from incidents.arabic.gazetteer import PlaceMatch, find_places
 from incidents.arabic.lexicon import Match, actor_matcher, cue_matcher, target_matcher, weapon_matcher
 from incidents.arabic.normalize import normalize, normalize_with_offsets
-from incidents.arabic.numbers import Quantity, find_quantities
+from incidents.arabic.numbers import Quantity, find_quantities, parse_number
 from incidents.arabic.sentences import Sentence, split_sentences
 from incidents.model import FieldValue, Mention
 
@@ -49,6 +49,13 @@ _DUAL_CASUALTY = {"قتيلين", "قتيلان", "جريحين", "جريحان"
 _SINGLE_CASUALTY = {"قتيل", "جريح"}
 _QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
 _RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+صفوف")
+_DIRECTION_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه)\s+(?:من\s+)?(?:مدينه\s+)?$")
+_PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
+_TOLL_RE = re.compile(
+    r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
+    r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
+_BARE_COUNT_RE = re.compile(r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين)(?!\w)")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "claim", "disown", "accuse")
 _WEEK_DAYS = 7
@@ -139,7 +146,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         and not facts.has("veto")
         and not facts.is_aggregate
     )
-    if facts.is_attack or facts.has("claim") or facts.has("accuse"):
+    if facts.is_attack or facts.has("claim") or facts.has("accuse") or facts.has("update"):
         facts.places = find_places(normalized)
         facts.targets = target_matcher().find_all(normalized)
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
@@ -152,16 +159,18 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
 
 
 def _is_background(facts: SentenceFacts, reference: dt.date | None) -> bool:
-    if facts.has("background"):
+    if facts.has("background") or _PLUPERFECT_RE.search(facts.normalized):
         return True
+    if reference is None:
+        return False
     for mention in facts.dates:
-        if mention.kind == "period":
+        if mention.year is None or mention.month is None:
             continue
-        if reference is not None and mention.year is not None:
-            if mention.date is not None and (reference - mention.date).days > BACKGROUND_AFTER_DAYS:
+        if mention.date is not None:
+            if (reference - mention.date).days > BACKGROUND_AFTER_DAYS:
                 return True
-            if mention.date is None and mention.month is not None and (mention.year, mention.month) < (reference.year, reference.month):
-                return True
+        elif (mention.year, mention.month) < (reference.year, reference.month):
+            return True
     return False
 
 
@@ -181,7 +190,12 @@ class MentionDraft:
 
 def _impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
     launch_places = {id(p) for p in _launch_places(facts)}
-    return [p for p in facts.places if id(p) not in launch_places]
+    return [p for p in facts.places if id(p) not in launch_places and not _is_reference_point(facts.normalized, p)]
+
+
+def _is_reference_point(normalized: str, place: PlaceMatch) -> bool:
+    """"North of Baghdad", "80 km from Erbil": the place locates the scene, it is not the scene."""
+    return bool(_DIRECTION_BEFORE_RE.search(normalized[max(0, place.start - 24):place.start]))
 
 
 def _launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
@@ -212,6 +226,8 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     primaries: list[MentionDraft] = []
     for facts in analysed:
         if not facts.is_attack:
+            if primaries and not facts.is_background and not facts.is_aggregate and _reports_casualties(facts):
+                primaries[-1].sentences.append(facts)  # a toll or an update about the attack just reported
             continue
         if facts.is_background:
             if facts.dates and any(d.month or d.year for d in facts.dates):
@@ -243,6 +259,11 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         else:
             current.sentences.append(facts)
     return drafts
+
+
+def _reports_casualties(facts: SentenceFacts) -> bool:
+    return bool(facts.has("update") or _TOLL_RE.search(facts.normalized)
+                or ((facts.has("killed") or facts.has("injured")) and any(q.category == "person" for q in facts.quantities)))
 
 
 def _dated_today(facts: SentenceFacts) -> bool:
@@ -285,13 +306,11 @@ def _evidence(field_name: str, candidate: Candidate) -> FieldValue:
 
 
 def _best(candidates: list[Candidate]) -> Candidate | None:
-    """An update wins over what came before it; otherwise the most explicit, then the latest."""
+    """An update wins over what came before it; then the most explicit, then the latest."""
     if not candidates:
         return None
-    updates = [c for c in candidates if c.update]
-    if updates:
-        return updates[-1]
-    return max(enumerate(candidates), key=lambda item: (item[1].confidence, item[0]))[1]
+    pool = [c for c in candidates if c.update] or candidates
+    return max(enumerate(pool), key=lambda item: (item[1].confidence, item[0]))[1]
 
 
 def _date_candidates(draft: MentionDraft) -> list[Candidate]:
@@ -313,30 +332,44 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
 
 
 def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
+    """Every figure the article's sentences give for ``kind`` ('killed' or 'injured').
+
+    Confidence orders the kinds of statement: a toll (ارتفعت حصيلة القتلى إلى خمسة) over a count
+    of casualty nouns (أربعة قتلى) over victims after a verb (مقتل ثلاثة جنود) over "no losses".
+    """
     found: list[Candidate] = []
     for facts in draft.sentences:
         update = facts.has("update")
-        persons = [q for q in facts.quantities if q.category == "person" and not q.partitive]
-        for cue in facts.cues.get(kind, []):
-            following = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS]
-            if not following:
-                continue
-            other_cues = [c.start for k in ("killed", "injured") for c in facts.cues.get(k, []) if c.start > cue.end]
-            stop = min(other_cues, default=len(facts.normalized))
-            group = [q for q in following if q.start < stop and q.value is not None]
-            if not group:
-                continue
-            # Coordinated victims (طفلة وامرأة) add up; a run of them is one statement.
-            group = _coordinated_run(facts.normalized, group)
-            total = sum(q.value for q in group)
-            explicit = any(q.text[:1].isdigit() or q.value > 2 for q in group)
-            found.append(Candidate(total, facts, cue.start, group[-1].end, 0.9 if explicit else 0.7, update))
+        for toll in _TOLL_RE.finditer(facts.normalized):
+            if toll.group(kind):
+                value = parse_number(toll.group("number"))
+                if value is not None:
+                    found.append(Candidate(value, facts, toll.start(), toll.end(), 0.97, update))
         for noun in _CASUALTY_NOUN_RE.finditer(facts.normalized):
-            if (noun.group("noun").startswith(("قتيل", "قتلي")) != (kind == "killed")):
+            if noun.group("noun").startswith(("قتيل", "قتلي")) != (kind == "killed"):
                 continue
             value = _casualty_noun_value(noun)
             if value is not None:
-                found.append(Candidate(value, facts, noun.start(), noun.end(), 0.85, update))
+                found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
+        persons = [q for q in facts.quantities if q.category == "person" and not q.partitive]
+        cues = facts.cues.get(kind, [])
+        all_cue_starts = sorted(c.start for k in ("killed", "injured") for c in facts.cues.get(k, []))
+        for cue in cues:
+            stop = next((start for start in all_cue_starts if start > cue.start), len(facts.normalized))
+            group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
+                     and q.start < stop and q.value is not None]
+            if group:
+                # Coordinated victims (طفلة وامرأة) add up; a run of them is one statement.
+                group = _coordinated_run(facts.normalized, group)
+                total = sum(q.value for q in group)
+                explicit = any(q.text[:1].isdigit() or q.value > 2 for q in group)
+                found.append(Candidate(total, facts, cue.start, group[-1].end, 0.9 if explicit else 0.7, update))
+                continue
+            bare = _BARE_COUNT_RE.match(facts.normalized, cue.end)
+            if bare:
+                value = parse_number(bare.group("number"))
+                if value is not None:
+                    found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
         for cue in facts.cues.get("no_casualties", []):
             # "no losses among the coalition's ranks" says nothing about the other victims.
             if _RESTRICTED_NONE_RE.match(facts.normalized, cue.end):
@@ -363,8 +396,6 @@ def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quanti
 
 
 def _casualty_noun_value(found: re.Match) -> int | None:
-    from incidents.arabic.numbers import parse_number
-
     noun = found.group("noun")
     if noun in _DUAL_CASUALTY:
         return 2
@@ -376,19 +407,24 @@ def _casualty_noun_value(found: re.Match) -> int | None:
     return 1 if noun in _SINGLE_CASUALTY else None
 
 
+_WEAPON_SPECIFICITY = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
+
+
 def _weapon(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
+    """The weapon most of the mention's sentences name; ties to the more specific class."""
     typed: list[Candidate] = []
     for facts in draft.sentences:
         for match in facts.weapons:
             typed.append(Candidate(match.payload, facts, match.start, match.end, 0.8))
     if not typed:
         return None, None
-    order = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
-    first_sentence = typed[0].facts.sentence.index
-    lead = [c for c in typed if c.facts.sentence.index == first_sentence]
-    chosen_type = min(lead, key=lambda c: order.get(c.value.weapon_type, 9))
-    kind = Candidate(chosen_type.value.weapon_type, chosen_type.facts, chosen_type.start, chosen_type.end, 0.8)
-    detailed = next((c for c in typed if c.value.detail and c.value.weapon_type == kind.value), None)
+    sentences_naming: dict[str, set[int]] = {}
+    for candidate in typed:
+        sentences_naming.setdefault(candidate.value.weapon_type, set()).add(candidate.facts.sentence.index)
+    chosen_type = min(sentences_naming, key=lambda w: (-len(sentences_naming[w]), _WEAPON_SPECIFICITY.get(w, 9)))
+    first = next(c for c in typed if c.value.weapon_type == chosen_type)
+    kind = Candidate(chosen_type, first.facts, first.start, first.end, 0.8)
+    detailed = next((c for c in typed if c.value.detail and c.value.weapon_type == chosen_type), None)
     detail = Candidate(detailed.value.detail, detailed.facts, detailed.start, detailed.end, 0.8) if detailed else None
     return kind, detail
 
@@ -416,9 +452,12 @@ def _place(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
             if place.place.precision == "country" and _names_an_actor(facts.normalized, place):
                 continue  # "backed by Iran", "loyal to Iran": an actor, not where it happened
             target = launch if id(place) in launch_ids else impact
-            target.append(Candidate(place.place, facts, place.start, place.end, 0.8))
+            confidence = 0.4 if _is_reference_point(facts.normalized, place) else 0.8
+            target.append(Candidate(place.place, facts, place.start, place.end, confidence))
     chosen = None
-    if impact:
+    scenes = [c for c in impact if c.confidence > 0.5]
+    if scenes or impact:
+        impact = scenes or impact
         anchor = impact[0].value
         # The most precise place in the same city as the first one named.
         same_area = [c for c in impact if _same_area(anchor, c.value)] or impact

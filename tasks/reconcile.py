@@ -107,6 +107,7 @@ PENALTY_COUNT_CONFLICT = 5
 POINTS_SAME_TIME = 5
 PENALTY_TIME_CONFLICT = 5
 FULL_SCORE = 100
+EARTH_RADIUS_KM = 6371.0088
 
 INCIDENT_COLUMNS = (
     "incident_id", "event_date", "date_precision", "time_of_day", "country", "admin1", "city",
@@ -192,8 +193,9 @@ class _Report:
     city: str | None
     place_id: str | None           # only for site and district places: a shared city is not a shared place
     launch_key: str | None
-    latitude: float | None         # only for site and district places: a city centroid says nothing
+    latitude: float | None         # radians, only for site and district places: a city centroid says nothing
     longitude: float | None
+    cos_latitude: float
     is_site: bool
     weapon_type: str | None        # None when unknown
     weapon_class: str | None
@@ -213,8 +215,8 @@ class _Report:
     month: int | None = None
     day: int | None = None
     sort_key: tuple = ()
-    index_keys: list[tuple] = field(default_factory=list)
-    probe_keys: list[tuple] = field(default_factory=list)
+    index_keys: list[str] = field(default_factory=list)
+    probe_keys: list[str] = field(default_factory=list)
 
     @property
     def has_month(self) -> bool:
@@ -284,8 +286,9 @@ def _report(mention: Mention, articles: dict[str, ArticleInfo], settings: Reconc
         city=_text(mention.city),
         place_id=_text(mention.place_id) if mention.geo_precision in ("site", "district") else None,
         launch_key=_text(mention.launch_place_id) or _folded(mention.launch_site),
-        latitude=mention.latitude if has_point else None,
-        longitude=mention.longitude if has_point else None,
+        latitude=math.radians(mention.latitude) if has_point else None,
+        longitude=math.radians(mention.longitude) if has_point else None,
+        cos_latitude=math.cos(math.radians(mention.latitude)) if has_point else 0.0,
         is_site=has_point and mention.geo_precision == "site",
         weapon_type=weapon_type,
         weapon_class=WEAPON_CLASS.get(weapon_type, weapon_type),
@@ -310,8 +313,9 @@ def _report(mention: Mention, articles: dict[str, ArticleInfo], settings: Reconc
         # A week date is the day the report was read against: its weekday says nothing of the attack.
         report.weekday = None
     report.sort_key = (point is None, point or 0, mention.mention_id)
-    report.index_keys = _index_keys(report)
-    report.probe_keys = _probe_keys(report)
+    window = _window(report)
+    report.index_keys = _index_keys(report, window)
+    report.probe_keys = _probe_keys(report, window)
     return report
 
 
@@ -341,12 +345,11 @@ def _set_dated_period(report: _Report, stated: str, year: int, month: int | None
 
 # --- comparing two reports ----------------------------------------------------------------------
 
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    half_dphi = (phi2 - phi1) / 2
-    half_dlambda = math.radians(lon2 - lon1) / 2
-    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+def _haversine_km(a: _Report, b: _Report) -> float:
+    half_sin_lat = math.sin((b.latitude - a.latitude) / 2)
+    half_sin_lon = math.sin((b.longitude - a.longitude) / 2)
+    h = half_sin_lat * half_sin_lat + a.cos_latitude * b.cos_latitude * half_sin_lon * half_sin_lon
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _yearless_against_dated(undated_year: _Report, dated: _Report) -> int | None:
@@ -413,7 +416,7 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
     else:
         distance = None
         if a.latitude is not None and b.latitude is not None:
-            distance = _haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+            distance = _haversine_km(a, b)
             if a.is_site and b.is_site and distance > settings.site_max_distance_km:
                 return None
         if distance is not None and distance <= settings.nearby_distance_km:
@@ -455,76 +458,76 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
 # --- finding candidate groups without comparing all pairs ---------------------------------------
 
 def _window(report: _Report) -> list[date]:
-    """The days a day or week date may stand for."""
+    """The days a day or week date may stand for (none for other dates)."""
+    if not report.year_known or report.precision not in ("day", "week"):
+        return []
     return [date.fromordinal(ordinal)
             for ordinal in range(report.first_day - report.tolerance, report.last_day + report.tolerance + 1)]
 
 
-def _index_keys(report: _Report) -> list[tuple]:
+def _index_keys(report: _Report, window: list[date]) -> list[str]:
     """Keys a group holding this report is filed under.
 
     A key names what the report's date covers: a day, a month, a year, or a month of any year for
     dates without a year. For any two compatible reports one's index keys and the other's probe
-    keys share a key; the full comparison then decides.
+    keys share a key; the full comparison then decides. Keys are strings: a string keeps its hash.
     """
     keys = []
     if report.year_known:
-        if report.precision in ("day", "week"):
-            window = _window(report)
-            keys += [("d", day.toordinal()) for day in window]
+        if window:
+            keys += [f"day {day.toordinal()}" for day in window]
             for year, month in {(day.year, day.month) for day in window}:
-                keys += [("in_month", year, month), ("dated_in_month_of_any_year", month), ("in_year", year)]
+                keys += [f"in month {year}-{month}", f"dated in month {month} of any year", f"in year {year}"]
         else:
             first = date.fromordinal(report.first_day)
             if report.precision == "month":
-                keys += [("m", first.year, first.month), ("in_year", first.year),
-                         ("dated_month_of_any_year", first.month)]
+                keys += [f"month {first.year}-{first.month}", f"in year {first.year}",
+                         f"dated month {first.month} of any year"]
             else:
-                keys += [("y", first.year), ("dated_any_year",)]
+                keys += [f"year {first.year}", "dated any year"]
     elif report.month is not None:
-        keys += [("yearless_month", report.month), ("yearless",)]
+        keys += [f"yearless month {report.month}", "yearless"]
     else:
         if report.place_id:
-            keys.append(("no_month_place", report.place_id))
+            keys.append(f"no month, place {report.place_id}")
         if report.launch_key:
-            keys.append(("no_month_launch", report.launch_key))
+            keys.append(f"no month, launch {report.launch_key}")
     if report.place_id:
-        keys.append(("place", report.place_id))
+        keys.append(f"place {report.place_id}")
     if report.launch_key:
-        keys.append(("launch", report.launch_key))
+        keys.append(f"launch {report.launch_key}")
     return list(dict.fromkeys(keys))
 
 
-def _probe_keys(report: _Report) -> list[tuple]:
+def _probe_keys(report: _Report, window: list[date]) -> list[str]:
     """Keys under which the groups this report may join are filed."""
     keys = []
     if not report.year_known and report.month is None:
         if report.place_id:
-            keys.append(("place", report.place_id))
+            keys.append(f"place {report.place_id}")
         if report.launch_key:
-            keys.append(("launch", report.launch_key))
+            keys.append(f"launch {report.launch_key}")
         return keys
     if report.year_known:
-        if report.precision in ("day", "week"):
-            window = _window(report)
-            keys += [("d", day.toordinal()) for day in window]
+        if window:
+            keys += [f"day {day.toordinal()}" for day in window]
             for year, month in {(day.year, day.month) for day in window}:
-                keys += [("m", year, month), ("yearless_month", month), ("y", year)]
+                keys += [f"month {year}-{month}", f"yearless month {month}", f"year {year}"]
         else:
             first = date.fromordinal(report.first_day)
             if report.precision == "month":
-                keys += [("in_month", first.year, first.month), ("m", first.year, first.month),
-                         ("y", first.year), ("yearless_month", first.month)]
+                keys += [f"in month {first.year}-{first.month}", f"month {first.year}-{first.month}",
+                         f"year {first.year}", f"yearless month {first.month}"]
             else:
-                keys += [("in_year", first.year), ("y", first.year), ("yearless",)]
+                keys += [f"in year {first.year}", f"year {first.year}", "yearless"]
     else:
-        keys += [("dated_in_month_of_any_year", report.month), ("dated_month_of_any_year", report.month),
-                 ("dated_any_year",), ("yearless_month", report.month)]
+        keys += [f"dated in month {report.month} of any year", f"dated month {report.month} of any year",
+                 "dated any year", f"yearless month {report.month}"]
     if report.place_id:
-        keys.append(("no_month_place", report.place_id))
+        keys.append(f"no month, place {report.place_id}")
     if report.launch_key:
-        keys.append(("no_month_launch", report.launch_key))
-    return sorted(set(keys))
+        keys.append(f"no month, launch {report.launch_key}")
+    return list(dict.fromkeys(keys))
 
 
 _ANY_CITY = ("any city",)   # a tuple: never equal to a city name
@@ -541,23 +544,28 @@ class _Group:
 
 
 class _Grouper:
-    """Greedy average-linkage grouping over an index of (country, city, date) keys."""
+    """Greedy average-linkage grouping; candidates come from shelves of keys per (country, city)."""
 
     def __init__(self, settings: ReconcileSettings):
         self.settings = settings
         self.groups: list[_Group] = []
-        self.index: dict[tuple, list[int]] = defaultdict(list)
+        self.shelves: dict[tuple, dict[str, list[int]]] = {}
         self.threshold = round(settings.merge_threshold * FULL_SCORE)
         self.strict_threshold = round(settings.strict_merge_threshold * FULL_SCORE)
 
     def best_group(self, report: _Report) -> int | None:
-        buckets = (report.city, None) if report.city is not None else (_ANY_CITY,)
+        # A group whose city is not known yet is on the shelf of no city, seen from every city.
+        cities = (report.city, None) if report.city is not None else (_ANY_CITY,)
         candidates = set()
-        for key in report.probe_keys:
-            for bucket in buckets:
-                candidates.update(self.index.get((report.country, bucket, key), ()))
+        for city in cities:
+            shelf = self.shelves.get((report.country, city))
+            if shelf:
+                for key in report.probe_keys:
+                    filed = shelf.get(key)
+                    if filed:
+                        candidates.update(filed)
         best, best_average = None, -1.0
-        for number in sorted(candidates):
+        for number in candidates:
             group = self.groups[number]
             if report.article_id in group.articles:
                 continue
@@ -577,9 +585,12 @@ class _Grouper:
             else:
                 size = len(group.members)
                 strict = not report.year_known or group.has_yearless
-                if total >= (self.strict_threshold if strict else self.threshold) * size \
-                        and total / size > best_average:
-                    best, best_average = number, total / size
+                if total < (self.strict_threshold if strict else self.threshold) * size:
+                    continue
+                average = total / size
+                # Equal averages go to the older group, whatever order the set gives.
+                if average > best_average or (average == best_average and number < best):
+                    best, best_average = number, average
         return best
 
     def start(self, report: _Report) -> None:
@@ -594,10 +605,13 @@ class _Grouper:
         group.city = group.city or report.city
         group.weapon_class = group.weapon_class or report.weapon_class
         group.has_yearless = group.has_yearless or not report.year_known
-        for key in report.index_keys:
-            for bucket in (group.city, _ANY_CITY):
-                filed = self.index[(report.country, bucket, key)]
-                if not filed or filed[-1] != number:
+        for city in (group.city, _ANY_CITY):
+            shelf = self.shelves.setdefault((report.country, city), {})
+            for key in report.index_keys:
+                filed = shelf.get(key)
+                if filed is None:
+                    shelf[key] = [number]
+                elif filed[-1] != number:
                     filed.append(number)
 
 
