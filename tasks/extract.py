@@ -55,6 +55,7 @@ _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}
 _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
     r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
+_AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
 _BARE_COUNT_RE = re.compile(r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين)(?!\w)")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "claim", "disown", "accuse")
@@ -159,8 +160,12 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
 
 
 def _is_background(facts: SentenceFacts, reference: dt.date | None) -> bool:
-    if facts.has("background") or _PLUPERFECT_RE.search(facts.normalized):
+    if facts.has("background"):
         return True
+    recent = reference is not None and any(
+        d.date is not None and 0 <= (reference - d.date).days <= BACKGROUND_AFTER_DAYS for d in facts.dates)
+    if _PLUPERFECT_RE.search(facts.normalized) and not recent:
+        return True  # "وكان ... قد": told as the past of the story, unless dated now
     if reference is None:
         return False
     for mention in facts.dates:
@@ -351,7 +356,9 @@ def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
             value = _casualty_noun_value(noun)
             if value is not None:
                 found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
-        persons = [q for q in facts.quantities if q.category == "person" and not q.partitive]
+        # "two of the faction's members" counts victims; "among them a child" counts some again.
+        persons = [q for q in facts.quantities
+                   if q.category == "person" and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
         cues = facts.cues.get(kind, [])
         all_cue_starts = sorted(c.start for k in ("killed", "injured") for c in facts.cues.get(k, []))
         for cue in cues:
@@ -421,7 +428,13 @@ def _weapon(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
     sentences_naming: dict[str, set[int]] = {}
     for candidate in typed:
         sentences_naming.setdefault(candidate.value.weapon_type, set()).add(candidate.facts.sentence.index)
-    chosen_type = min(sentences_naming, key=lambda w: (-len(sentences_naming[w]), _WEAPON_SPECIFICITY.get(w, 9)))
+    lead = draft.first.sentence.index
+
+    def votes(weapon: str) -> int:
+        # The sentence that reports the attack counts twice: later ones add context.
+        return len(sentences_naming[weapon]) + (lead in sentences_naming[weapon])
+
+    chosen_type = min(sentences_naming, key=lambda w: (-votes(w), _WEAPON_SPECIFICITY.get(w, 9)))
     first = next(c for c in typed if c.value.weapon_type == chosen_type)
     kind = Candidate(chosen_type, first.facts, first.start, first.end, 0.8)
     detailed = next((c for c in typed if c.value.detail and c.value.weapon_type == chosen_type), None)
