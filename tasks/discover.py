@@ -45,6 +45,14 @@ def _relative(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+def _printable(rel: str) -> str:
+    """``rel`` as valid UTF-8, the bytes of a name that is not UTF-8 shown as \\xNN.
+
+    Such a name reaches Python with surrogate escapes, which cannot be hashed or stored as text.
+    """
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
 def _inside(root: Path, target: Path) -> bool:
     try:
         target.relative_to(root)
@@ -62,7 +70,7 @@ def walk_inbox(root: Path) -> tuple[dict[str, os.stat_result], list[Rejection]]:
     def on_error(exc: OSError) -> None:
         name = Path(exc.filename) if exc.filename else root
         rel = _relative(root, name) if _inside(root, name) else str(name)
-        rejected.append(Rejection(rel, "unreadable", f"cannot list folder: {exc.strerror}"))
+        rejected.append(Rejection(_printable(rel), "unreadable", f"cannot list folder: {exc.strerror}"))
 
     for folder, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
         folder_path = Path(folder)
@@ -72,13 +80,17 @@ def walk_inbox(root: Path) -> tuple[dict[str, os.stat_result], list[Rejection]]:
                 target = path.resolve()
                 where = "outside the inbox" if not _inside(root, target) else "inside the inbox"
                 rejected.append(
-                    Rejection(_relative(root, path), "link_not_followed",
+                    Rejection(_printable(_relative(root, path)), "link_not_followed",
                               f"link to a folder {where} is not followed")
                 )
         dirnames.sort()
         for name in sorted(filenames):
             path = folder_path / name
             rel = _relative(root, path)
+            if _printable(rel) != rel:
+                rejected.append(Rejection(_printable(rel), "bad_file_name",
+                                          "the name is not valid UTF-8; rename the file to have it read"))
+                continue
             if path.is_symlink():
                 target = path.resolve()
                 if not _inside(root, target):

@@ -143,7 +143,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     projectile_count = any(q.category == "projectile" for q in facts.quantities)
     facts.is_attack = (
         bool(facts.weapons or facts.attack_nouns)
-        and bool(facts.event_verbs or casualty_statement or projectile_count)
+        and bool(facts.event_verbs or casualty_statement or projectile_count or (facts.weapons and facts.attack_nouns))
         and not facts.has("veto")
         and not facts.is_aggregate
     )

@@ -349,7 +349,7 @@ def _haversine_km(a: _Report, b: _Report) -> float:
     half_sin_lat = math.sin((b.latitude - a.latitude) / 2)
     half_sin_lon = math.sin((b.longitude - a.longitude) / 2)
     h = half_sin_lat * half_sin_lat + a.cos_latitude * b.cos_latitude * half_sin_lon * half_sin_lon
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h) if h < 1.0 else 1.0)
 
 
 def _yearless_against_dated(undated_year: _Report, dated: _Report) -> int | None:
@@ -452,7 +452,7 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
         no_month = not (a.year_known or a.has_month) or not (b.year_known or b.has_month)
         if no_month and not (shared_launch or same_place):
             return None
-    return min(FULL_SCORE, max(0, points))
+    return FULL_SCORE if points > FULL_SCORE else points if points > 0 else 0
 
 
 # --- finding candidate groups without comparing all pairs ---------------------------------------
@@ -564,9 +564,10 @@ class _Grouper:
                     filed = shelf.get(key)
                     if filed:
                         candidates.update(filed)
+        groups, settings = self.groups, self.settings
         best, best_average = None, -1.0
         for number in candidates:
-            group = self.groups[number]
+            group = groups[number]
             if report.article_id in group.articles:
                 continue
             if report.city is not None and group.city is not None and report.city != group.city:
@@ -578,7 +579,7 @@ class _Grouper:
                 continue
             total = 0
             for member in group.members:
-                points = _pair_points(report, member, self.settings)
+                points = _pair_points(report, member, settings)
                 if points is None:
                     break
                 total += points
@@ -698,8 +699,10 @@ def _recency(report: _Report) -> tuple:
 
 def _most_frequent(values: list):
     """The most frequent value; ties to the lowest (the lower count, the earlier date, A before B)."""
+    if len(values) < 2:
+        return values[0] if values else None
     counts = Counter(values)
-    return min(counts, key=lambda value: (-counts[value], value)) if counts else None
+    return min(counts, key=lambda value: (-counts[value], value))
 
 
 def _published_later(a: _Report, b: _Report) -> bool:

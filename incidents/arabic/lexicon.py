@@ -35,23 +35,26 @@ def read_rows(name: str, directory: Path | None = None) -> list[dict[str, str]]:
         ]
 
 
-def _phrase_pattern(phrase: str) -> str:
+def _phrase_pattern(phrase: str, definite_too: bool) -> str:
     words = [re.escape(word) for word in phrase.split()]
     body = r"\s+".join(words)
     if phrase.startswith("ال"):
         rest = r"\s+".join([re.escape(phrase.split()[0][2:])] + words[1:])
         return rf"(?:[وف]?[بك]?{body}|[وف]?لل{rest})"
+    if definite_too:
+        # غارة also matches الغارة / بالغارة / للغارة.
+        return rf"(?:[وف]?[بك]?(?:ال)?|[وف]?لل?){body}"
     return rf"(?:[وف]?[بلك]?){body}"
 
 
 class PhraseMatcher:
     """Finds the longest lexicon phrases in normalized text, left to right, without overlaps."""
 
-    def __init__(self, entries: dict[str, object]):
+    def __init__(self, entries: dict[str, object], definite_too: bool = False):
         self.entries = {normalize(phrase).strip(): payload for phrase, payload in entries.items() if phrase.strip()}
         ordered = sorted(self.entries, key=len, reverse=True)
         self._groups = {f"p{i}": phrase for i, phrase in enumerate(ordered)}
-        alternatives = "|".join(f"(?P<p{i}>{_phrase_pattern(phrase)})" for i, phrase in enumerate(ordered))
+        alternatives = "|".join(f"(?P<p{i}>{_phrase_pattern(phrase, definite_too)})" for i, phrase in enumerate(ordered))
         self._regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if ordered else None
 
     def finditer(self, text: str) -> Iterator[Match]:
@@ -85,7 +88,7 @@ def weapon_matcher() -> PhraseMatcher:
     return PhraseMatcher({
         row["phrase"]: WeaponTerm(row["weapon_type"], row["detail"] or None, row["kind"] == "adjective")
         for row in read_rows("weapons.csv")
-    })
+    }, definite_too=True)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ class TargetTerm:
 
 @lru_cache(maxsize=1)
 def target_matcher() -> PhraseMatcher:
-    return PhraseMatcher({row["phrase"]: TargetTerm(row["target_type"], row["name_en"]) for row in read_rows("targets.csv")})
+    return PhraseMatcher({row["phrase"]: TargetTerm(row["target_type"], row["name_en"]) for row in read_rows("targets.csv")},
+                         definite_too=True)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from conftest import DEVSET_INBOX
+from incidents.textfiles import decode_text
 
 # Columns that differ between two correct runs over the same inbox: when and by which run.
 VOLATILE_COLUMNS = {"run_id", "created_run_id", "updated_run_id", "last_run_id", "superseded_by_run",
@@ -73,7 +74,8 @@ def _copy_edited(source: Path, target: Path, copy: int) -> None:
     if name.endswith(".meta.json") or source.suffix not in (".txt", ".json", ".jsonl"):
         shutil.copy2(source, target)
     elif source.suffix == ".txt":
-        target.write_text(_edited_text(source.read_text(encoding="utf-8-sig"), copy), encoding="utf-8")
+        text, encoding = decode_text(source.read_bytes())
+        target.write_bytes(_edited_text(text, copy).encode(encoding))
     elif source.suffix == ".json":
         article = json.loads(source.read_text(encoding="utf-8"))
         article["text"] = _edited_text(article["text"], copy)
