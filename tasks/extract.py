@@ -28,7 +28,15 @@ from prefect import task
 
 from incidents.arabic import dates as arabic_dates
 from incidents.arabic.gazetteer import PlaceMatch, find_places
-from incidents.arabic.lexicon import Match, actor_matcher, cue_matcher, target_matcher, weapon_matcher
+from incidents.arabic.lexicon import (
+    Match,
+    TargetTerm,
+    actor_matcher,
+    cue_matcher,
+    target_matcher,
+    victim_roles,
+    weapon_matcher,
+)
 from incidents.arabic.normalize import normalize, normalize_with_offsets
 from incidents.arabic.numbers import Quantity, find_quantities, parse_number
 from incidents.arabic.sentences import Sentence, split_sentences
@@ -513,19 +521,23 @@ def _same_area(anchor, other) -> bool:
 
 def _target(draft: MentionDraft, place: Candidate | None) -> Candidate | None:
     for facts in draft.sentences:
-        if facts.targets:
-            # What was hit follows the verb or noun of the attack (a ministry that announced it precedes).
-            action = min((c.start for c in facts.event_verbs + facts.attack_nouns + facts.weapons), default=0)
-            match = next((t for t in facts.targets if t.start >= action), facts.targets[0])
+        # What was hit follows the verb or noun of the attack (a ministry that announced it precedes).
+        action = min((c.start for c in facts.event_verbs + facts.attack_nouns + facts.weapons), default=0)
+        match = next((t for t in facts.targets if t.start >= action), None)
+        if match is not None:
             return Candidate(match.payload, facts, match.start, match.end, 0.75)
     if place is not None:
         kind_targets = {"base": ("military", "base"), "airport": ("airport", "airport"),
                         "oilfield": ("infrastructure", "oil field")}
         if place.value.kind in kind_targets:
             target_type, name = kind_targets[place.value.kind]
-            from incidents.arabic.lexicon import TargetTerm
-
             return Candidate(TargetTerm(target_type, place.value.name_en), place.facts, place.start, place.end, 0.6)
+    roles = victim_roles()
+    for facts in draft.sentences:
+        for quantity in facts.quantities:
+            if quantity.category == "person" and quantity.lemma in roles:
+                return Candidate(TargetTerm(roles[quantity.lemma], quantity.lemma), facts, quantity.start,
+                                 quantity.end, 0.5)
     return None
 
 

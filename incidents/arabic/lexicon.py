@@ -106,3 +106,9 @@ def target_matcher() -> PhraseMatcher:
 @lru_cache(maxsize=1)
 def actor_matcher() -> PhraseMatcher:
     return PhraseMatcher({row["phrase"]: row["name_en"] for row in read_rows("actors.csv")})
+
+
+@lru_cache(maxsize=1)
+def victim_roles() -> dict[str, str]:
+    """Count-noun lemma (normalized) -> the target type its victims imply."""
+    return {normalize(row["lemma"]): row["target_type"] for row in read_rows("victim_roles.csv")}
