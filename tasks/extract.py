@@ -63,6 +63,11 @@ _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}
 _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
     r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
+_NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
+_CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
+_ANNOUNCED_STRIKE_RE = re.compile(
+    r"(?<!\w)[وف]?(?:اعلن|اعلنت)\s+(?:\S+\s+){1,6}?(?:(?:انه|انها|انهم)\s+)?"
+    r"(?:استهدف|استهدفت|نفذ|نفذت|شن|شنت|قصف|قصفت|تنفيذ|تحييد|استهداف)(?!\w)")
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
 _BARE_COUNT_RE = re.compile(r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين)(?!\w)")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
@@ -556,6 +561,18 @@ def _actor_near(facts: SentenceFacts, cue: Match) -> Candidate | None:
     return None
 
 
+def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | None:
+    actor = next((a for a in actor_matcher().finditer(facts.normalized[start:end])), None)
+    if actor is not None:
+        return Candidate(actor.payload, facts, start + actor.start, start + actor.end, 0.8)
+    quoted = re.search(r"\"([^\"]{2,40})\"", facts.normalized[start:end])
+    if quoted:
+        span = facts.original_span(start + quoted.start(1), start + quoted.end(1))
+        name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
+        return Candidate(name, facts, start + quoted.start(1), start + quoted.end(1), 0.6)
+    return None
+
+
 def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft):
     """Claims, disowned claims and accusations about this attack (not attacks in general)."""
     own = {id(f) for f in draft.sentences}
@@ -568,7 +585,14 @@ def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft):
         if not about_this:
             continue
         for cue in facts.cues.get("claim", []):
-            claim = claim or _actor_near(facts, cue)
+            if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
+                claim = claim or _actor_near(facts, cue)
+        for found in _CLAIM_RE.finditer(facts.normalized):
+            claim = claim or _actor_within(facts, found.start(), found.end())
+        if draft.role == "primary" and id(facts) in own:
+            # A state announcing its own strike (أعلن الحرس الثوري أنه استهدف) claims it.
+            for found in _ANNOUNCED_STRIKE_RE.finditer(facts.normalized):
+                claim = claim or _actor_within(facts, found.start(), found.end())
         for cue in facts.cues.get("disown", []):
             disowned = disowned or Candidate(True, facts, cue.start, cue.end, 0.7)
         for cue in facts.cues.get("accuse", []):

@@ -65,9 +65,11 @@ analysts, with examples.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -906,8 +908,26 @@ def _field_value_rows(group: _Group, row: dict) -> list[dict]:
 
 # --- the whole reconciliation ---------------------------------------------------------------------
 
+@contextmanager
+def _cycle_collector_paused():
+    """Reconciliation makes millions of small objects and no reference cycles; left on, the cycle
+    collector walks the growing heap again and again, which costs a third of the run."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     """All mentions to incidents; the same inputs in any order give the same result."""
+    with _cycle_collector_paused():
+        return _reconcile(inputs)
+
+
+def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     seen = set()
     for mention in inputs.mentions:
         if mention.mention_id in seen:
