@@ -11,8 +11,8 @@ Each sentence becomes a template once: its places (``lexicons/gazetteer.csv``), 
 turn into slots.
 
 An article takes the lead paragraph of one dev-set report and about half of that report's other
-sentences, in order, and is filled up to a drawn size (2.2-3.8 KB, mean 3 KB of UTF-8) with
-sentences of other sources that report no attack of their own (context, reactions, or attacks
+sentences, in order, and is filled up to a drawn size (2.0-3.6 KB of UTF-8 text, 3 KB on average with the sidecar) with
+sentences of other sources (each at most once) that report no attack of their own (context, reactions, or attacks
 recalled with a background cue), so that the article still tells one attack. Its slots are
 filled anew: each place name becomes another place of the same kind, each number another
 number, consistently within the article. Publication dates advance with the article number
@@ -58,7 +58,7 @@ from incidents.arabic.gazetteer import place_matcher, places  # noqa: E402
 from incidents.arabic.lexicon import PhraseMatcher, cue_matcher, read_rows, weapon_matcher  # noqa: E402
 from incidents.arabic.normalize import normalize, normalize_with_offsets  # noqa: E402
 from incidents.arabic.sentences import split_sentences  # noqa: E402
-from nearcopy_corpus import _Article, _planted_copy  # noqa: E402
+from nearcopy_corpus import SUBSTITUTES, _Article, _planted_copy  # noqa: E402
 
 SOURCES_DIR = REPO / "tests" / "devset" / "sources"
 LABELS = REPO / "tests" / "devset" / "labels.json"
@@ -70,8 +70,12 @@ FIRST_DAY = dt.date(2019, 1, 6)
 DEFAULT_COPY_SHARE = 0.15
 # A copy re-publishes one of the last few days' articles.
 COPY_WINDOW_ARTICLES = 3 * ARTICLES_PER_DAY
-ARTICLE_BYTES = (2200, 3800)
-OWN_SENTENCE_SHARE = 0.5
+ARTICLE_BYTES = (2000, 3600)
+# Two articles on the same report share its lead and about a tenth of its other sentences.
+OWN_SENTENCE_SHARE = 0.3
+# Each common word with a synonym (قال/أفاد, في/داخل ...) is swapped with this probability, so
+# that two articles that share a sentence rarely share all of its word runs.
+SYNONYM_SHARE = 0.5
 SENTENCES_PER_PARAGRAPH = (1, 3)
 # Outlets as the sidecar names them and as Arabic copy does; the text's outlet names are
 # replaced by the article's own. Names that are also ordinary words (المدى "range",
@@ -87,6 +91,7 @@ _TEXT_OUTLETS = ("فرانس برس", "رويترز", "الأناضول", "شف�
 _UNCHANGED_PLACE_KINDS = frozenset({"country", "region"})
 _DIGITS_RE = re.compile(r"(?<![\d.:/,])\d{1,2}(?![\d.:/,%])")
 _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_SYNONYM_RE = re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, SUBSTITUTES), key=len, reverse=True)) + r")(?!\w)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -95,7 +100,7 @@ _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 @dataclass(frozen=True)
 class Slot:
-    kind: str            # place | date | year | digits | number_word | weapon | outlet
+    kind: str            # place | date | year | digits | number_word | weapon | outlet | synonym
     value: object
 
 
@@ -108,6 +113,7 @@ class Source:
     published_at: dt.datetime
     title: Template
     paragraphs: tuple[tuple[Template, ...], ...]
+    lead_paragraphs: int  # up to the first paragraph that reports the attack (after a dateline line)
 
 
 @dataclass(frozen=True)
@@ -252,6 +258,15 @@ def _slots(text: str, published_at: dt.datetime) -> list[tuple[int, int, Slot]]:
     return kept
 
 
+def _with_synonyms(literal: str) -> list:
+    parts: list = []
+    position = 0
+    for match in _SYNONYM_RE.finditer(literal):
+        parts += [literal[position:match.start()], Slot("synonym", (match.group(), SUBSTITUTES[match.group()]))]
+        position = match.end()
+    return parts + [literal[position:]]
+
+
 def template_of(text: str, published_at: dt.datetime) -> Template:
     """``text`` as literal parts and slots (spans mapped back from normalized to original text)."""
     _, offsets = normalize_with_offsets(text)
@@ -261,10 +276,10 @@ def template_of(text: str, published_at: dt.datetime) -> Template:
         original_start, original_end = offsets[start], offsets[end - 1] + 1
         if original_start < position:
             continue
-        parts.append(text[position:original_start])
+        parts += _with_synonyms(text[position:original_start])
         parts.append(slot)
         position = original_end
-    parts.append(text[position:])
+    parts += _with_synonyms(text[position:])
     return tuple(part for part in parts if part != "")
 
 
@@ -302,15 +317,17 @@ def load_material() -> Material:
         published_at = dt.datetime.fromisoformat(published)
         text = (SOURCES_DIR / entry["text"]).read_text(encoding="utf-8-sig")
         paragraphs = _paragraphs(text)
+        tells_attack = [not all(_reports_no_attack(s) for s in p) for p in paragraphs]
         source = Source(
             name=entry["text"],
             published_at=published_at,
             title=template_of(entry["meta"].get("title", ""), published_at),
             paragraphs=tuple(tuple(template_of(s, published_at) for s in p) for p in paragraphs),
+            lead_paragraphs=tells_attack.index(True) + 1 if True in tells_attack else 1,
         )
-        if kind == "report" and len(paragraphs) >= 2:
+        if kind == "report" and True in tells_attack:
             reports.append(source)
-        for templates, sentences in zip(source.paragraphs[1:], paragraphs[1:]):
+        for templates, sentences in zip(source.paragraphs[source.lead_paragraphs:], paragraphs[source.lead_paragraphs:]):
             for template, sentence in zip(templates, sentences):
                 if _reports_no_attack(sentence):
                     pool.append(PoolSentence(source, template, len(sentence.encode("utf-8"))))
@@ -393,9 +410,14 @@ def _fill_outlet(filling: _Filling, value, shift) -> str:
     return filling.outlet_ar
 
 
+def _fill_synonym(filling: _Filling, value, shift) -> str:
+    word, synonym = value
+    return synonym if filling.rng.random() < SYNONYM_SHARE else word
+
+
 _FILLERS: dict[str, Callable] = {
     "place": _fill_place, "date": _fill_date, "year": _fill_year, "digits": _fill_digits,
-    "number_word": _fill_number_word, "weapon": _fill_weapon, "outlet": _fill_outlet,
+    "number_word": _fill_number_word, "weapon": _fill_weapon, "outlet": _fill_outlet, "synonym": _fill_synonym,
 }
 
 
@@ -432,18 +454,18 @@ def _compose(index: int, seed: int) -> tuple[Article, list[list[str]], _Filling]
     filling = _Filling(rng, _publication_time(lead, index), outlet_ar)
     budget = rng.randint(*ARTICLE_BYTES)
 
-    first = [(template, lead) for template in lead.paragraphs[0]]
-    body = [(template, lead) for paragraph in lead.paragraphs[1:] for template in paragraph
+    opening = [[(template, lead) for template in paragraph] for paragraph in lead.paragraphs[:lead.lead_paragraphs]]
+    body = [(template, lead) for paragraph in lead.paragraphs[lead.lead_paragraphs:] for template in paragraph
             if rng.random() < OWN_SENTENCE_SHARE]
-    size = sum(len("".join(p for p in t if isinstance(p, str)).encode("utf-8")) for t, _ in first + body)
-    while size < budget:
-        extra = rng.choice(material.pool)
-        if extra.source is lead:
-            continue
+    size = sum(len("".join(p for p in t if isinstance(p, str)).encode("utf-8"))
+               for t, _ in [*(pair for paragraph in opening for pair in paragraph), *body])
+    unused = [extra for extra in material.pool if extra.source is not lead]
+    while size < budget and unused:
+        extra = unused.pop(rng.randrange(len(unused)))
         body.insert(rng.randint(0, len(body)), (extra.template, extra.source))
         size += extra.size + 1
 
-    paragraphs = [[filling.render(t, s) for t, s in first]]
+    paragraphs = [[filling.render(t, s) for t, s in paragraph] for paragraph in opening]
     position = 0
     while position < len(body):
         count = rng.randint(*SENTENCES_PER_PARAGRAPH)

@@ -7,6 +7,7 @@ parameter fails at start with a message that says what to fix.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,16 @@ TASK_RUNNERS = ("threads", "processes", "dask", "sequential")
 
 class SettingsError(ValueError):
     """One or more settings are wrong; the message lists each mistake on its own line."""
+
+
+def _can_create_files_in(folder: Path) -> bool:
+    # os.access answers yes to root everywhere, even in /proc or on a read-only mount: try it.
+    # An unnamed temporary file leaves nothing behind.
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,9 @@ class Settings:
             found.append(f"db: {self.db} is a folder, not a database file")
         parent = self.db.resolve().parent
         existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
-        if existing is not None and not os.access(existing, os.W_OK):
+        if existing is not None and not existing.is_dir():
+            found.append(f"db: {existing} is not a folder")
+        elif existing is not None and not _can_create_files_in(existing):
             found.append(f"db: cannot create or write files in {existing}")
         if self.max_file_bytes < 1024:
             found.append(f"max_file_bytes: {self.max_file_bytes} is below 1024 bytes")

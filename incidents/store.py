@@ -246,6 +246,23 @@ class Writer:
         self.insert_arrow(table_name, rows)
 
 
+_WRITE_FAILURE_RE = re.compile(r'Could not write file "[^"]*": ([^"\n]+)')
+
+
+def _write_failure(exc: BaseException) -> str | None:
+    """Why DuckDB could not write the file (no space, file too large ...), or None for other errors.
+
+    SQLAlchemy wraps the driver's errors, and DuckDB reports a failed write during a checkpoint as
+    a fatal error that names the I/O error only further down its text.
+    """
+    cause = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    if not isinstance(cause, (duckdb.IOException, duckdb.FatalException)):
+        return None
+    text = str(cause)
+    found = _WRITE_FAILURE_RE.search(text)
+    return found.group(1).strip() if found else text.splitlines()[0]
+
+
 @contextlib.contextmanager
 def write_transaction(staged_path: Path) -> Iterator[Writer]:
     """Opens the staged copy, migrates it, and commits everything or nothing."""
@@ -256,8 +273,11 @@ def write_transaction(staged_path: Path) -> Iterator[Writer]:
             yield Writer(conn)
         with engine.connect() as conn:
             conn.exec_driver_sql("CHECKPOINT")
-    except duckdb.IOException as exc:
-        raise DatabaseError(f"cannot write the database: {exc}") from exc
+    except (duckdb.Error, sa.exc.DBAPIError) as exc:
+        reason = _write_failure(exc)
+        if reason is None:
+            raise
+        raise DatabaseError(f"cannot write the database: {reason}") from exc
     finally:
         engine.dispose()
 

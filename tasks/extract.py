@@ -63,6 +63,7 @@ _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}
 _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
     r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
+_WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
 _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
 _ANNOUNCED_STRIKE_RE = re.compile(
@@ -156,7 +157,8 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     projectile_count = any(q.category == "projectile" for q in facts.quantities)
     facts.is_attack = (
         bool(facts.weapons or facts.attack_nouns)
-        and bool(facts.event_verbs or casualty_statement or projectile_count or (facts.weapons and facts.attack_nouns))
+        and bool(facts.event_verbs or casualty_statement or projectile_count
+                 or (facts.weapons and any(_SINGULAR_ATTACK_RE.fullmatch(n.phrase) for n in facts.attack_nouns)))
         and not facts.has("veto")
         and not facts.is_aggregate
     )
@@ -248,7 +250,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                 primaries[-1].sentences.append(facts)  # a toll or an update about the attack just reported
             continue
         if facts.is_background:
-            if facts.dates and any(d.month or d.year for d in facts.dates):
+            if any(d.month and (d.year or d.kind != "period") for d in facts.dates):
                 drafts.append(MentionDraft("background", [facts]))
             continue
         city = _main_city([facts])
@@ -525,12 +527,17 @@ def _same_area(anchor, other) -> bool:
 
 
 def _target(draft: MentionDraft, place: Candidate | None) -> Candidate | None:
+    named: list[Candidate] = []
     for facts in draft.sentences:
-        # What was hit follows the verb or noun of the attack (a ministry that announced it precedes).
+        # What was hit follows the verb or noun of the attack (a ministry that announced it
+        # precedes), and is not in a "while X was ..." clause about something else.
         action = min((c.start for c in facts.event_verbs + facts.attack_nouns + facts.weapons), default=0)
-        match = next((t for t in facts.targets if t.start >= action), None)
-        if match is not None:
-            return Candidate(match.payload, facts, match.start, match.end, 0.75)
+        aside = _WHILE_CLAUSE_RE.search(facts.normalized, action)
+        aside_start = aside.start() if aside else len(facts.normalized)
+        named += [Candidate(t.payload, facts, t.start, t.end, 0.75)
+                  for t in facts.targets if action <= t.start < aside_start]
+    if named:
+        return named[0]
     if place is not None:
         kind_targets = {"base": ("military", "base"), "airport": ("airport", "airport"),
                         "oilfield": ("infrastructure", "oil field")}

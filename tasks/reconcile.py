@@ -92,6 +92,7 @@ WEAPON_CLASS = {
 HARD_TIME_CONFLICTS = frozenset({frozenset({"dawn", "evening"}), frozenset({"dawn", "night"})})
 
 PRECISION_ORDER = ("day", "week", "month", "year")
+PLAUSIBLE_YEARS = range(1900, 2101)
 GEO_PRECISION_RANK = {"site": 5, "district": 4, "city": 3, "governorate": 2, "country": 1}
 
 # Points out of 100 that a pair of compatible reports earns; integers so that sums are exact.
@@ -160,7 +161,7 @@ class ReconcileInputs:
     mentions: list[Mention]
     articles: dict[str, ArticleInfo]
     previous_assignment: dict[str, str]        # mention_id -> incident_id from the last run
-    previous_created_run: dict[str, int]       # incident_id -> run that created it (older survives merges)
+    previous_created_run: dict[str, int]       # incident_id -> run that created it (the older wins a tied merge)
     run_id: int
     now: datetime
     # incident_id -> run that last changed it: an incident whose mentions did not change keeps it.
@@ -238,17 +239,19 @@ def _folded(value: str | None) -> str | None:
 
 
 def _calendar(mention: Mention) -> tuple[int | None, int | None, int | None]:
+    """Year, month and day; a year outside PLAUSIBLE_YEARS is a misreading and counts as unknown."""
+    year, month, day = mention.event_year, mention.event_month, mention.event_day
     if mention.event_date:
         try:
             parsed = date.fromisoformat(mention.event_date)
-            return parsed.year, parsed.month, parsed.day
+            year, month, day = parsed.year, parsed.month, parsed.day
         except ValueError:
             pass
-    if mention.event_year is not None and not 1 <= mention.event_year <= 9999:
-        return None, None, None
-    month = mention.event_month if mention.event_month and 1 <= mention.event_month <= 12 else None
-    day = mention.event_day if month and mention.event_day and 1 <= mention.event_day <= 31 else None
-    return mention.event_year, month, day
+    if year not in PLAUSIBLE_YEARS:
+        year = None
+    month = month if month and 1 <= month <= 12 else None
+    day = day if month and day and 1 <= day <= 31 else None
+    return year, month, day
 
 
 def _effective_precision(stated: str, month: int | None, day: int | None) -> str:

@@ -409,3 +409,23 @@ def test_a_month_date_is_stored_as_its_first_day_and_marked_as_a_month():
     incident = result.incidents[0]
     assert (incident["event_date"], incident["date_precision"]) == (date(2020, 11, 1), "month")
     assert result.incident_field_values[0]["chosen"] is True
+
+
+def test_a_report_with_no_date_at_all_joins_only_the_same_place_with_two_agreeing_specifics():
+    dated = report("a1:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", projectile_count=3, killed=1)
+    same_place = report("a2:0", **BALAD_BASE, weapon_type="rocket", projectile_count=3, killed=1,
+                        target_type="military", launch_site="Tarmiyah")
+    elsewhere = report("a3:0", country="Iraq", admin1="Salah ad-Din", city="Balad", weapon_type="rocket",
+                       projectile_count=3, killed=1)
+    result = run([dated, same_place, elsewhere])
+    assert result.assignment["a2:0"] == result.assignment["a1:0"]
+    assert result.assignment["a3:0"] != result.assignment["a1:0"]
+
+
+def test_an_incident_whose_articles_are_gone_is_dropped_not_retired():
+    first = run(embassy_rockets() + [report("a4:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone")])
+    gone = first.assignment["a4:0"]
+    second = run(embassy_rockets(), previous=first.assignment, created={i: 1 for i in first.assignment.values()},
+                 run_id=2)
+    assert gone not in second.assignment.values()
+    assert (second.stats["dropped"], second.stats["retired"], second.id_map) == (1, 0, [])
