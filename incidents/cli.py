@@ -149,6 +149,57 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from incidents.export import FORMATS, export
+    from incidents.store import DatabaseError, read_only_connection
+
+    out = Path(args.out)
+    fmt = args.format or out.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        return _fail(f"cannot tell the format from {out.name}: give --format {'|'.join(FORMATS)}", EXIT_USAGE)
+    try:
+        conn = read_only_connection(Path(args.db))
+    except DatabaseError as exc:
+        return _fail(str(exc), EXIT_FAILED)
+    try:
+        count = export(conn, fmt, out, acled=args.acled)
+    except duckdb.CatalogException as exc:
+        return _fail(f"the database has no analyst views ({str(exc).splitlines()[0]}): "
+                     "run `incidents run` once with this version", EXIT_FAILED)
+    except OSError as exc:
+        return _fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_FAILED)
+    finally:
+        conn.close()
+    layout = "ACLED-like rows" if args.acled else "incidents"
+    print(f"wrote {count} {layout} to {out} ({fmt})")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from incidents.report import write_report
+    from incidents.store import DatabaseError, read_only_connection
+
+    try:
+        conn = read_only_connection(Path(args.db))
+    except DatabaseError as exc:
+        return _fail(str(exc), EXIT_FAILED)
+    try:
+        page = write_report(conn, Path(args.out), db_label=str(args.db))
+    except duckdb.CatalogException as exc:
+        return _fail(f"the database has no analyst views ({str(exc).splitlines()[0]}): "
+                     "run `incidents run` once with this version", EXIT_FAILED)
+    except OSError as exc:
+        return _fail(f"cannot write the report in {args.out}: {exc.strerror or exc}", EXIT_FAILED)
+    finally:
+        conn.close()
+    print(f"wrote {page}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incidents", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +232,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", default=os.environ.get("INCIDENTS_CRON", "0 2 * * *"))
     serve.add_argument("--timezone", default=os.environ.get("INCIDENTS_TIMEZONE", "Asia/Baghdad"))
     serve.set_defaults(handler=cmd_serve)
+
+    export = sub.add_parser("export", help="write the incidents to a CSV, Parquet or GeoJSON file")
+    export.add_argument("--db", default=DEFAULT_DB)
+    export.add_argument("--format", choices=("csv", "parquet", "geojson"),
+                        help="file format (default: from the --out file's extension)")
+    export.add_argument("--out", required=True, help="the file to write (replaced if it exists)")
+    export.add_argument("--acled", action="store_true",
+                        help="ACLED-like columns and codes, one row per attack (background incidents left out)")
+    export.set_defaults(handler=cmd_export)
+
+    report = sub.add_parser("report", help="write a self-contained HTML report (DIR/index.html)")
+    report.add_argument("--db", default=DEFAULT_DB)
+    report.add_argument("--out", required=True, help="folder for index.html (created if missing)")
+    report.set_defaults(handler=cmd_report)
     return parser
 
 

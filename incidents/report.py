@@ -129,7 +129,7 @@ def collect(conn: duckdb.DuckDBPyConnection, db_label: str, recent_limit: int = 
         FROM v_incidents WHERE NOT is_background
         ORDER BY event_date DESC NULLS LAST, incident_id LIMIT ?""", [recent_limit])
     sources = _rows(conn, """
-        SELECT incident_id, role, outlet, title, url, published_at, duplicate_of
+        SELECT incident_id, role, outlet, source_file, title, url, published_at, duplicate_of
         FROM v_incident_sources WHERE incident_id IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY incident_id, role DESC, published_at NULLS LAST, article_id""",
         [[r["incident_id"] for r in recent]])
@@ -197,7 +197,18 @@ def _date_text(event_date, precision: str | None) -> str:
         return event_date.strftime("%Y-%m")
     if precision == "year":
         return str(event_date.year)
-    return event_date.isoformat() + (" (week of)" if precision == "week" else "")
+    return ("week of " if precision == "week" else "") + event_date.isoformat()
+
+
+def _date_cell(incident: dict) -> str:
+    when = incident["event_date"]
+    if when is None or incident["date_precision"] != "week":
+        text = _date_text(when, incident["date_precision"])
+    else:
+        text = when.isoformat()
+    notes = [note for note in ("week beginning" if incident["date_precision"] == "week" and when else None,
+                               incident["time_of_day"]) if note]
+    return f'<span class="nowrap">{_e(text)}</span><br><small>{_e(", ".join(notes))}</small>'
 
 
 def _figure(low, high) -> str:
@@ -293,9 +304,9 @@ def timeline_svg(data: ReportData) -> str:
 def _sources_cell(incident: dict) -> str:
     items = []
     for source in incident["sources"]:
-        name = _e(source["outlet"] or "unnamed source")
+        name = _e(source["outlet"] or source["source_file"])
         href = _safe_href(source["url"])
-        title = f'<span dir="auto">{_e(source["title"])}</span>' if source["title"] else ""
+        title = f'<span class="title" dir="auto">{_e(source["title"])}</span>' if source["title"] else ""
         link = f'<a href="{_e(href)}" rel="noreferrer">{title or "article"}</a>' if href else title
         notes = []
         if source["published_at"]:
@@ -304,7 +315,7 @@ def _sources_cell(incident: dict) -> str:
             notes.append("recalls it")
         if source["duplicate_of"]:
             notes.append("copy")
-        items.append(f'<li><b>{name}</b> <small>{_e(", ".join(notes))}</small> {link}</li>')
+        items.append(f'<li><b><bdi>{name}</bdi></b> <small>{_e(", ".join(notes))}</small> {link}</li>')
     return f'<ul class="sources">{"".join(items)}</ul>'
 
 
@@ -330,7 +341,9 @@ def recent_table(data: ReportData) -> str:
         if incident["projectile_count"]:
             attack += f' ×{incident["projectile_count"]}'
         attack += f'<br><small>on {_e(incident["target_type"])}'
-        attack += f' ({_e(incident["target_name"])})</small>' if incident["target_name"] else "</small>"
+        if incident["target_name"] and incident["target_name"] != incident["target_type"]:
+            attack += f' ({_e(incident["target_name"])})'
+        attack += "</small>"
         actors = []
         if incident["perpetrator_claimed"]:
             disowned = " (claim denied)" if incident["claim_disowned"] else ""
@@ -339,8 +352,7 @@ def recent_table(data: ReportData) -> str:
             actors.append(f'accused: {_e(incident["perpetrator_accused"])}')
         rows.append(
             f'<tr id="row-{_e(incident["incident_id"])}">'
-            f'<td class="nowrap">{_e(_date_text(incident["event_date"], incident["date_precision"]))}'
-            f'<br><small>{_e(incident["time_of_day"] or "")}</small></td>'
+            f'<td>{_date_cell(incident)}</td>'
             f'<td>{place or "–"}<br>{_arabic(incident["location_name_ar"])}</td>'
             f'<td class="nowrap">{attack}</td>'
             f'<td class="num">{_figure(incident["killed"], incident["killed_max"])}</td>'
@@ -360,7 +372,8 @@ def conflicts_table(data: ReportData) -> str:
     rows = []
     for conflict in data.conflicts:
         said = "; ".join(
-            f'{_e(s["outlet"])}: <b>{_e(s["value"])}</b>' if s["chosen"] else f'{_e(s["outlet"])}: {_e(s["value"])}'
+            f'<bdi>{_e(s["outlet"])}</bdi>: <b>{_e(s["value"])}</b>' if s["chosen"]
+            else f'<bdi>{_e(s["outlet"])}</bdi>: {_e(s["value"])}'
             for s in conflict["sources"])
         rows.append(f'<tr><td class="nowrap">{_e(conflict["event_date"] or "")}</td>'
                     f'<td>{_e(conflict["location_name"] or "")}</td><td>{_e(conflict["field"])}</td>'
@@ -427,9 +440,9 @@ th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: lef
 th { background: #f9fafb; position: sticky; top: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .nowrap { white-space: nowrap; }
-.sources { margin: 0; padding-left: 16px; min-width: 240px; } .sources li { margin-bottom: 4px; }
-.sources a { display: block; }
-.evidence-cell { min-width: 320px; }
+.sources { margin: 0; padding-left: 16px; min-width: 200px; } .sources li { margin-bottom: 4px; }
+.sources a, .sources .title { display: block; }
+.evidence-cell { min-width: 300px; }
 .evidence { margin: 0 0 4px; } .evidence small { display: block; text-align: left; }
 .evidence [dir="rtl"] { display: block; text-align: right; }
 .id { font-family: ui-monospace, monospace; font-size: 11px; }

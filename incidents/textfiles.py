@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 ARABIC_LETTER_RE = re.compile(r"[\u0621-\u064A\u0671-\u06D3]")
@@ -57,12 +57,23 @@ def check_article_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise Unreadable("empty", "no text")
+    if not is_valid_unicode(text):
+        raise Unreadable("undecodable", "the text holds a lone UTF-16 surrogate (a JSON escape such as \\ud800)")
     controls = len(CONTROL_RE.findall(text))
     if controls > max(3, len(text) // 100):
         raise Unreadable("binary", f"{controls} control characters: not text")
     if not LETTER_RE.search(text):
         raise Unreadable("no_text", "no letters in the text")
     return CONTROL_RE.sub(" ", text)
+
+
+def is_valid_unicode(text: str) -> bool:
+    """False for text with lone surrogates: JSON escapes can make them, and they cannot be stored."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_published_at(value, default_timezone: str) -> datetime | None:
@@ -75,4 +86,9 @@ def parse_published_at(value, default_timezone: str) -> datetime | None:
     parsed = datetime.fromisoformat(cleaned)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(default_timezone))
+    try:
+        # Stored in UTC: a time at the edge of the calendar (year 1 at +14:00) has no UTC value.
+        parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"published_at {value!r} is out of range") from None
     return parsed

@@ -53,6 +53,11 @@ def _printable(rel: str) -> str:
     return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
+def _link_target(path: Path) -> Path:
+    # Path.resolve raises on a link loop (a -> b -> a); realpath stops and returns where it got.
+    return Path(os.path.realpath(path))
+
+
 def _inside(root: Path, target: Path) -> bool:
     try:
         target.relative_to(root)
@@ -77,7 +82,7 @@ def walk_inbox(root: Path) -> tuple[dict[str, os.stat_result], list[Rejection]]:
         for name in list(dirnames):
             path = folder_path / name
             if path.is_symlink():
-                target = path.resolve()
+                target = _link_target(path)
                 where = "outside the inbox" if not _inside(root, target) else "inside the inbox"
                 rejected.append(
                     Rejection(_printable(_relative(root, path)), "link_not_followed",
@@ -92,7 +97,7 @@ def walk_inbox(root: Path) -> tuple[dict[str, os.stat_result], list[Rejection]]:
                                           "the name is not valid UTF-8; rename the file to have it read"))
                 continue
             if path.is_symlink():
-                target = path.resolve()
+                target = _link_target(path)
                 if not _inside(root, target):
                     rejected.append(Rejection(rel, "link_outside_inbox",
                                               "link leads outside the inbox; not followed"))

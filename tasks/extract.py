@@ -58,7 +58,9 @@ _SINGLE_CASUALTY = {"قتيل", "جريح"}
 _QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
 _RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+صفوف")
 _DIRECTION_BEFORE_RE = re.compile(
-    r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه)\s+(?:من\s+)?(?:مدينه\s+)?$")
+    r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
+    # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
+    r"|[وف]?(?:ل|ب)?(?:شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
 _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
@@ -72,7 +74,8 @@ _ANNOUNCED_STRIKE_RE = re.compile(
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
 _BARE_COUNT_RE = re.compile(r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين)(?!\w)")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
-_TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "claim", "disown", "accuse")
+_TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
+                  "claim", "disown", "accuse")
 _WEEK_DAYS = 7
 
 
@@ -144,7 +147,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if not _trigger_regex().search(normalized):
         return facts
     for kind in ("attack_noun", "event_verb", "background", "generic", "veto", "launch", "killed",
-                 "injured", "no_casualties", "damage", "no_damage", "update", "claim", "disown",
+                 "injured", "no_casualties", "no_killed", "no_injured", "damage", "no_damage", "update", "claim", "disown",
                  "accuse", "intercept", "separate", "report_verb"):
         facts.cues[kind] = cue_matcher(kind).find_all(normalized)
     facts.attack_nouns = facts.cues["attack_noun"]
@@ -283,6 +286,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
 
 def _reports_casualties(facts: SentenceFacts) -> bool:
     return bool(facts.has("update") or _TOLL_RE.search(facts.normalized)
+                or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
                 or ((facts.has("killed") or facts.has("injured")) and any(q.category == "person" for q in facts.quantities)))
 
 
@@ -329,8 +333,11 @@ def _best(candidates: list[Candidate]) -> Candidate | None:
     """An update wins over what came before it; then the most explicit, then the latest."""
     if not candidates:
         return None
-    pool = [c for c in candidates if c.update] or candidates
-    return max(enumerate(pool), key=lambda item: (item[1].confidence, item[0]))[1]
+    updates = [c for c in candidates if c.update]
+    if updates:
+        return max(enumerate(updates), key=lambda item: (item[1].confidence, item[0]))[1]
+    # Statements of one article at the same level: the fuller account (the larger figure).
+    return max(candidates, key=lambda c: (c.confidence, c.value if isinstance(c.value, int) else 0))
 
 
 def _date_candidates(draft: MentionDraft) -> list[Candidate]:
@@ -392,7 +399,7 @@ def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
                 value = parse_number(bare.group("number"))
                 if value is not None:
                     found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
-        for cue in facts.cues.get("no_casualties", []):
+        for cue in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", []):
             # "no losses among the coalition's ranks" says nothing about the other victims.
             if _RESTRICTED_NONE_RE.match(facts.normalized, cue.end):
                 continue

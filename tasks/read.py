@@ -15,7 +15,7 @@ from pathlib import Path
 from prefect import task
 
 from incidents.model import InboxFile, RawArticle, ReadResult, Rejection
-from incidents.textfiles import Unreadable, check_article_text, decode_text, parse_published_at
+from incidents.textfiles import Unreadable, check_article_text, decode_text, is_valid_unicode, parse_published_at
 from tasks.discover import SIDECAR_SUFFIX
 
 
@@ -24,6 +24,8 @@ def _optional_str(obj: dict, key: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, (str, int, float)):
+        if isinstance(value, str) and not is_valid_unicode(value):
+            raise ValueError(f"'{key}' holds a lone UTF-16 surrogate")
         return str(value).strip() or None
     raise ValueError(f"'{key}' must be a string")
 

@@ -412,11 +412,12 @@ def test_a_month_date_is_stored_as_its_first_day_and_marked_as_a_month():
 
 
 def test_a_report_with_no_date_at_all_joins_only_the_same_place_with_two_agreeing_specifics():
-    dated = report("a1:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", projectile_count=3, killed=1)
-    same_place = report("a2:0", **BALAD_BASE, weapon_type="rocket", projectile_count=3, killed=1,
-                        target_type="military", launch_site="Tarmiyah")
-    elsewhere = report("a3:0", country="Iraq", admin1="Salah ad-Din", city="Balad", weapon_type="rocket",
-                       projectile_count=3, killed=1)
+    details = dict(weapon_type="rocket", weapon_detail="Katyusha", target_type="military", projectile_count=3,
+                   killed=1, injured=4, time_of_day="night")
+    dated = report("a1:0", **on("2020-11-17"), **BALAD_BASE, **details)
+    same_place = report("a2:0", **BALAD_BASE, **details)
+    # Agrees on everything it says (score 0.75, three specifics) but names no exact place.
+    elsewhere = report("a3:0", country="Iraq", admin1="Salah ad-Din", city="Balad", **details)
     result = run([dated, same_place, elsewhere])
     assert result.assignment["a2:0"] == result.assignment["a1:0"]
     assert result.assignment["a3:0"] != result.assignment["a1:0"]
