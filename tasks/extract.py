@@ -66,6 +66,8 @@ _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
     r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
+_DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n()]*$")
+_DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
 _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
 _ANNOUNCED_STRIKE_RE = re.compile(
@@ -141,7 +143,7 @@ def _valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
 
 
 def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_time: dt.time | None,
-                     dateline_end: int) -> SentenceFacts:
+                     dateline: tuple[int, int]) -> SentenceFacts:
     normalized = normalize(sentence.text)
     facts = SentenceFacts(sentence, normalized)
     if not _trigger_regex().search(normalized):
@@ -170,7 +172,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         facts.targets = target_matcher().find_all(normalized)
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
-        facts.dates = [d for d in mentions if sentence.start + d.start >= dateline_end]
+        facts.dates = [d for d in mentions if not dateline[0] <= sentence.start + d.start < max(dateline[1], 1)]
         facts.is_background = _is_background(facts, reference)
         if facts.has("generic") and not any(d.precision == "day" for d in facts.dates):
             facts.is_attack = False
@@ -741,28 +743,35 @@ def _date_text(mention) -> str:
 
 
 def _weekday_of(mention) -> int | None:
-    if mention.date:
-        return mention.date.weekday()
-    return getattr(mention, "weekday", None)
+    return mention.date.weekday() if mention.date else mention.weekday
 
 
-def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, int]:
-    """The publication date and time the text is read against, and where a dateline ends."""
+def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, tuple[int, int]]:
+    """The publication date and time the text is read against, and the dateline's span.
+
+    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) dates the report,
+    not the attack: its span is left out of the event's dates, and without metadata it is the
+    publication date.
+    """
+    opening = article.text[:600]
+    found = arabic_dates.infer_publication_date(normalize(opening))
+    dateline = (0, 0)
+    if found is not None:
+        _, offsets = normalize_with_offsets(opening)
+        start = offsets[min(found.start, len(offsets) - 1)]
+        end = offsets[min(found.end, len(offsets) - 1)]
+        if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
+            dateline = (start, end)
     if article.published_at is not None:
-        local = article.published_at
-        return local.date(), local.time(), 0
-    dateline = arabic_dates.infer_publication_date(normalize(article.text[:600]))
-    if dateline is not None and dateline.date is not None:
-        # The dateline's span is in normalized text of the opening; map it back approximately.
-        _, offsets = normalize_with_offsets(article.text[:600])
-        end = offsets[min(dateline.end, len(offsets) - 1)]
-        return dateline.date, None, end
-    return None, None, 0
+        return article.published_at.date(), article.published_at.time(), dateline
+    if found is not None and found.date is not None:
+        return found.date, None, dateline
+    return None, None, dateline
 
 
 def extract_article(article: ArticleInput) -> list[Mention]:
-    reference, reference_time, dateline_end = reference_of(article)
-    analysed = [analyse_sentence(s, reference, reference_time, dateline_end) for s in split_sentences(article.text)]
+    reference, reference_time, dateline = reference_of(article)
+    analysed = [analyse_sentence(s, reference, reference_time, dateline) for s in split_sentences(article.text)]
     drafts = group_mentions(analysed)
     return [build_mention(article.article_id, index, draft, analysed, reference) for index, draft in enumerate(drafts)]
 

@@ -3,15 +3,17 @@
 Each run reconciles the whole set of mentions again, so loading articles one run at a time gives
 the same incidents as loading them all at once. The work is plain functions over plain data; only
 ``reconcile_task`` at the bottom touches Prefect. ``docs/reconciliation.md`` says the same for
-analysts, with examples.
+analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
 
 1. When two reports may describe the same attack (all must hold; otherwise never merged)
    - Same article: never. The extractor already decided that two mentions of one article are two
      attacks.
    - Date. Both years known: two day dates must be equal; a week date (no date words: "the days
      before publication") allows 7 days either way; a month date needs the same month, a year date
-     the same year (the coarser of the two decides). A date with no year but a month (and day) must
-     agree with the other's month (and day). Weekdays, where both are known, must agree.
+     the same year (the vaguer of the two decides). A date with no year but a month (and day) must
+     agree with the other's month (and day). Weekdays, where both are known, must agree (a week
+     date's weekday is the publication day's and is not used). A year outside 1900-2100 is a
+     misreading: no year.
    - Place: same country (an unknown country only matches an unknown country); same governorate
      and same city when both are known; two site-level places more than 15 km apart never match.
    - Weapon class equal, or one unknown. Classes: rocket, missile and mortar are one class
@@ -24,25 +26,24 @@ analysts, with examples.
 2. Score, in points out of 100 (score = points / 100, kept in [0, 1]):
    date: same day 35, within a week 20, same month 10, same year 0; without a year: same month
    and day 25, same month only 5, same weekday +5.
-   place: same place 30, else both within 3 km 15, else same city 10, else same governorate 5;
-   two named sites more than 3 km apart lose 10.
+   place: same exact place (site or district place id) 30, else both within 3 km 15, else same
+   city 10, else same governorate 5; two named sites more than 3 km apart lose 10.
    same weapon type, weapon detail, target type, launch site: 10 each.
    same projectile count, killed, injured: 10 each; different: -5 each (sources often disagree).
    same time of day 5; different (not a hard conflict) -5.
-   A report joins a group when the average over the group's members is at least 0.5 (0.75 under
-   the strict rule).
-3. Grouping, deterministic: primary mentions first, in order of event date (undated last), then
-   mention id. Each joins the compatible group with the highest average score, provided it is
-   compatible with EVERY member (no chaining), else starts a group. Then background mentions
-   (attacks an article recalls): each joins the best primary group it is compatible with
-   (role 'background'); the rest group among themselves into incidents with is_background.
-   Candidate groups are found through an index on (country, city, date); no pair outside the
-   index is ever compared.
+   A report joins a group when its average over the group's members is at least 0.5 (0.75 when
+   it or a member has a date without a year).
+3. Grouping, deterministic: primary mentions first, by event date (no day date last), then
+   mention id. Each joins the group with the highest average score, provided it is compatible with
+   EVERY member (no chaining), else starts a group. Then background mentions (attacks an article
+   recalls): each joins the best primary group it is compatible with (role 'background'); the rest
+   group among themselves into incidents with is_background. Candidates come from an index on
+   (country, city, date period); no pair outside it is ever compared.
 4. Values. Copies of one report (same copy group) are one source: within a copy group, the most
    recently published article that gives a value gives it. Primary mentions give values;
    background mentions only fill a field no primary mention gives.
-   - killed / injured: the lowest credible figure across sources (ACLED's conservative choice),
-     *_max the highest. A 0 is not credible when a source published later gives a positive figure.
+   - killed / injured: the lowest figure across sources (ACLED's conservative choice), *_max the
+     highest. A 0 is dropped when a source published later gives a positive figure.
    - projectile_count: the most frequent, ties to the lower; projectile_count_max the highest.
    - event_date: the most precise (day, week, month, year); among them the most frequent, ties to
      the earliest. A month or year date is stored as its first day; read it with date_precision.
@@ -56,11 +57,14 @@ analysts, with examples.
    - perpetrator_claimed / perpetrator_accused: every distinct name, sorted, joined with '; '.
    - source_count: copy groups among primary mentions (all mentions for a background incident);
      article_count: every article linked, background included.
+   - incident_field_values.chosen: the value, as text, is the incident's (for the name lists:
+     one of the names).
 5. Ids. A new incident's id is "inc_" + 12 hex digits of sha256 of its first mention's id. An
    incident holding mentions that had ids keeps the id most of them had (ties: created in the
    earliest run, then the lowest id); when a previous incident splits, the part with most of its
    mentions keeps the id. Ids that lose a merge are written to incident_id_map. A fresh id that
-   would repeat a live or retired id is hashed again with a counter.
+   would repeat a live or retired id is hashed again with a counter. updated_run_id moves when the
+   incident's set of mentions changes.
 """
 
 from __future__ import annotations

@@ -100,6 +100,7 @@ class DateMention:
     time_of_day: str | None  # dawn / morning / midday / afternoon / evening / night
     kind: str  # 'explicit' | 'relative' | 'weekday' | 'period'
     year_inferred: bool  # the year was not written but taken from the reference date
+    weekday: int | None = None  # written weekday (Monday = 0): known even when the date is not
 
     @property
     def date(self) -> datetime.date | None:
@@ -609,6 +610,7 @@ class _Resolver:
             time_of_day=draft.time_of_day,
             kind=draft.kind,
             year_inferred=year_inferred,
+            weekday=draft.weekday,
         )
 
     def _on_day(self, draft: _Draft, date: datetime.date | None) -> DateMention:
