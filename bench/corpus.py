@@ -490,16 +490,23 @@ def _province_of(city_ar: str) -> str:
     return city_ar
 
 
-def make_article(index: int, seed: int = 7, copy_share: float = DEFAULT_COPY_SHARE) -> Article:
-    """Article ``index`` of the corpus: depends on nothing but its arguments."""
+def original_of(index: int, seed: int = 7, copy_share: float = DEFAULT_COPY_SHARE) -> int | None:
+    """The article that article ``index`` copies, or None when it is an original."""
     if not is_copy(index, copy_share):
-        return _compose(index, seed)[0]
-    rng = _rng(seed, index, "copy")
-    original = index - rng.randint(1, COPY_WINDOW_ARTICLES)
-    original = max(original, 0)
+        return None
+    original = max(index - _rng(seed, index, "copy").randint(1, COPY_WINDOW_ARTICLES), 0)
     while is_copy(original, copy_share):
         original -= 1
+    return original
+
+
+def make_article(index: int, seed: int = 7, copy_share: float = DEFAULT_COPY_SHARE) -> Article:
+    """Article ``index`` of the corpus: depends on nothing but its arguments."""
+    original = original_of(index, seed, copy_share)
+    if original is None:
+        return _compose(index, seed)[0]
     first_report, paragraphs, filling = _compose(original, seed)
+    rng = _rng(seed, index, "edits")
     city = filling.main_place or "بغداد"
     text = _planted_copy(_Article(paragraphs, city, _province_of(city)), rng)
     outlet_en = rng.choice([name for name, _ in OUTLETS if name != first_report.source])
@@ -580,11 +587,8 @@ def generate(out: Path, n: int, seed: int = 7, start: int = 0, copy_share: float
 
 def planted_copies(start: int, stop: int, seed: int = 7, copy_share: float = DEFAULT_COPY_SHARE) -> dict[str, str]:
     """Copy file -> original file for the articles ``start`` .. ``stop - 1`` (the ground truth)."""
-    truth = {}
-    for index in range(start, stop):
-        if is_copy(index, copy_share):
-            truth[article_path(index)] = article_path(make_article(index, seed, copy_share).copy_of)
-    return truth
+    return {article_path(index): article_path(original) for index in range(start, stop)
+            if (original := original_of(index, seed, copy_share)) is not None}
 
 
 def main() -> int:

@@ -243,6 +243,7 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
     result = reconcile_task(ReconcileInputs(
         mentions=mentions, articles=infos, previous_assignment=previous,
         previous_created_run=store.incident_created_runs(writer), run_id=run_id, now=now,
+        previous_updated_run=store.incident_updated_runs(writer), retired_ids=store.retired_ids(writer),
     ))
     _write_incidents(writer, result)
     summary.incidents_new = result.stats.get("new", 0)

@@ -414,6 +414,10 @@ def incident_created_runs(writer: Writer) -> dict[str, int]:
     return dict(writer.query("SELECT incident_id, created_run_id FROM incidents"))
 
 
+def incident_updated_runs(writer: Writer) -> dict[str, int]:
+    return dict(writer.query("SELECT incident_id, updated_run_id FROM incidents"))
+
+
 def retired_ids(writer: Writer) -> set[str]:
     return {row[0] for row in writer.query("SELECT retired_id FROM incident_id_map")}
 

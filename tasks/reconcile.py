@@ -8,7 +8,8 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
 1. When two reports may describe the same attack (all must hold; otherwise never merged)
    - Same article: never. The extractor already decided that two mentions of one article are two
      attacks.
-   - Date. Both years known: two day dates must be equal; a week date (no date words: "the days
+   - Date. Both years known: two day dates must be equal, or on consecutive days when the earlier
+     is in the evening or at night and the later at night or dawn (one hour around midnight); a week date (no date words: "the days
      before publication") allows 7 days either way; a month date needs the same month, a year date
      the same year (the vaguer of the two decides). A date with no year but a month (and day) must
      agree with the other's month (and day). Weekdays, where both are known, must agree (a week
@@ -19,7 +20,8 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
    - Weapon class equal, or one unknown. Classes: rocket, missile and mortar are one class
      ("projectile": Arabic صاروخ is both rocket and missile, قذيفة both mortar and rocket shell);
      drone, IED, airstrike and gunfire are each their own.
-   - Time of day: dawn never matches evening or night.
+   - Time of day: dawn never matches evening or night; evening and night, dawn and morning count
+     as the same time (outlets name the same hour differently).
    - Strict rule when either date has no year: score at least 0.75 and at least two agreeing
      specifics among exact place, launch site, projectile count, killed, injured. When either
      report has not even a month, they must also share the exact place or the launch site.
@@ -29,7 +31,8 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
    place: same exact place (site or district place id) 30, else both within 3 km 15, else same
    city 10, else same governorate 5; two named sites more than 3 km apart lose 10.
    same weapon type, weapon detail, target type, launch site: 10 each.
-   same projectile count, killed, injured: 10 each; different: -5 each (sources often disagree).
+   same projectile count, killed, injured: 10 each; far apart (by more than 1 and more than half
+   the larger): -5 each; close figures cost nothing (sources often disagree).
    same time of day 5; different (not a hard conflict) -5.
    A report joins a group when its average over the group's members is at least 0.5 (0.75 when
    it or a member has a date without a year).
@@ -94,6 +97,8 @@ WEAPON_CLASS = {
     "gunfire": "gunfire",
 }
 HARD_TIME_CONFLICTS = frozenset({frozenset({"dawn", "evening"}), frozenset({"dawn", "night"})})
+AROUND_MIDNIGHT = frozenset({"night", "dawn"})
+NEIGHBOURING_TIMES = frozenset({frozenset({"evening", "night"}), frozenset({"dawn", "morning"})})
 
 PRECISION_ORDER = ("day", "week", "month", "year")
 PLAUSIBLE_YEARS = range(1900, 2101)
@@ -335,6 +340,8 @@ def _set_dated_period(report: _Report, stated: str, year: int, month: int | None
         if precision in ("day", "week"):
             report.first_day = report.last_day = date(year, month, day).toordinal()
             report.tolerance = settings.week_tolerance_days if precision == "week" else 0
+            if precision == "day" and report.time_of_day in AROUND_MIDNIGHT:
+                report.tolerance = 1  # "late Saturday night" and "early Sunday" can be one hour
         elif precision == "month":
             report.first_day, report.last_day = _month_bounds(year, month)
         else:
@@ -399,6 +406,11 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
         if overlap_start - overlap_end > (a.tolerance if a.tolerance > b.tolerance else b.tolerance):
             return None
         points = DATE_POINTS[a.precision_rank if a.precision_rank > b.precision_rank else b.precision_rank]
+        if a.precision == b.precision == "day" and a.first_day != b.first_day:
+            earlier, later = (a, b) if a.first_day < b.first_day else (b, a)
+            if earlier.time_of_day not in ("evening", "night") or later.time_of_day not in AROUND_MIDNIGHT:
+                return None
+            points = DATE_POINTS[1]
     else:
         points = _yearless_date_points(a, b)
         if points is None:
@@ -409,13 +421,16 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
         return None
     if a.weapon_class is not None and b.weapon_class is not None and a.weapon_class != b.weapon_class:
         return None
-    if a.weekday is not None and b.weekday is not None and a.weekday != b.weekday:
-        return None
+    if (a.weekday is not None and b.weekday is not None and a.weekday != b.weekday
+            and not (a.year_known and b.year_known)):
+        return None  # with both dates known the dates decide (night reports may straddle midnight)
     same_time = None
     if a.time_of_day is not None and b.time_of_day is not None:
-        same_time = a.time_of_day == b.time_of_day
-        if not same_time and frozenset((a.time_of_day, b.time_of_day)) in HARD_TIME_CONFLICTS:
+        pair = frozenset((a.time_of_day, b.time_of_day))
+        if pair in HARD_TIME_CONFLICTS:
             return None
+        # Outlets call the same late hour "evening" or "night", the same early one "dawn" or "morning".
+        same_time = a.time_of_day == b.time_of_day or pair in NEIGHBOURING_TIMES
 
     specifics = 0
     same_place = a.place_id is not None and a.place_id == b.place_id
@@ -436,7 +451,9 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
             if a.city is not None and a.city == b.city:
                 points += POINTS_SAME_CITY
             elif a.admin1 is not None and a.admin1 == b.admin1:
-                points += POINTS_SAME_ADMIN1
+                # One report names the town, the other only its governorate: nested, not different.
+                nested = a.city is None or b.city is None
+                points += POINTS_SAME_CITY if nested else POINTS_SAME_ADMIN1
     shared_launch = a.launch_key is not None and a.launch_key == b.launch_key
     if shared_launch:
         points += POINTS_SPECIFIC
@@ -446,8 +463,8 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
             if mine == theirs:
                 points += POINTS_SPECIFIC
                 specifics += 1
-            else:
-                points -= PENALTY_COUNT_CONFLICT
+            elif abs(mine - theirs) > max(1, (mine if mine > theirs else theirs) // 2):
+                points -= PENALTY_COUNT_CONFLICT  # close figures (2 and 3) are sources disagreeing
     for mine, theirs in ((a.weapon_type, b.weapon_type), (a.weapon_detail, b.weapon_detail),
                          (a.target_type, b.target_type)):
         if mine is not None and mine == theirs:

@@ -1,0 +1,237 @@
+"""`incidents report`: one self-contained HTML page, checked as text and in headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import DEVSET_INBOX, REPO, query, run_flow
+from incidents import report
+from incidents.cli import main
+from incidents.store import read_only_connection
+
+CHROMIUM = Path("/usr/bin/chromium")
+GAZETTEER = REPO / "lexicons" / "gazetteer.csv"
+
+
+@pytest.fixture(scope="module")
+def devset_db(prefect_server, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("devset")
+    inbox = shutil.copytree(DEVSET_INBOX, folder / "inbox")
+    db = folder / "incidents.duckdb"
+    run_flow(inbox, db)
+    return db
+
+
+def _write_report(db: Path, out_dir: Path) -> Path:
+    conn = read_only_connection(db)
+    try:
+        return report.write_report(conn, out_dir, db_label=str(db))
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def page(devset_db, tmp_path_factory) -> Path:
+    return _write_report(devset_db, tmp_path_factory.mktemp("report"))
+
+
+def test_the_page_loads_nothing_from_elsewhere(page):
+    text = page.read_text(encoding="utf-8")
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", text, re.I)
+    assert not re.search(r"\bsrc\s*=", text, re.I)
+    assert not re.search(r"@import|url\(", text, re.I)
+    # links to the articles are there to be followed, never loaded
+    assert all(href.startswith(("http://", "https://")) for href in re.findall(r'href="([^"]*)"', text))
+
+
+def test_the_page_shows_map_timeline_incidents_and_runs(page, devset_db):
+    text = page.read_text(encoding="utf-8")
+    placed = query(devset_db, """
+        SELECT count(*) FROM incidents WHERE NOT is_background
+        AND longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?""",
+        (report.MAP_WEST, report.MAP_EAST, report.MAP_SOUTH, report.MAP_NORTH))
+    assert text.count('class="incident"') == placed[0][0] > 0
+    assert text.count('class="capital-label"') == 19
+    assert re.search(r'<svg id="timeline".*?<rect ', text, re.S)
+    recent = query(devset_db, "SELECT count(*) FROM incidents WHERE NOT is_background")[0][0]
+    assert text.count('<tr id="row-inc_') == min(recent, report.RECENT_LIMIT)
+    # evidence is quoted as written, right to left
+    evidence = query(devset_db, """
+        SELECT evidence FROM v_incidents WHERE NOT is_background ORDER BY event_date DESC NULLS LAST, incident_id LIMIT 1""")
+    assert f'<span dir="rtl" lang="ar">{report._e(evidence[0][0])}</span>' in text
+    runs = re.search(r'<table id="runs">.*?</table>', text, re.S).group(0)
+    assert runs.count("<tr>") == 1 + query(devset_db, "SELECT count(*) FROM pipeline_runs")[0][0]
+    assert '<table id="conflicts">' in text
+
+
+def test_links_from_the_inbox_cannot_run_script(devset_db, tmp_path):
+    broken = tmp_path / "links.duckdb"
+    shutil.copyfile(devset_db, broken)
+    with duckdb.connect(str(broken)) as conn:
+        conn.execute("UPDATE articles SET url = 'javascript:alert(1)', "
+                     "title = '<script>alert(2)</script>', source = '<b onmouseover=alert(3)>x</b>'")
+    text = _write_report(broken, tmp_path / "out").read_text(encoding="utf-8")
+    assert "javascript:" not in text
+    assert "<script>alert" not in text and "<b onmouseover" not in text
+
+
+def test_a_database_without_incidents_still_gets_a_page(inbox, db_path, tmp_path):
+    run_flow(inbox, db_path)
+    text = _write_report(db_path, tmp_path / "out").read_text(encoding="utf-8")
+    assert "No incidents yet." in text and "No dated incidents yet." in text
+    assert '<table id="runs">' in text
+
+
+def test_cli_report(devset_db, tmp_path, capsys):
+    out = tmp_path / "site"
+    assert main(["report", "--db", str(devset_db), "--out", str(out)]) == 0
+    assert (out / "index.html").is_file()
+    assert str(out / "index.html") in capsys.readouterr().out
+    assert main(["report", "--db", str(tmp_path / "none.duckdb"), "--out", str(out)]) == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# The outline of Iraq
+
+
+def _outline_ring() -> list[list[float]]:
+    border = [f for f in report.load_outline()["features"] if f["properties"].get("kind") == "border"]
+    assert len(border) == 1 and border[0]["geometry"]["type"] == "Polygon"
+    return border[0]["geometry"]["coordinates"][0]
+
+
+def _inside(ring, longitude: float, latitude: float) -> bool:
+    crossings = 0
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+        if (y1 > latitude) != (y2 > latitude) and longitude < x1 + (latitude - y1) * (x2 - x1) / (y2 - y1):
+            crossings += 1
+    return crossings % 2 == 1
+
+
+def _km_to_border(ring, longitude: float, latitude: float) -> float:
+    shrink = math.cos(math.radians(latitude))
+    best = math.inf
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+        ax, ay, dx, dy = x1 * shrink, y1, (x2 - x1) * shrink, y2 - y1
+        px, py = longitude * shrink, latitude
+        t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
+        best = min(best, math.hypot(ax + t * dx - px, ay + t * dy - py) * 111.2)
+    return best
+
+
+def test_outline_is_a_small_counter_clockwise_ring_of_iraqs_size():
+    ring = _outline_ring()
+    assert ring[0] == ring[-1] and 40 <= len(ring) - 1 <= 80
+    signed = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:])) / 2
+    km2_per_square_degree = 111.2 * 111.2 * math.cos(math.radians(33))
+    assert signed > 0, "RFC 7946: an exterior ring runs counter-clockwise"
+    assert 400_000 < signed * km2_per_square_degree < 470_000, "Iraq is about 438,000 km²"
+
+
+def test_outline_agrees_with_the_gazetteer():
+    ring = _outline_ring()
+    places = list(csv.DictReader(GAZETTEER.open(encoding="utf-8")))
+    misplaced = []
+    for place in places:
+        longitude, latitude = float(place["longitude"]), float(place["latitude"])
+        in_iraq = place["country"] == "Iraq"
+        if _inside(ring, longitude, latitude) != in_iraq and _km_to_border(ring, longitude, latitude) > 20:
+            misplaced.append((place["place_id"], place["country"]))
+    assert misplaced == []
+    coordinates = {p["place_id"]: (float(p["longitude"]), float(p["latitude"])) for p in places}
+    capitals = [f for f in report.load_outline()["features"] if f["properties"].get("kind") == "capital"]
+    assert len(capitals) == 19
+    for capital in capitals:
+        assert tuple(capital["geometry"]["coordinates"]) == coordinates[capital["properties"]["place_id"]]
+
+
+# ------------------------------------------------------------------------------------------------
+# In a browser
+
+
+def _png_pixels(data: bytes) -> tuple[int, int, int, list[bytes]]:
+    """(width, height, channels, rows) of an 8-bit RGB or RGBA PNG, as Chromium writes them."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    position, compressed, header = 8, b"", None
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        body = data[position + 8:position + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            compressed += body
+        position += 12 + length
+    width, height, depth, colour_type, _, _, interlace = header
+    assert depth == 8 and interlace == 0 and colour_type in (2, 6)
+    channels = 3 if colour_type == 2 else 4
+    raw, stride = zlib.decompress(compressed), width * channels
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        method, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if method == 1:
+                line[i] = (line[i] + left) & 255
+            elif method == 2:
+                line[i] = (line[i] + up) & 255
+            elif method == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif method == 4:
+                guess = left + up - corner
+                nearest = min((abs(guess - left), 0, left), (abs(guess - up), 1, up), (abs(guess - corner), 2, corner))
+                line[i] = (line[i] + nearest[2]) & 255
+        rows.append(bytes(line))
+        previous = line
+    return width, height, channels, rows
+
+
+def _chromium(page: Path, profile: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", *options, page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=180,
+    )
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed (/usr/bin/chromium is absent)")
+def test_the_page_renders_in_chromium_without_script_errors(page, tmp_path):
+    dumped = _chromium(page, tmp_path / "profile", "--enable-logging=stderr", "--v=0", "--dump-dom")
+    assert 'data-report-script="done"' in dumped.stdout, "the page's script did not run to its end"
+    console_errors = [line for line in dumped.stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
+    assert console_errors == []
+
+    screenshot = tmp_path / "report.png"
+    _chromium(page, tmp_path / "profile", f"--screenshot={screenshot}", "--window-size=1280,2000")
+    width, height, channels, rows = _png_pixels(screenshot.read_bytes())
+    assert (width, height) == (1280, 2000)
+    inked = sum(1 for row in rows for i in range(0, len(row), channels) if min(row[i:i + 3]) < 200)
+    assert inked / (width * height) > 0.03, "the screenshot is almost blank"
+
+
+def test_table_artifact_of_the_latest_incidents(devset_db):
+    from prefect import flow
+    from prefect.artifacts import Artifact
+
+    @flow
+    def publish() -> None:
+        report.publish_incident_table(devset_db)
+
+    publish()
+    artifact = Artifact.get("incident-latest")
+    rows = json.loads(artifact.data)
+    assert rows and set(rows[0]) >= {"incident_id", "event_date", "place", "weapon_type", "killed", "sources"}
+    assert len(rows) == min(20, query(devset_db, "SELECT count(*) FROM incidents WHERE NOT is_background")[0][0])
