@@ -3,8 +3,8 @@
 ``incidents.arabic.lexicon.PhraseMatcher`` compiles a lexicon into one alternation with a
 branch per phrase (several hundred for the gazetteer). Python's regex engine tries every branch
 at every word start, so ``finditer`` is about 85% of extraction time. Here the same phrases are
-factored into a trie (one branch per distinct next character), which finds where a phrase
-starts; the original alternation is then tried at those positions only, so the phrase chosen,
+factored into a trie (one branch per distinct next character), which finds where a phrase may
+start; the original alternation is then tried at those positions only, so the phrase chosen,
 its span and its payload are exactly those of the current matcher. Delete this file once the
 change is in ``incidents/arabic/lexicon.py``.
 """
@@ -40,20 +40,14 @@ def _trie_pattern(node: dict) -> str:
 class TriePhraseMatcher(PhraseMatcher):
     """``PhraseMatcher`` with the same matches, found through a prefix-factored regex."""
 
-    def __init__(self, entries: dict[str, object]):
-        super().__init__(entries)
-        plain = [p for p in self.entries if not p.startswith("ال")]
-        definite = [p for p in self.entries if p.startswith("ال")]
-        # The clitics each phrase allows, as in lexicon._phrase_pattern: و/ف, then ب/ل/ك; a
-        # phrase with ال takes ب/ك, or ل contracted with its ال to لل.
-        branches = []
-        if plain:
-            branches.append("[وف]?[بلك]?" + _trie_pattern(_trie(plain)))
-        if definite:
-            branches.append("[وف]?[بك]?" + _trie_pattern(_trie(definite)))
-            contracted = [" ".join([p.split(" ")[0][2:], *p.split(" ")[1:]]) for p in definite]
-            branches.append("[وف]?لل" + _trie_pattern(_trie(contracted)))
-        self._starts = re.compile(rf"(?<!\w)(?:{'|'.join(branches)})(?!\w)") if branches else None
+    def __init__(self, entries: dict[str, object], **options):
+        super().__init__(entries, **options)
+        # Where any phrase could start: up to three clitics (و ف ب ل ك, which covers لل), an
+        # optional ال, then a phrase or a phrase without its ال. This accepts every string the
+        # full alternation accepts (and a few more), so no match is missed.
+        forms = set(self.entries) | {p[2:] for p in self.entries if p.startswith("ال")}
+        self._starts = re.compile(rf"(?<!\w)[وفبلك]{{0,3}}(?:ال)?{_trie_pattern(_trie(sorted(forms)))}(?!\w)") \
+            if forms else None
 
     def finditer(self, text: str) -> Iterator[Match]:
         if self._starts is None:
@@ -61,6 +55,9 @@ class TriePhraseMatcher(PhraseMatcher):
         position = 0
         while (start := self._starts.search(text, position)) is not None:
             found = self._regex.match(text, start.start())
+            if found is None:  # a start the full alternation does not accept: look further
+                position = start.start() + 1
+                continue
             phrase = self._groups[found.lastgroup]
             yield Match(found.start(), found.end(), phrase, self.entries[phrase])
             position = found.end()

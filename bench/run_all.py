@@ -33,7 +33,6 @@ import hashlib
 import inspect
 import json
 import os
-import pickle
 import platform
 import pstats
 import shutil
@@ -290,6 +289,23 @@ def _extract_in_process(inputs: list) -> list:
     return extract_batch(inputs)
 
 
+def _mentions_digest(mentions: list) -> str:
+    """The same for the same mentions in any process (sets are hashed in sorted order)."""
+    import dataclasses
+
+    def canonical(value):
+        if dataclasses.is_dataclass(value):
+            return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, (set, frozenset)):
+            return sorted(map(canonical, value), key=repr)
+        if isinstance(value, (list, tuple)):
+            return [canonical(item) for item in value]
+        return value
+
+    rows = [canonical(m) for m in sorted(mentions, key=lambda m: m.mention_id)]
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
 def child_extract(args: argparse.Namespace) -> dict:
     """extract_batch on a sample: articles/s in one process, or over ``--processes`` processes."""
     if args.proposed:
@@ -308,13 +324,16 @@ def child_extract(args: argparse.Namespace) -> dict:
         mentions = extract_batch(inputs)
     else:
         parts = [inputs[i::args.processes] for i in range(args.processes)]
-        with ProcessPoolExecutor(args.processes) as pool:
+        with ProcessPoolExecutor(args.processes, initializer=_extract_in_process, initargs=(inputs[:5],)) as pool:
+            # Every worker starts (and compiles the lexicons) before the clock does, as the parent did:
+            # a worker busy with one pause makes the pool start another for the next.
+            list(pool.map(time.sleep, [1.0] * args.processes))
+            start = time.perf_counter()
             mentions = [m for part in pool.map(_extract_in_process, parts) for m in part]
-        mentions.sort(key=lambda m: m.mention_id)
     wall = time.perf_counter() - start
     result = {"articles": len(inputs), "mean_bytes": mean_bytes, "wall_seconds": wall, "processes": args.processes,
               "mentions": len(mentions),
-              "mentions_digest": hashlib.sha256(pickle.dumps(sorted(mentions, key=lambda m: m.mention_id))).hexdigest()}
+              "mentions_digest": _mentions_digest(mentions)}
     if args.profile:
         profiler = cProfile.Profile()
         profiler.runcall(extract_batch, inputs[:200])

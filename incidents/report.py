@@ -15,7 +15,7 @@ import datetime as dt
 import html
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -37,6 +37,7 @@ MAP_WIDTH = 500
 
 RECENT_LIMIT = 30
 CONFLICT_LIMIT = 40
+RUN_LIMIT = 30
 
 
 # ------------------------------------------------------------------------------------------------
@@ -48,13 +49,13 @@ class ReportData:
     db_label: str
     generated_at: dt.datetime
     totals: dict
-    points: list[dict]
+    points: list[dict]          # attacks inside the map's frame
+    unmapped: list[dict]        # placed attacks outside it
     months: list[dict]
-    undated: int
+    undated: int                # attacks the timeline cannot place in a month
     recent: list[dict]
     conflicts: list[dict]
     runs: list[dict]
-    unmapped: list[dict] = field(default_factory=list)
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -95,7 +96,7 @@ def _timeline(conn: duckdb.DuckDBPyConnection) -> tuple[list[dict], int]:
 
 
 def collect(conn: duckdb.DuckDBPyConnection, db_label: str, recent_limit: int = RECENT_LIMIT) -> ReportData:
-    """Everything the page shows, in one pass over the database."""
+    """Everything the page shows, read through one read-only connection."""
     totals = _rows(conn, """
         SELECT count(*) FILTER (WHERE NOT is_background) AS incidents,
                count(*) FILTER (WHERE is_background) AS background,
@@ -142,9 +143,10 @@ def collect(conn: duckdb.DuckDBPyConnection, db_label: str, recent_limit: int = 
         FROM v_conflicts c JOIN incidents i ON i.incident_id = c.incident_id
         WHERE NOT i.is_background
         GROUP BY ALL ORDER BY i.event_date DESC NULLS LAST, c.incident_id, c.field LIMIT ?""", [CONFLICT_LIMIT])
-    runs = _rows(conn, "SELECT * FROM pipeline_runs ORDER BY run_id DESC")
-    return ReportData(db_label, dt.datetime.now(dt.timezone.utc).replace(microsecond=0), totals, mapped,
-                      months, undated, recent, conflicts, runs, unmapped)
+    runs = _rows(conn, "SELECT * FROM pipeline_runs ORDER BY run_id DESC LIMIT ?", [RUN_LIMIT])
+    totals["runs"] = conn.execute("SELECT count(*) FROM pipeline_runs").fetchone()[0]
+    return ReportData(db_label, dt.datetime.now(dt.timezone.utc).replace(microsecond=0), totals, mapped, unmapped,
+                      months, undated, recent, conflicts, runs)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -155,10 +157,10 @@ def _e(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _arabic(text, tag: str = "span") -> str:
+def _arabic(text) -> str:
     if not text:
         return ""
-    return f'<{tag} dir="rtl" lang="ar">{_e(text)}</{tag}>'
+    return f'<span dir="rtl" lang="ar">{_e(text)}</span>'
 
 
 def _safe_href(url) -> str | None:
@@ -197,17 +199,14 @@ def _date_text(event_date, precision: str | None) -> str:
         return event_date.strftime("%Y-%m")
     if precision == "year":
         return str(event_date.year)
-    return ("week of " if precision == "week" else "") + event_date.isoformat()
+    return ("within a week of " if precision == "week" else "") + event_date.isoformat()
 
 
 def _date_cell(incident: dict) -> str:
-    when = incident["event_date"]
-    if when is None or incident["date_precision"] != "week":
-        text = _date_text(when, incident["date_precision"])
-    else:
-        text = when.isoformat()
-    notes = [note for note in ("week beginning" if incident["date_precision"] == "week" and when else None,
-                               incident["time_of_day"]) if note]
+    when, precision = incident["event_date"], incident["date_precision"]
+    approximate = when is not None and precision == "week"
+    text = when.isoformat() if approximate else _date_text(when, precision)
+    notes = [note for note in ("within a week of it" if approximate else None, incident["time_of_day"]) if note]
     return f'<span class="nowrap">{_e(text)}</span><br><small>{_e(", ".join(notes))}</small>'
 
 
@@ -545,6 +544,8 @@ Sentences are quoted from the articles as published.</p>
 <section>
 <h2>Pipeline runs</h2>
 {runs_table(data)}
+<p class="note">The latest {len(data.runs)} of {totals["runs"]} runs. A run that failed changed nothing and has no row
+(its reason is in the <code>.runs.jsonl</code> file beside the database).</p>
 </section>
 <footer><p class="note">Map outline: {about_outline}; approximate, for display only.</p></footer>
 <script>{SCRIPT}</script>

@@ -255,13 +255,16 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                 primaries[-1].sentences.append(facts)  # a toll or an update about the attack just reported
             continue
         if facts.is_background:
-            if any(d.month and (d.year or d.kind != "period") for d in facts.dates):
+            # A recalled attack is placed by a written date; "today" in its sentence is the report's.
+            if any(d.month and d.kind in ("explicit", "period") for d in facts.dates):
                 drafts.append(MentionDraft("background", [facts]))
             continue
         city = _main_city([facts])
         current = primaries[-1] if primaries else None
         if current is None:
-            if facts.sentence.paragraph < LEAD_PARAGRAPHS or _dated_today(facts):
+            # The news is told in the lead; further down, only a dated report starts a mention.
+            if facts.sentence.paragraph < 2 or (facts.sentence.paragraph < LEAD_PARAGRAPHS and facts.dates) \
+                    or _dated_today(facts):
                 current = MentionDraft("primary", [facts])
                 primaries.append(current)
                 drafts.append(current)
@@ -632,7 +635,8 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, analysed: li
     values: list[FieldValue] = []
     record: dict = {}
 
-    date_candidates = _date_candidates(draft)
+    date_candidates = [c for c in _date_candidates(draft)
+                       if draft.role == "primary" or c.value.kind == "explicit" or c.value.month]
     date_choice = max(date_candidates, key=lambda c: (c.confidence, -c.facts.sentence.index), default=None)
     for candidate in date_candidates:
         values.append(_evidence("event_date", Candidate(_date_text(candidate.value), candidate.facts,

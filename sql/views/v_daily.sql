@@ -1,7 +1,8 @@
 -- Attacks per day and governorate: incidents, casualties and incidents per weapon. Only the
--- attacks the reports are about (no background incidents), and only dated ones. A week- or
--- month-precise date is stored as its first day: `approximate_dates` counts those, so that a
--- spike on the 1st of a month can be read for what it is.
+-- attacks the reports are about (no background incidents), and only dated ones. Some dates are
+-- approximate: a month date is stored as the 1st of the month, a week date as the day the report
+-- was read against (the attack was within a week of it). `approximate_dates` counts those, so
+-- that a spike on the 1st of a month or on a publication day can be read for what it is.
 CREATE OR REPLACE VIEW v_daily AS
 SELECT
     event_date,
