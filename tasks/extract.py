@@ -20,6 +20,7 @@ How an article is read (the rules are in ``docs/extraction.md`` in plain words):
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +28,7 @@ from functools import lru_cache
 from prefect import task
 
 from incidents.arabic import dates as arabic_dates
-from incidents.arabic.gazetteer import PlaceMatch, find_places
+from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places
 from incidents.arabic.lexicon import (
     Match,
     TargetTerm,
@@ -44,6 +45,8 @@ from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
 LEAD_PARAGRAPHS = 3
+# Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
+SEPARATE_SITES_KM = 15.0
 LAUNCH_WINDOW_CHARS = 60
 CASUALTY_WINDOW_CHARS = 45
 ATTACHED_DATE_WINDOW_CHARS = 20
@@ -60,7 +63,7 @@ _RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+�
 _DIRECTION_BEFORE_RE = re.compile(
     r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
-    r"|[وف]?(?:ل|ب)?(?:شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
+    r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
 _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
@@ -68,6 +71,7 @@ _TOLL_RE = re.compile(
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 _DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n()]*$")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
+_CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
 _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
 _ANNOUNCED_STRIKE_RE = re.compile(
@@ -231,12 +235,31 @@ def _launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
     return found
 
 
-def _main_city(sentences: list[SentenceFacts]) -> str | None:
+def _scene(sentences: list[SentenceFacts]):
+    """The place where the attack happened, as the first sentence naming one says (most precise)."""
     for facts in sentences:
-        for place in sorted(_impact_places(facts), key=lambda p: p.place.rank):
-            if place.place.precision in ("site", "district", "city"):
-                return place.place.city or place.place.name_en
+        places = [p.place for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
+        if places:
+            return min(places, key=lambda place: place.rank)
     return None
+
+
+def _different_scenes(first, second) -> bool:
+    """Two scenes of two attacks: different cities, or two sites far apart outside any city."""
+    if first is None or second is None or first.place_id == second.place_id:
+        return False
+    if contains(first, second) or contains(second, first):
+        return False
+    first_city, second_city = city_of(first), city_of(second)
+    if first_city and second_city:
+        return first_city != second_city
+    return _distance_km(first, second) > SEPARATE_SITES_KM
+
+
+def _distance_km(first, second) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (first.latitude, first.longitude, second.latitude, second.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _date_key(facts: SentenceFacts) -> tuple | None:
@@ -259,7 +282,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             if any(d.month and d.kind in ("explicit", "period") for d in facts.dates):
                 drafts.append(MentionDraft("background", [facts]))
             continue
-        city = _main_city([facts])
+        scene = _scene([facts])
         current = primaries[-1] if primaries else None
         if current is None:
             # The news is told in the lead; further down, only a dated report starts a mention.
@@ -269,23 +292,22 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                 primaries.append(current)
                 drafts.append(current)
             continue
-        current_city = _main_city(current.sentences)
         other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
-        other_place = city is not None and current_city is not None and city != current_city
         if other_day and not facts.has("separate"):
             continue  # a different day without a cue of a new attack: a recalled event, undated
+        other_place = _different_scenes(scene, _scene(current.sentences))
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
-            matching = next((d for d in primaries if _main_city(d.sentences) == city and not other_day), None)
+            matching = None if other_day else next(
+                (d for d in primaries if not _different_scenes(scene, _scene(d.sentences))), None)
             if matching is not None:
                 matching.sentences.append(facts)
             else:
-                new = MentionDraft("primary", [facts])
-                primaries.append(new)
-                drafts.append(new)
-        elif other_place:
-            continue  # a late sentence about another place, with no cue: not this attack
-        else:
+                new_draft = MentionDraft("primary", [facts])
+                primaries.append(new_draft)
+                drafts.append(new_draft)
+        elif not other_place:
             current.sentences.append(facts)
+        # else: a late sentence about another place, with no cue of a new attack: not this one
     return drafts
 
 
@@ -450,6 +472,7 @@ def _weapon(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
     for facts in draft.sentences:
         for match in facts.weapons:
             typed.append(Candidate(match.payload, facts, match.start, match.end, 0.8))
+    typed = [c for c in typed if c.value.weapon_type != "unknown"] or typed
     if not typed:
         return None, None
     sentences_naming: dict[str, set[int]] = {}
@@ -475,7 +498,10 @@ def _projectile_count(draft: MentionDraft, weapon_type: str | None) -> Candidate
         for quantity in facts.quantities:
             if quantity.category != "projectile" or quantity.vague or quantity.partitive or quantity.value is None:
                 continue
-            if quantity.weapon and weapon_type and quantity.weapon != weapon_type and weapon_type != "missile":
+            # A count names this weapon, or is of shells when the weapon is a shell-firing one.
+            if quantity.weapon != weapon_type and not (
+                    quantity.weapon is None and weapon_type in ("rocket", "mortar", "unknown")) \
+                    and not (quantity.weapon == "rocket" and weapon_type == "missile"):
                 continue
             candidates.append(Candidate(quantity.value, facts, quantity.start, quantity.end, 0.85))
     if not candidates:
@@ -603,6 +629,8 @@ def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft):
         )
         if not about_this:
             continue
+        if id(facts) not in own and _names_another_scene(facts, draft):
+            continue  # "the attack on al-Omar" is not about the attack on Conoco
         for cue in facts.cues.get("claim", []):
             if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
                 claim = claim or _actor_near(facts, cue)
@@ -617,6 +645,12 @@ def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft):
         for cue in facts.cues.get("accuse", []):
             accused = accused or _actor_near(facts, cue)
     return claim, disowned if claim else None, accused
+
+
+def _names_another_scene(facts: SentenceFacts, draft: MentionDraft) -> bool:
+    scene = _scene(draft.sentences)
+    named = [p.place for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
+    return bool(named) and scene is not None and all(_different_scenes(scene, place) for place in named)
 
 
 def _damage(draft: MentionDraft) -> Candidate | None:
@@ -773,9 +807,41 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
     return None, None, dateline
 
 
+def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,
+                  dateline: tuple[int, int]) -> list[SentenceFacts]:
+    """One sentence that reports two attacks in two places (…، فيما سقطت …) as two clauses."""
+    if not facts.is_attack:
+        return [facts]
+    scenes = [p for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
+    for index, first in enumerate(scenes):
+        for second in scenes[index + 1:]:
+            if not _different_scenes(first.place, second.place):
+                continue
+            markers = list(_CLAUSE_RE.finditer(facts.normalized, first.end, second.start))
+            if not markers:
+                continue
+            cut = facts.original_span(markers[-1].start(), markers[-1].start())[0]
+            sentence = facts.sentence
+            parts = [
+                Sentence(sentence.index, sentence.paragraph, start, end, sentence.text[start - sentence.start:end - sentence.start])
+                for start, end in ((sentence.start, cut), (cut, sentence.end))
+            ]
+            clauses = [analyse_sentence(part, reference, reference_time, dateline) for part in parts]
+            if all(clause.is_attack for clause in clauses):
+                if not clauses[1].dates:
+                    clauses[1].dates = clauses[0].dates  # one sentence: one time, unless it says otherwise
+                return clauses
+    return [facts]
+
+
 def extract_article(article: ArticleInput) -> list[Mention]:
     reference, reference_time, dateline = reference_of(article)
-    analysed = [analyse_sentence(s, reference, reference_time, dateline) for s in split_sentences(article.text)]
+    analysed = [
+        clause
+        for sentence in split_sentences(article.text)
+        for clause in split_attacks(analyse_sentence(sentence, reference, reference_time, dateline),
+                                    reference, reference_time, dateline)
+    ]
     drafts = group_mentions(analysed)
     return [build_mention(article.article_id, index, draft, analysed, reference) for index, draft in enumerate(drafts)]
 

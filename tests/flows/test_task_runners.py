@@ -1,0 +1,86 @@
+"""Every task runner gives the tables of the default one: threads, sequential, processes, Dask.
+
+The parallel stages (read, sign, extract) run in other processes under 'processes' and 'dask';
+their results must not depend on where they ran. Dask runs on a two-process ``LocalCluster``
+that the test creates, reached through ``dask_address`` as a user's cluster would be.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# What a run writes from the clock or the run's own bookkeeping, not from the articles.
+CLOCK_COLUMNS = ("ingested_at", "updated_at", "seen_at", "first_seen_at", "last_read_at", "retired_at",
+                 "mtime_ns", "applied_at")
+RUN_TABLES = ("pipeline_runs", "schema_version")
+
+
+def tables(sql, db: Path) -> dict[str, list[str]]:
+    """Every table's rows (as sorted reprs), clock columns left out."""
+    names = [row[0] for row in sql(db, "SELECT table_name FROM information_schema.tables "
+                                       "WHERE table_type = 'BASE TABLE' ORDER BY 1")]
+    out = {}
+    for table in names:
+        if table in RUN_TABLES:
+            continue
+        columns = [row[0] for row in sql(db, "SELECT column_name FROM information_schema.columns "
+                                             "WHERE table_name = ? ORDER BY ordinal_position", (table,))
+                   if row[0] not in CLOCK_COLUMNS]
+        out[table] = sorted(map(repr, sql(db, f"SELECT {', '.join(columns)} FROM {table}")))
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_inbox(tmp_path_factory) -> Path:
+    from conftest import SHARED_SEEDS, copy_tree
+
+    if not SHARED_SEEDS.exists():
+        pytest.skip(f"the seed articles are not here ({SHARED_SEEDS} is absent)")
+    return copy_tree(SHARED_SEEDS / "with-metadata", tmp_path_factory.mktemp("seeds") / "inbox")
+
+
+@pytest.fixture(scope="module")
+def worker_environment(prefect_server):
+    """Worker processes read the API address from their environment, not from this process's
+    settings context: the test server's address is put where they look."""
+    from prefect.settings import PREFECT_API_URL
+
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
+    yield
+    if previous is None:
+        os.environ.pop("PREFECT_API_URL", None)
+    else:
+        os.environ["PREFECT_API_URL"] = previous
+
+
+@pytest.fixture(scope="module")
+def threads_tables(seed_inbox, tmp_path_factory, worker_environment):
+    from conftest import query, run_flow
+
+    db = tmp_path_factory.mktemp("threads") / "incidents.duckdb"
+    result = run_flow(seed_inbox, db)
+    assert result["articles_added"] == 5
+    return tables(query, db)
+
+
+@pytest.fixture(scope="module")
+def dask_address(worker_environment):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.mark.parametrize("runner", ["sequential", "processes", "dask"])
+def test_runner_gives_the_same_tables(runner, request, seed_inbox, tmp_path, threads_tables, run, sql):
+    options = {"task_runner": runner}
+    if runner == "dask":
+        options["dask_address"] = request.getfixturevalue("dask_address")
+    db = tmp_path / "incidents.duckdb"
+    result = run(seed_inbox, db, **options)
+    assert result["articles_added"] == 5
+    assert result["files_rejected"] == 0
+    assert tables(sql, db) == threads_tables
