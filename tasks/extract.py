@@ -618,7 +618,7 @@ def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | Non
     return None
 
 
-def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft):
+def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft, several_attacks: bool):
     """Claims, disowned claims and accusations about this attack (not attacks in general)."""
     own = {id(f) for f in draft.sentences}
     claim = accused = disowned = None
@@ -629,7 +629,7 @@ def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft):
         )
         if not about_this:
             continue
-        if id(facts) not in own and _names_another_scene(facts, draft):
+        if several_attacks and id(facts) not in own and _names_another_scene(facts, draft):
             continue  # "the attack on al-Omar" is not about the attack on Conoco
         for cue in facts.cues.get("claim", []):
             if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
@@ -664,8 +664,8 @@ def _damage(draft: MentionDraft) -> Candidate | None:
     return None
 
 
-def build_mention(article_id: str, index: int, draft: MentionDraft, analysed: list[SentenceFacts],
-                  reference: dt.date | None) -> Mention:
+def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list[MentionDraft],
+                  analysed: list[SentenceFacts], reference: dt.date | None) -> Mention:
     values: list[FieldValue] = []
     record: dict = {}
 
@@ -746,7 +746,8 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, analysed: li
         record["property_damage"] = damage.value
         values.append(_evidence("property_damage", damage))
 
-    claim, disowned, accused = _responsibility(analysed, draft)
+    several_attacks = sum(1 for d in drafts if d.role == "primary") > 1
+    claim, disowned, accused = _responsibility(analysed, draft, several_attacks)
     if claim:
         record["perpetrator_claimed"] = claim.value
         values.append(_evidence("perpetrator_claimed", claim))
@@ -843,7 +844,8 @@ def extract_article(article: ArticleInput) -> list[Mention]:
                                     reference, reference_time, dateline)
     ]
     drafts = group_mentions(analysed)
-    return [build_mention(article.article_id, index, draft, analysed, reference) for index, draft in enumerate(drafts)]
+    return [build_mention(article.article_id, index, draft, drafts, analysed, reference)
+            for index, draft in enumerate(drafts)]
 
 
 def extract_batch(articles: list[ArticleInput]) -> list[Mention]:

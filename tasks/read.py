@@ -105,12 +105,28 @@ def read_txt(data: bytes, source_file: str) -> RawArticle:
     return RawArticle(source_file=source_file, text=check_article_text(text), encoding=encoding)
 
 
-def _read_bytes(path: Path, limit: int) -> bytes:
+class _ReplacedWhileReading(Exception):
+    """The path named another file by the end of the read: the file is read on the next run."""
+
+
+def _read_bytes(root: Path, path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+    """At most ``limit`` bytes of a file that is (still) in the inbox, and its stat after the read.
+
+    Discovery checked where links lead, but the inbox can change before the read: a file swapped
+    for a link to /etc/passwd must not be read. So where the path leads is checked once the file
+    is open, and the file opened must be the one the path names after the read.
+    """
     with open(path, "rb") as handle:
+        opened = os.fstat(handle.fileno())
         data = handle.read(limit + 1)
+    if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
+        raise Unreadable("link_outside_inbox", "replaced by a link that leads outside the inbox; not read")
+    after = os.stat(path)
+    if (opened.st_dev, opened.st_ino) != (after.st_dev, after.st_ino):
+        raise _ReplacedWhileReading(path)
     if len(data) > limit:
         raise Unreadable("too_large", f"larger than the {limit}-byte limit")
-    return data
+    return data, after
 
 
 def read_file(root: Path, file: InboxFile, max_bytes: int, default_timezone: str) -> ReadResult:
@@ -127,8 +143,7 @@ def read_file(root: Path, file: InboxFile, max_bytes: int, default_timezone: str
             raise Unreadable("unsupported_type", f"'{suffix or Path(name).name}' files are not articles")
         try:
             before = os.stat(path)
-            data = _read_bytes(path, max_bytes)
-            after = os.stat(path)
+            data, after = _read_bytes(root, path, max_bytes)
         except FileNotFoundError:
             return ReadResult(file, None, deferred=True)  # deleted while we looked: not ours
         except PermissionError as exc:
@@ -157,13 +172,15 @@ def read_file(root: Path, file: InboxFile, max_bytes: int, default_timezone: str
 
             articles = [read_html(data, name, default_timezone)]
         return ReadResult(file, digest, articles=articles, rejections=rejections)
+    except _ReplacedWhileReading:
+        return ReadResult(file, None, deferred=True)
     except Unreadable as exc:
         return ReadResult(file, None, rejections=[Rejection(name, exc.reason, exc.detail, file.size_bytes)])
 
 
 def _with_sidecar(root, file: InboxFile, article: RawArticle, max_bytes: int, default_timezone: str):
     try:
-        metadata = read_sidecar(_read_bytes(root / file.sidecar, max_bytes), default_timezone)
+        metadata = read_sidecar(_read_bytes(root, root / file.sidecar, max_bytes)[0], default_timezone)
     except Unreadable as exc:
         problem = Rejection(file.sidecar, exc.reason, f"{exc.detail}; article read without metadata",
                             file.sidecar_size_bytes)
