@@ -72,6 +72,11 @@ _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين
 _DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n()]*$")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
+# "دون أن يسفر الانفجار عن خسائر بشرية": the negation and the losses with words between them.
+_NO_LOSSES_RE = re.compile(
+    r"(?<!\w)(?:دون ان|دون|لم|لا)\s+(?:\S+\s+){0,3}?(?:يسفر|تسفر|يتسبب|تتسبب|يوقع|توقع|تخلف|يخلف|تسجل|يسجل)"
+    r"\s+(?:\S+\s+){0,2}?(?:عن|ب|في)?\s*(?:اي\s+|وقوع\s+)?(?:خسائر بشريه|ضحايا|اصابات بشريه|خسائر في الارواح)")
+_NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
 _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
 _ANNOUNCED_STRIKE_RE = re.compile(
@@ -314,6 +319,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
 def _reports_casualties(facts: SentenceFacts) -> bool:
     return bool(facts.has("update") or _TOLL_RE.search(facts.normalized)
                 or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
+                or _NO_LOSSES_RE.search(facts.normalized)
                 or ((facts.has("killed") or facts.has("injured")) and any(q.category == "person" for q in facts.quantities)))
 
 
@@ -426,11 +432,15 @@ def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
                 value = parse_number(bare.group("number"))
                 if value is not None:
                     found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
-        for cue in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", []):
+        nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
+        nones += [m.span() for m in _NO_LOSSES_RE.finditer(facts.normalized)]
+        if kind == "injured":
+            nones += [m.span() for m in _NOBODY_HURT_RE.finditer(facts.normalized)]
+        for start, end in nones:
             # "no losses among the coalition's ranks" says nothing about the other victims.
-            if _RESTRICTED_NONE_RE.match(facts.normalized, cue.end):
+            if _RESTRICTED_NONE_RE.match(facts.normalized, end):
                 continue
-            found.append(Candidate(0, facts, cue.start, cue.end, 0.8, update))
+            found.append(Candidate(0, facts, start, end, 0.8, update))
     found.sort(key=lambda c: (c.facts.sentence.index, c.start))
     positive = [c for c in found if c.value]
     if positive:

@@ -75,7 +75,7 @@ def test_sigkill_at_any_point_keeps_the_database_and_the_next_run_completes(tmp_
 
     for doing, anchor, amount in KILL_POINTS:
         kill_at(inbox, db, anchor, amount, window)
-        state = table_state(db); print("KILL", doing, "same" if state == before_state else ("new" if state == uninterrupted else "HALF"), "staging left:", staging_file(db).exists(), "window", round(window,2))
+        state = table_state(db); print("KILL", doing, "same" if state == before_state else ("new" if state == uninterrupted else "HALF"), "staging left:", staging_file(db).exists(), "window", round(window,2), runs_of(db), time.time())
         # Killed after the atomic rename, a run has done all its work: also whole, never half.
         assert state in (before_state, uninterrupted), f"killed while {doing}: the database is half-written"
         if state == before_state:
@@ -85,7 +85,17 @@ def test_sigkill_at_any_point_keeps_the_database_and_the_next_run_completes(tmp_
 
     # The last killed run held the lock; the kernel dropped it, so this run does not wait.
     recovery = run_cli("run", "--inbox", str(inbox), "--db", str(db))
+    print("RECOVERY", recovery.stdout[:200], recovery.stderr, runs_of(db))
     assert recovery.returncode == 0, recovery.stderr
     assert not staging_file(db).exists()
     assert not staging_file(db).with_name(staging_file(db).name + ".wal").exists()
     assert table_state(db) == uninterrupted
+
+
+def runs_of(db):
+    import duckdb
+    c = duckdb.connect(str(db), read_only=True)
+    try:
+        return c.execute("SELECT run_id, flow_run_id, started_at, finished_at, files_new FROM pipeline_runs ORDER BY 1").fetchall()
+    finally:
+        c.close()
