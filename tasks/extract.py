@@ -70,6 +70,7 @@ _TOLL_RE = re.compile(
     r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 _DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n()]*$")
+_DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "دون أن يسفر الانفجار عن خسائر بشرية": the negation and the losses with words between them.
@@ -152,7 +153,7 @@ def _valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
 
 
 def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_time: dt.time | None,
-                     dateline: tuple[int, int]) -> SentenceFacts:
+                     dateline: "Dateline") -> SentenceFacts:
     normalized = normalize(sentence.text)
     facts = SentenceFacts(sentence, normalized)
     if not _trigger_regex().search(normalized):
@@ -176,12 +177,13 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         and not facts.has("veto")
         and not facts.is_aggregate
     )
-    if facts.is_attack or facts.has("claim") or facts.has("accuse") or facts.has("update"):
-        facts.places = find_places(normalized)
+    if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")):
+        # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
+        facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end]
         facts.targets = target_matcher().find_all(normalized)
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
-        facts.dates = [d for d in mentions if not dateline[0] <= sentence.start + d.start < max(dateline[1], 1)]
+        facts.dates = [d for d in mentions if not dateline.date_start <= sentence.start + d.start < dateline.date_end]
         facts.is_background = _is_background(facts, reference)
         if facts.has("generic") and not any(d.precision == "day" for d in facts.dates):
             facts.is_attack = False
@@ -795,22 +797,35 @@ def _weekday_of(mention) -> int | None:
     return mention.date.weekday() if mention.date else mention.weekday
 
 
-def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, tuple[int, int]]:
-    """The publication date and time the text is read against, and the dateline's span.
+@dataclass(frozen=True)
+class Dateline:
+    """Where an article's dateline is: its date dates the report, its city is where it was filed."""
+
+    date_start: int = 0
+    date_end: int = 0
+    place_end: int = 0
+
+
+def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
+    """The publication date and time the text is read against, and the article's dateline.
 
     A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) dates the report,
-    not the attack: its span is left out of the event's dates, and without metadata it is the
-    publication date.
+    not the attack: its date is left out of the event's dates, and without metadata it is the
+    publication date. Its city (الرمادي (العراق) (رويترز) -) is not the scene.
     """
     opening = article.text[:600]
+    prefix = _DATELINE_PREFIX_RE.match(opening)
+    place_end = prefix.end() if prefix else 0
     found = arabic_dates.infer_publication_date(normalize(opening))
-    dateline = (0, 0)
+    date_start = date_end = 0
     if found is not None:
         _, offsets = normalize_with_offsets(opening)
         start = offsets[min(found.start, len(offsets) - 1)]
         end = offsets[min(found.end, len(offsets) - 1)]
         if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
-            dateline = (start, end)
+            date_start, date_end = start, end
+            place_end = max(place_end, end)
+    dateline = Dateline(date_start, date_end, place_end)
     if article.published_at is not None:
         return article.published_at.date(), article.published_at.time(), dateline
     if found is not None and found.date is not None:
@@ -819,7 +834,7 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
 
 
 def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,
-                  dateline: tuple[int, int]) -> list[SentenceFacts]:
+                  dateline: "Dateline") -> list[SentenceFacts]:
     """One sentence that reports two attacks in two places (…، فيما سقطت …) as two clauses."""
     if not facts.is_attack:
         return [facts]
