@@ -302,7 +302,11 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
         if other_day and not facts.has("separate"):
             continue  # a different day without a cue of a new attack: a recalled event, undated
-        other_place = _different_scenes(scene, _scene(current.sentences))
+        if facts.has("claim") or facts.has("accuse"):
+            continue  # who claimed or was blamed is read for every mention; it starts none
+        # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
+        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
+        other_place = _different_scenes(scene, _scene(current.sentences)) and not elaborates
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
             matching = None if other_day else next(
                 (d for d in primaries if not _different_scenes(scene, _scene(d.sentences))), None)
