@@ -54,7 +54,7 @@ ATTACHED_DATE_WINDOW_CHARS = 20
 _AGGREGATE_RE = re.compile(r"(?:\d+|\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
 _SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
 _CASUALTY_NOUN_RE = re.compile(
-    r"(?<!\w)(?:(?P<number>\d+|[^\s\d]+)\s+)?(?P<noun>قتلي|قتيلا|قتيلين|قتيلان|قتيل|جرحي|جريحا|جريحين|جريحان|جريح|مصابين|مصابا)(?!\w)"
+    r"(?<!\w)(?:(?P<number>\d+|[^\s\d]+)\s+)?(?:ال)?(?P<noun>قتلي|قتيلا|قتيلين|قتيلان|قتيل|جرحي|جريحا|جريحين|جريحان|جريح|مصابين|مصابا)(?!\w)"
 )
 _DUAL_CASUALTY = {"قتيلين", "قتيلان", "جريحين", "جريحان"}
 _SINGLE_CASUALTY = {"قتيل", "جريح"}
@@ -75,9 +75,13 @@ _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "دون أن يسفر الانفجار عن خسائر بشرية": the negation and the losses with words between them.
 _NO_LOSSES_RE = re.compile(
-    r"(?<!\w)(?:دون ان|دون|لم|لا)\s+(?:\S+\s+){0,3}?(?:يسفر|تسفر|يتسبب|تتسبب|يوقع|توقع|تخلف|يخلف|تسجل|يسجل)"
-    r"\s+(?:\S+\s+){0,2}?(?:عن|ب|في)?\s*(?:اي\s+|وقوع\s+)?(?:خسائر بشريه|ضحايا|اصابات بشريه|خسائر في الارواح)")
+    r"(?<!\w)[وف]?(?:دون ان|دون|لم|لا)\s+(?:\S+\s+){0,3}?(?:يسفر|تسفر|يتسبب|تتسبب|يوقع|توقع|تخلف|يخلف|تسجل|يسجل)"
+    r"\s+(?:\S+\s+){0,2}?(?:عن|ب|في)?\s*(?:اي\s+|وقوع\s+)?(?:خسائر بشريه|ضحايا|اصابات|خسائر في الارواح)")
+_NO_DEATHS_RE = re.compile(
+    r"(?<!\w)[وف]?(?:دون|لم|لا)\s+(?:\S+\s+){0,2}?(?:اي\s+)?(?:وفيات|حالات? وفاه|قتلي|قتيل)(?!\w)")
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
+# "حمّلت واشنطن كتائب حزب الله مسؤولية الهجوم": held responsible, with the one blamed in between.
+_HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|يحمل|حملوا)\s+(?:\S+\s+){0,8}?مسؤوليه(?!\w)")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
 _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
 _ANNOUNCED_STRIKE_RE = re.compile(
@@ -177,7 +181,8 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         and not facts.has("veto")
         and not facts.is_aggregate
     )
-    if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")):
+    if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
+            or _HELD_RESPONSIBLE_RE.search(normalized):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
         facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end]
         facts.targets = target_matcher().find_all(normalized)
@@ -302,7 +307,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
         if other_day and not facts.has("separate"):
             continue  # a different day without a cue of a new attack: a recalled event, undated
-        if facts.has("claim") or facts.has("accuse"):
+        if facts.has("claim") or _HELD_RESPONSIBLE_RE.search(facts.normalized):
             continue  # who claimed or was blamed is read for every mention; it starts none
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
         elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
@@ -325,7 +330,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
 def _reports_casualties(facts: SentenceFacts) -> bool:
     return bool(facts.has("update") or _TOLL_RE.search(facts.normalized)
                 or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
-                or _NO_LOSSES_RE.search(facts.normalized)
+                or _NO_LOSSES_RE.search(facts.normalized) or _NO_DEATHS_RE.search(facts.normalized)
                 or ((facts.has("killed") or facts.has("injured")) and any(q.category == "person" for q in facts.quantities)))
 
 
@@ -442,6 +447,8 @@ def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
         nones += [m.span() for m in _NO_LOSSES_RE.finditer(facts.normalized)]
         if kind == "injured":
             nones += [m.span() for m in _NOBODY_HURT_RE.finditer(facts.normalized)]
+        else:
+            nones += [m.span() for m in _NO_DEATHS_RE.finditer(facts.normalized)]
         for start, end in nones:
             # "no losses among the coalition's ranks" says nothing about the other victims.
             if _RESTRICTED_NONE_RE.match(facts.normalized, end):
@@ -660,6 +667,8 @@ def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft, several_
             disowned = disowned or Candidate(True, facts, cue.start, cue.end, 0.7)
         for cue in facts.cues.get("accuse", []):
             accused = accused or _actor_near(facts, cue)
+        for found in _HELD_RESPONSIBLE_RE.finditer(facts.normalized):
+            accused = accused or _actor_within(facts, found.start(), found.end())
     return claim, disowned if claim else None, accused
 
 

@@ -110,7 +110,12 @@ def test_entities_in_text_have_character_spans(tagger):
 def test_a_batch_is_one_call_into_the_model(tagger, monkeypatch):
     calls = []
     predict = tagger.recognizer.predict
-    monkeypatch.setattr(tagger.recognizer, "predict", lambda sentences: calls.append(sentences) or predict(sentences))
+
+    def counted_predict(sentences):
+        calls.append(sentences)
+        return predict(sentences)
+
+    monkeypatch.setattr(tagger.recognizer, "predict", counted_predict)
 
     results = tagger.entities_batch(["قتل شخص في بغداد", "", "تبنى داعش الهجوم"])
 
