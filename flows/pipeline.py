@@ -23,6 +23,7 @@ from prefect.context import get_run_context
 
 from incidents import minhash, store
 from incidents.model import Mention, RawArticle, ReadResult, Rejection
+from incidents.report import publish_incident_table
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import load
 from tasks.dedupe import PreparedArticles, article_id_for, concatenate, decide_copies, prepare_task
@@ -107,6 +108,7 @@ def incident_pipeline(
         raise
     create_markdown_artifact(markdown=summary.markdown(), key="incident-run-summary",
                              description="What this run of the incident pipeline read and added")
+    publish_incident_table(settings.db)
     logger.info("run %s done: %s", summary.run_id, json.dumps(summary.counts()))
     return {"run_id": summary.run_id, "db": str(settings.db), **summary.counts(), "stage_seconds": summary.stage_seconds}
 

@@ -253,7 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     silence_stderr_at_exit()
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:
+        # The reader (| head) has gone: what it wanted was printed.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

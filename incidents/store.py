@@ -298,7 +298,13 @@ def read_only_connection(db_path: Path) -> duckdb.DuckDBPyConnection:
         )
     except duckdb.Error as exc:
         raise DatabaseError(f"cannot open {db_path}: {exc}") from exc
-    conn.execute("SET lock_configuration = true")
+    try:
+        # A second connection in one process shares the first one's (already locked) settings.
+        if not conn.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+            conn.execute("SET lock_configuration = true")
+    except duckdb.Error:
+        conn.close()
+        raise
     return conn
 
 

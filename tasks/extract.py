@@ -38,6 +38,7 @@ from incidents.arabic.lexicon import (
     victim_roles,
     weapon_matcher,
 )
+from incidents.arabic.ner import available_recognizer
 from incidents.arabic.normalize import normalize, normalize_with_offsets
 from incidents.arabic.numbers import Quantity, find_quantities, parse_number
 from incidents.arabic.sentences import Sentence, split_sentences
@@ -557,6 +558,19 @@ def _place(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
     return chosen, launch_choice
 
 
+def _place_named_by_model(draft: MentionDraft) -> Candidate | None:
+    tagger = available_recognizer()
+    if tagger is None:
+        return None
+    for facts in draft.sentences:
+        for entity in tagger.entities_in_text(facts.normalized):
+            if entity.kind == "LOC":
+                start, end = facts.original_span(entity.start, entity.end)
+                name = facts.sentence.text[start - facts.sentence.start:end - facts.sentence.start]
+                return Candidate(name, facts, entity.start, entity.end, 0.5)
+    return None
+
+
 def _names_an_actor(normalized: str, place: PlaceMatch) -> bool:
     before = normalized[max(0, place.start - 6):place.start]
     matched = normalized[place.start:place.end]
@@ -751,6 +765,10 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
             if record.get(field_name):
                 values.append(_evidence(field_name, Candidate(record[field_name], place.facts, place.start,
                                                               place.end, place.confidence)))
+    elif (named := _place_named_by_model(draft)) is not None:
+        # A place the gazetteer lacks, tagged by the NER model: its name, without coordinates.
+        record["location_name_ar"] = named.value
+        values.append(_evidence("location_name", named))
     if launch:
         if isinstance(launch.value, str):
             record["launch_site"] = launch.value

@@ -3,11 +3,14 @@
 The parallel stages (read, sign, extract) run in other processes under 'processes' and 'dask';
 their results must not depend on where they ran. Dask runs on a two-process ``LocalCluster``
 that the test creates, reached through ``dask_address`` as a user's cluster would be.
+
+Worker processes need no PREFECT_API_URL in their environment: Prefect serializes the settings
+context (the test server's address included) with each task it sends them, and the test checks
+that their task runs did reach the test server.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -42,23 +45,19 @@ def seed_inbox(tmp_path_factory) -> Path:
     return copy_tree(SHARED_SEEDS / "with-metadata", tmp_path_factory.mktemp("seeds") / "inbox")
 
 
-@pytest.fixture(scope="module")
-def worker_environment(prefect_server):
-    """Worker processes read the API address from their environment, not from this process's
-    settings context: the test server's address is put where they look."""
-    from prefect.settings import PREFECT_API_URL
+def reported_task_runs(flow_run_id: str) -> dict[str, str]:
+    """Task name -> state of the flow run's task runs, as the Prefect server recorded them."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    previous = os.environ.get("PREFECT_API_URL")
-    os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
-    yield
-    if previous is None:
-        os.environ.pop("PREFECT_API_URL", None)
-    else:
-        os.environ["PREFECT_API_URL"] = previous
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    # A task run is named after its task with a counter: read-files-3.
+    return {run.name.rsplit("-", 1)[0]: run.state_name for run in runs}
 
 
 @pytest.fixture(scope="module")
-def threads_tables(seed_inbox, tmp_path_factory, worker_environment):
+def threads_tables(seed_inbox, tmp_path_factory):
     from conftest import query, run_flow
 
     db = tmp_path_factory.mktemp("threads") / "incidents.duckdb"
@@ -68,13 +67,14 @@ def threads_tables(seed_inbox, tmp_path_factory, worker_environment):
 
 
 @pytest.fixture(scope="module")
-def dask_address(worker_environment):
+def dask_address():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
-@pytest.mark.parametrize("runner", ["sequential", "processes", "dask"])
+@pytest.mark.parametrize("runner", ["sequential", pytest.param("processes", marks=pytest.mark.slow),
+                                    pytest.param("dask", marks=pytest.mark.slow)])
 def test_runner_gives_the_same_tables(runner, request, seed_inbox, tmp_path, threads_tables, run, sql):
     options = {"task_runner": runner}
     if runner == "dask":
@@ -84,3 +84,7 @@ def test_runner_gives_the_same_tables(runner, request, seed_inbox, tmp_path, thr
     assert result["articles_added"] == 5
     assert result["files_rejected"] == 0
     assert tables(sql, db) == threads_tables
+    (flow_run_id,) = sql(db, "SELECT flow_run_id FROM pipeline_runs")[0]
+    states = reported_task_runs(flow_run_id)
+    assert {"read-files", "sign-articles", "extract-incidents"} <= set(states), states
+    assert set(states.values()) == {"Completed"}

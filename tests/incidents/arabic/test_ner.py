@@ -155,3 +155,22 @@ def test_bio_labels_become_entities():
         Entity("PERS", 2, 3, "c"),
         Entity("ORG", 3, 4, "d"),
     ]
+
+
+def test_extraction_names_a_place_the_gazetteer_lacks_when_a_model_is_there(tagger):
+    from tasks.extract import ArticleInput, extract_article
+
+    text = "سقط صاروخان على مدينه نائية مساء اليوم دون خسائر بشرية."
+    (mention,) = extract_article(ArticleInput("a1", text, None))
+    assert mention.location_name_ar == "مدينه" and mention.latitude is None
+    assert any(v.field == "location_name" and v.value == "مدينه" for v in mention.values)
+
+
+def test_extraction_without_a_model_leaves_an_unknown_place_blank(no_camel_data, monkeypatch):
+    from incidents.arabic import ner
+    from tasks.extract import ArticleInput, extract_article
+
+    monkeypatch.delenv(ner.MODEL_ENV, raising=False)
+    ner.available_recognizer.cache_clear()
+    (mention,) = extract_article(ArticleInput("a1", "سقط صاروخان على مدينه نائية مساء اليوم.", None))
+    assert mention.location_name_ar is None
