@@ -1,0 +1,55 @@
+"""Analysts query the database while a run writes: they keep working and see the state before
+the run until its swap. A run never writes the live file, so their read-only opens never clash."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from reliability_support import add_devset_copies, run_cli, staging_file, start_cli, wait_until
+
+COUNT = "SELECT count(*) FROM articles"
+
+
+def count_with_duckdb(db) -> int:
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        return conn.execute(COUNT).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def count_with_cli(db) -> int:
+    result = run_cli("sql", "--db", str(db), "--format", "csv", COUNT)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.splitlines()[1])
+
+
+@pytest.mark.slow
+def test_queries_during_a_run_see_the_state_before_it(tmp_path):
+    inbox = add_devset_copies(tmp_path / "inbox", range(0, 1))
+    db = tmp_path / "data" / "incidents.duckdb"
+    assert run_cli("run", "--inbox", str(inbox), "--db", str(db)).returncode == 0
+    old_count = count_with_duckdb(db)
+    add_devset_copies(inbox, range(1, 5))
+
+    notebook = duckdb.connect(str(db), read_only=True)  # an analyst's session, open across the run
+    run = start_cli("run", "--inbox", str(inbox), "--db", str(db))
+    assert wait_until(lambda: staging_file(db).exists() or run.poll() is not None)
+    counts_inside_the_write = []
+    while run.poll() is None:
+        writing_before = staging_file(db).exists()
+        counts = (count_with_cli(db), count_with_duckdb(db), notebook.execute(COUNT).fetchone()[0])
+        if writing_before and staging_file(db).exists():
+            counts_inside_the_write.append(counts)
+        else:
+            assert counts[2] == old_count, "an open session keeps the file it opened"
+    _, stderr = run.communicate()
+    assert run.returncode == 0, stderr
+
+    assert len(counts_inside_the_write) >= 2, "the run was too short to query during its write"
+    assert set(counts_inside_the_write) == {(old_count, old_count, old_count)}
+    new_count = count_with_duckdb(db)
+    assert new_count > old_count
+    assert notebook.execute(COUNT).fetchone()[0] == old_count
+    notebook.close()
+    assert count_with_cli(db) == new_count
