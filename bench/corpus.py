@@ -10,16 +10,19 @@ Each sentence becomes a template once: its places (``lexicons/gazetteer.csv``), 
 ``lexicons/number_words.csv``), named weapon systems (``lexicons/weapons.csv``) and outlet names
 turn into slots.
 
-An article takes the lead paragraph of one dev-set report and about half of that report's other
-sentences, in order, and is filled up to a drawn size (2.0-3.6 KB of UTF-8 text, 3 KB on average with the sidecar) with
-sentences of other sources (each at most once) that report no attack of their own (context, reactions, or attacks
-recalled with a background cue), so that the article still tells one attack. Its slots are
-filled anew: each place name becomes another place of the same kind, each number another
-number, consistently within the article. Publication dates advance with the article number
+An article takes the opening of one dev-set report (its paragraphs up to the first that tells
+the attack) and about a third of that report's other sentences, in order, and is filled up to a
+drawn size (2.0-3.6 KB of UTF-8 text, 3 KB on average) with sentences of other sources, each at
+most once, that report no attack of their own (context, reactions, attacks recalled with a
+background cue), so that the article still tells one attack. Its slots are filled anew: each
+place name becomes another place of the same kind, each number another number, consistently
+within the article; common words are swapped for a synonym half of the time (the word list of
+``bench/nearcopy_corpus.py``). Publication dates advance with the article number
 (``ARTICLES_PER_DAY``); every sentence is moved in time by whole weeks, so a weekday
 ("مساء الثلاثاء") still points where it did and an explicit date keeps its distance from the
-publication date. Two articles built on the same report share its lead and about a quarter of
-its other sentences, not enough to look like copies.
+publication date. Two articles built on the same report share its opening and about a tenth of
+its other sentences: far from the near-copy threshold (estimated Jaccard 0.03 on average, under
+0.25 for 3,000 random pairs of 10,000 articles).
 
 A set share of the articles (``--copy-share``, 15% by default) are planted near copies of a
 recent original, edited as ``bench/nearcopy_corpus.py`` edits re-published agency copy (new

@@ -174,12 +174,23 @@ def staged_database(db_path: Path) -> Iterator[Path]:
         with open(staging, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(staging, db_path)
-        _fsync_dir(db_path.parent)
+        # The run is done once the rename is: were the folder's sync to fail, a power cut could
+        # at worst bring back the old file, which is whole, and the next run redoes the work.
+        with contextlib.suppress(OSError):
+            _fsync_dir(db_path.parent)
     except OSError as exc:
         raise DatabaseError(f"cannot write {db_path}: {exc.strerror or exc}") from exc
     finally:
         for leftover in (staging, staging.with_name(staging.name + ".wal")):
             leftover.unlink(missing_ok=True)
+
+
+def _unregister(raw: duckdb.DuckDBPyConnection, *names: str) -> None:
+    # After a failed statement the transaction is aborted and unregistering fails as well: the
+    # first error is the one worth reporting, so this one is let go.
+    for name in names:
+        with contextlib.suppress(duckdb.TransactionException):
+            raw.unregister(name)
 
 
 _ARROW_TYPES = {
@@ -221,7 +232,7 @@ class Writer:
             columns = ", ".join(rows.column_names)
             self.raw.execute(f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM {view}").fetchall()
         finally:
-            self.raw.unregister(view)
+            _unregister(self.raw, view)
         return rows.num_rows
 
     def insert_rows(self, table_name: str, rows: list[dict]) -> int:
@@ -242,15 +253,15 @@ class Writer:
             try:
                 self.raw.execute(f"DELETE FROM {table_name} WHERE {key} IN (SELECT {key} FROM _keys)").fetchall()
             finally:
-                self.raw.unregister("_keys")
+                _unregister(self.raw, "_keys")
         self.insert_arrow(table_name, rows)
 
 
 _WRITE_FAILURE_RE = re.compile(r'Could not write file "[^"]*": ([^"\n]+)')
 
 
-def _write_failure(exc: BaseException) -> str | None:
-    """Why DuckDB could not write the file (no space, file too large ...), or None for other errors.
+def _file_failure(exc: BaseException) -> str | None:
+    """What went wrong with the database file (no space, unreadable ...), or None for other errors.
 
     SQLAlchemy wraps the driver's errors, and DuckDB reports a failed write during a checkpoint as
     a fatal error that names the I/O error only further down its text.
@@ -260,7 +271,9 @@ def _write_failure(exc: BaseException) -> str | None:
         return None
     text = str(cause)
     found = _WRITE_FAILURE_RE.search(text)
-    return found.group(1).strip() if found else text.splitlines()[0]
+    if found:
+        return f"cannot write the database: {found.group(1).strip()}"
+    return f"cannot use the database: {text.splitlines()[0]}"
 
 
 @contextlib.contextmanager
@@ -274,10 +287,10 @@ def write_transaction(staged_path: Path) -> Iterator[Writer]:
         with engine.connect() as conn:
             conn.exec_driver_sql("CHECKPOINT")
     except (duckdb.Error, sa.exc.DBAPIError) as exc:
-        reason = _write_failure(exc)
-        if reason is None:
+        failure = _file_failure(exc)
+        if failure is None:
             raise
-        raise DatabaseError(f"cannot write the database: {reason}") from exc
+        raise DatabaseError(failure) from exc
     finally:
         engine.dispose()
 
@@ -339,7 +352,7 @@ def article_versions(writer: Writer, article_ids: list[str]) -> dict[str, tuple[
             "JOIN _ids USING (article_id)"
         ).fetchall()
     finally:
-        writer.raw.unregister("_ids")
+        _unregister(writer.raw, "_ids")
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
@@ -356,8 +369,7 @@ def exact_copy_originals(writer: Writer, normalized_hashes: list[str], exclude: 
             "WHERE a.article_id NOT IN (SELECT article_id FROM _exclude) GROUP BY 1"
         ).fetchall()
     finally:
-        writer.raw.unregister("_hashes")
-        writer.raw.unregister("_exclude")
+        _unregister(writer.raw, "_hashes", "_exclude")
     return dict(rows)
 
 
@@ -386,8 +398,7 @@ def near_copy_candidates(writer: Writer, band_keys, exclude: list[str]):
             "ORDER BY 1, 2"
         ).fetchall()
     finally:
-        writer.raw.unregister("_new_keys")
-        writer.raw.unregister("_exclude")
+        _unregister(writer.raw, "_new_keys", "_exclude")
     return rows
 
 

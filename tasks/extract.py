@@ -78,6 +78,7 @@ _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مض�
 _NO_LOSSES_RE = re.compile(
     r"(?<!\w)[وف]?(?:دون ان|دون|لم|لا)\s+(?:\S+\s+){0,3}?(?:يسفر|تسفر|يتسبب|تتسبب|يوقع|توقع|تخلف|يخلف|تسجل|يسجل)"
     r"\s+(?:\S+\s+){0,2}?(?:عن|ب|في)?\s*(?:اي\s+|وقوع\s+)?(?:خسائر بشريه|ضحايا|اصابات|خسائر في الارواح)")
+_LOSS_VERBS = ("يسفر", "تسفر", "يتسبب", "تتسبب", "يوقع", "توقع", "تخلف", "يخلف", "تسجل", "يسجل")
 _NO_DEATHS_RE = re.compile(
     r"(?<!\w)[وف]?(?:دون|لم|لا)\s+(?:\S+\s+){0,2}?(?:اي\s+)?(?:وفيات|حالات? وفاه|قتلي|قتيل)(?!\w)")
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
@@ -412,12 +413,12 @@ def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
     found: list[Candidate] = []
     for facts in draft.sentences:
         update = facts.has("update")
-        for toll in _TOLL_RE.finditer(facts.normalized):
+        for toll in _finditer_if(_TOLL_RE, facts.normalized, ("حصيله", "عدد")):
             if toll.group(kind):
                 value = parse_number(toll.group("number"))
                 if value is not None:
                     found.append(Candidate(value, facts, toll.start(), toll.end(), 0.97, update))
-        for noun in _CASUALTY_NOUN_RE.finditer(facts.normalized):
+        for noun in _finditer_if(_CASUALTY_NOUN_RE, facts.normalized, ("قتل", "قتي", "جرح", "جري", "مصاب")):
             if noun.group("noun").startswith(("قتيل", "قتلي")) != (kind == "killed"):
                 continue
             value = _casualty_noun_value(noun)
@@ -445,11 +446,11 @@ def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
                 if value is not None:
                     found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
         nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
-        nones += [m.span() for m in _NO_LOSSES_RE.finditer(facts.normalized)]
+        nones += [m.span() for m in _finditer_if(_NO_LOSSES_RE, facts.normalized, _LOSS_VERBS)]
         if kind == "injured":
-            nones += [m.span() for m in _NOBODY_HURT_RE.finditer(facts.normalized)]
+            nones += [m.span() for m in _finditer_if(_NOBODY_HURT_RE, facts.normalized, ("يصب", "يصاب", "تصب"))]
         else:
-            nones += [m.span() for m in _NO_DEATHS_RE.finditer(facts.normalized)]
+            nones += [m.span() for m in _finditer_if(_NO_DEATHS_RE, facts.normalized, ("وفيات", "وفاه", "قتلي", "قتيل"))]
         for start, end in nones:
             # "no losses among the coalition's ranks" says nothing about the other victims.
             if _RESTRICTED_NONE_RE.match(facts.normalized, end):
@@ -462,6 +463,13 @@ def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
         last_positive = max(c.facts.sentence.index for c in positive)
         found = [c for c in found if c.value or (c.update and c.facts.sentence.index > last_positive)]
     return found
+
+
+def _finditer_if(pattern: re.Pattern, text: str, needles: tuple[str, ...]):
+    """The pattern's matches, skipping the regex when none of its key words is in the text."""
+    if any(needle in text for needle in needles):
+        return pattern.finditer(text)
+    return ()
 
 
 def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quantity]:

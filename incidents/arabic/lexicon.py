@@ -35,34 +35,102 @@ def read_rows(name: str, directory: Path | None = None) -> list[dict[str, str]]:
         ]
 
 
-def _phrase_pattern(phrase: str, definite_too: bool) -> str:
-    words = [re.escape(word) for word in phrase.split()]
-    body = r"\s+".join(words)
-    if phrase.startswith("ال"):
-        rest = r"\s+".join([re.escape(phrase.split()[0][2:])] + words[1:])
-        return rf"(?:[وف]?[بك]?{body}|[وف]?لل{rest})"
-    if definite_too:
-        # غارة also matches الغارة / بالغارة / للغارة.
-        return rf"(?:[وف]?[بك]?(?:ال)?|[وف]?لل?){body}"
-    return rf"(?:[وف]?[بلك]?){body}"
+_WORD_RE = re.compile(r"\w+")
+# Punctuation between two words ends a phrase: "المنطقة، الخضراء" is not "المنطقة الخضراء".
+_PHRASE_BREAK_RE = re.compile(r"[.,;:!?\"()\[\]«»/]")
+
+
+@lru_cache(maxsize=200_000)
+def _bases(token: str, definite_too: bool) -> tuple[str, ...]:
+    """The forms a text word may have before its clitics: و ف, then ب ل ك, ل + ال written لل,
+    and (``definite_too``) the article ال itself."""
+    forms = {token}
+    if token[:1] in "وف" and len(token) > 2:
+        forms.add(token[1:])
+    for form in list(forms):
+        if form[:1] in "بلك" and len(form) > 2:
+            forms.add(form[1:])
+    for form in list(forms):
+        if form.startswith("لل") and len(form) > 3:
+            forms.add("ال" + form[2:])
+            if definite_too:
+                forms.add(form[2:])
+        if definite_too and form.startswith("ال") and len(form) > 3:
+            forms.add(form[2:])
+    return tuple(forms)
+
+
+@lru_cache(maxsize=256)
+def _tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Words of a text with their spans; every matcher of a sentence shares one tokenization."""
+    return tuple((m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text))
+
+
+@lru_cache(maxsize=256)
+def _token_positions_by_base(text: str, definite_too: bool) -> dict[str, list[int]]:
+    """For one text: each form a word may have without its clitics -> where such words stand.
+
+    Built once per sentence and shared by every matcher, each of which then looks only at the
+    words that can start one of its phrases (a set intersection), not at every word."""
+    positions: dict[str, list[int]] = {}
+    for index, (_, _, token) in enumerate(_tokens(text)):
+        for base in _bases(token, definite_too):
+            positions.setdefault(base, []).append(index)
+    return positions
 
 
 class PhraseMatcher:
-    """Finds the longest lexicon phrases in normalized text, left to right, without overlaps."""
+    """Finds the longest lexicon phrases in normalized text, left to right, without overlaps.
+
+    Matching walks the text's words once and looks each one up (with its clitics taken off) in a
+    table of phrases by first word: the cost grows with the text, not with the lexicon.
+    """
 
     def __init__(self, entries: dict[str, object], definite_too: bool = False):
         self.entries = {normalize(phrase).strip(): payload for phrase, payload in entries.items() if phrase.strip()}
-        ordered = sorted(self.entries, key=len, reverse=True)
-        self._groups = {f"p{i}": phrase for i, phrase in enumerate(ordered)}
-        alternatives = "|".join(f"(?P<p{i}>{_phrase_pattern(phrase, definite_too)})" for i, phrase in enumerate(ordered))
-        self._regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if ordered else None
+        self.definite_too = definite_too
+        self._by_first_word: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase in self.entries:
+            words = tuple(_WORD_RE.findall(phrase))
+            if words:
+                self._by_first_word.setdefault(words[0], []).append((words, phrase))
+        for candidates in self._by_first_word.values():
+            candidates.sort(key=lambda item: (-len(item[0]), -len(item[1])))
+        self._first_words = frozenset(self._by_first_word)
 
     def finditer(self, text: str) -> Iterator[Match]:
-        if self._regex is None:
-            return
-        for found in self._regex.finditer(text):
-            phrase = self._groups[found.lastgroup]
-            yield Match(found.start(), found.end(), phrase, self.entries[phrase])
+        tokens = _tokens(text)
+        by_base = _token_positions_by_base(text, self.definite_too)
+        starts = sorted({position for base in self._first_words & by_base.keys() for position in by_base[base]})
+        free_from = 0
+        for index in starts:
+            if index < free_from:
+                continue
+            found = self._match_at(text, tokens, index)
+            if found is not None:
+                length, phrase = found
+                yield Match(tokens[index][0], tokens[index + length - 1][1], phrase, self.entries[phrase])
+                free_from = index + length
+
+    def _match_at(self, text: str, tokens: tuple[tuple[int, int, str], ...], index: int) -> tuple[int, str] | None:
+        best: tuple[int, str] | None = None
+        by_first_word = self._by_first_word
+        for base in _bases(tokens[index][2], self.definite_too):
+            candidates = by_first_word.get(base)
+            if candidates is None:
+                continue
+            for words, phrase in candidates:
+                length = len(words)
+                if best is not None and (length, len(phrase)) <= (best[0], len(best[1])):
+                    break
+                if index + length > len(tokens):
+                    continue
+                if all(tokens[index + k][2] == words[k] and
+                       not _PHRASE_BREAK_RE.search(text, tokens[index + k - 1][1], tokens[index + k][0])
+                       for k in range(1, length)):
+                    best = (length, phrase)
+                    break
+        return best
 
     def find_all(self, text: str) -> list[Match]:
         return list(self.finditer(text))

@@ -3,6 +3,9 @@ the run until its swap. A run never writes the live file, so their read-only ope
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 import pytest
 from reliability_support import add_devset_copies, run_cli, staging_file, start_cli, wait_until
@@ -11,11 +14,15 @@ COUNT = "SELECT count(*) FROM articles"
 
 
 def count_with_duckdb(db) -> int:
-    conn = duckdb.connect(str(db), read_only=True)
-    try:
-        return conn.execute(COUNT).fetchone()[0]
-    finally:
-        conn.close()
+    """A plain read-only open from another process.
+
+    In this process it would not be fresh: DuckDB shares one open database per path among a
+    process's connections, and the notebook below keeps the file it opened.
+    """
+    script = f"import duckdb; print(duckdb.connect({str(db)!r}, read_only=True).execute({COUNT!r}).fetchone()[0])"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout)
 
 
 def count_with_cli(db) -> int:
