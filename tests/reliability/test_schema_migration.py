@@ -1,0 +1,94 @@
+"""A database made by an older version of the schema is brought up to date in place by the next
+run: its data kept, each migration recorded, and a migration that fails changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+
+import duckdb
+import pytest
+
+import incidents.store as store
+
+REPORT = "سقطت ثلاثة صواريخ كاتيوشا على قاعدة بلد الجوية مساء الاثنين دون خسائر بشرية."
+OLD_ARTICLE = ("art_old", "old/report.txt", "sha-content", "sha-normalized", "none", "نص مقال قديم عن هجوم صاروخي.")
+
+
+def migrations_folder(target, extra: dict[str, str], only_first: bool = False):
+    """The real migrations (or only the first) plus ``extra``, numbered after the last real one."""
+    target.mkdir()
+    real = sorted(store.MIGRATIONS_DIR.glob("*.sql"))
+    for path in real[:1] if only_first else real:
+        shutil.copy(path, target / path.name)
+    number = store.schema_version_of_code()
+    for offset, (name, sql) in enumerate(extra.items(), start=1):
+        (target / f"{number + offset:03d}_{name}.sql").write_text(sql, encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def old_database(tmp_path, db_path, monkeypatch):
+    """A database with only migration 001 applied, and an article in it."""
+    monkeypatch.setattr(store, "MIGRATIONS_DIR", migrations_folder(tmp_path / "v1", {}, only_first=True))
+    db_path.parent.mkdir(parents=True)
+    engine = store.engine_for(db_path)
+    with engine.begin() as conn:
+        store.migrate(conn)
+        conn.exec_driver_sql(
+            "INSERT INTO articles (article_id, source_file, content_sha256, normalized_sha256, published_at_origin, "
+            "text, ingested_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*OLD_ARTICLE, dt.datetime(2021, 1, 1), dt.datetime(2021, 1, 1)))
+    engine.dispose()
+    monkeypatch.undo()
+    return db_path
+
+
+def versions(db) -> list[tuple]:
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        return conn.execute("SELECT version, description FROM schema_version ORDER BY version").fetchall()
+    finally:
+        conn.close()
+
+
+def test_run_applies_new_migrations_in_place_and_keeps_the_data(old_database, inbox, run, sql, tmp_path,
+                                                                 monkeypatch):
+    newer = migrations_folder(tmp_path / "v2", {
+        "test": "-- a column and a table added by a later version\n"
+                "ALTER TABLE articles ADD COLUMN reviewed BOOLEAN DEFAULT false;\n"
+                "CREATE TABLE review_notes (article_id VARCHAR, note VARCHAR);\n",
+    })
+    monkeypatch.setattr(store, "MIGRATIONS_DIR", newer)
+    (inbox / "report.txt").write_text(REPORT, encoding="utf-8")
+    result = run(inbox, old_database)
+
+    latest = store.schema_version_of_code()
+    assert versions(old_database)[0] == (1, "initial")
+    assert versions(old_database)[-1] == (latest, "test")
+    assert [row[0] for row in versions(old_database)] == list(range(1, latest + 1))
+    stored = {row[0]: row[1:] for row in sql(old_database, "SELECT source_file, article_id, text, reviewed FROM articles")}
+    assert stored["old/report.txt"] == ("art_old", OLD_ARTICLE[-1], False)
+    assert stored["report.txt"][1:] == (REPORT, False) and len(stored) == 2
+    assert result["articles_added"] == 1
+    assert sql(old_database, "SELECT count(*) FROM review_notes") == [(0,)]
+
+    engine = store.engine_for(old_database)
+    with engine.begin() as conn:
+        assert store.migrate(conn) == [], "a second migration finds nothing to do"
+    engine.dispose()
+
+
+def test_failing_migration_changes_nothing(old_database, inbox, run, tmp_path, monkeypatch):
+    digest = hashlib.sha256(old_database.read_bytes()).hexdigest()
+    broken = migrations_folder(tmp_path / "broken", {
+        "good": "ALTER TABLE articles ADD COLUMN reviewed BOOLEAN;\n",
+        "broken": "ALTER TABLE no_such_table ADD COLUMN x INTEGER;\n",
+    })
+    monkeypatch.setattr(store, "MIGRATIONS_DIR", broken)
+    (inbox / "report.txt").write_text(REPORT, encoding="utf-8")
+    with pytest.raises(Exception, match="no_such_table"):
+        run(inbox, old_database)
+    assert hashlib.sha256(old_database.read_bytes()).hexdigest() == digest
+    assert versions(old_database) == [(1, "initial")]
