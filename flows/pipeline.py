@@ -23,6 +23,7 @@ from prefect.context import get_run_context
 
 from incidents import minhash, store
 from incidents.model import Mention, RawArticle, ReadResult, Rejection
+from incidents.progress import stage_done
 from incidents.report import publish_incident_table
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import load
@@ -123,6 +124,7 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
         nonlocal clock
         summary.stage_seconds[stage] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
+        stage_done(stage)
 
     # Discover and read ------------------------------------------------------------------------
     known = store.known_files(writer)

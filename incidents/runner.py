@@ -41,8 +41,8 @@ def run_pipeline(inbox: str, db: str, task_runner: str = "threads", dask_address
     parameters = {key: value for key, value in overrides.items() if value is not None}
     flow = incident_pipeline.with_options(task_runner=runner)
     if progress:
-        from rich.console import Console
+        from incidents.progress import terminal_progress
 
-        with Console(stderr=True).status(f"reading {settings.inbox} into {settings.db} ..."):
+        with terminal_progress(f"{settings.inbox} → {settings.db}"):
             return flow(inbox=str(settings.inbox), db=str(settings.db), **parameters)
     return flow(inbox=str(settings.inbox), db=str(settings.db), **parameters)
