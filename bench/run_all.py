@@ -15,13 +15,13 @@ process (so that its peak memory is its own and one measurement's heap does not 
 - the floor no pipeline can beat: a loop that reads each article file and normalizes its text;
 - near-copy detection over the same normalized texts: this project's MinHash core and datasketch's
   MinHashLSH (``bench/bench_nearcopy.py``'s functions), scored against the planted copies;
-- extraction alone (``tasks.extract.extract_batch``) on a sample of the articles: one process, two
-  processes, and one process with the matcher of ``bench/proposed_matcher.py``; the top of a
-  cProfile of the current extractor;
+- extraction alone (``tasks.extract.extract_batch``) on a sample of the articles, in one process
+  and in two, with the top of a cProfile;
 - the nightly run: 1,000 new articles added to the N-article inbox, run again.
 
 Timings are wall-clock on whatever else the machine is doing: the load average at the start and
-at the end is printed with the machine's description.
+at the end is printed with the machine's description, and so is a fingerprint of the code
+measured (a change to it while the benchmark ran is reported: the children import it afresh).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -308,10 +308,6 @@ def _mentions_digest(mentions: list) -> str:
 
 def child_extract(args: argparse.Namespace) -> dict:
     """extract_batch on a sample: articles/s in one process, or over ``--processes`` processes."""
-    if args.proposed:
-        import proposed_matcher
-
-        proposed_matcher.install()
     from concurrent.futures import ProcessPoolExecutor
 
     from tasks.extract import extract_batch
@@ -366,6 +362,16 @@ def run_child(kind: str, env: dict, **options) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def code_fingerprint() -> str:
+    """A digest of the code and lexicons the measurements run."""
+    digest = hashlib.sha256()
+    for folder in ("flows", "tasks", "incidents", "lexicons", "sql"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".csv", ".sql"):
+                digest.update(path.relative_to(REPO).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def machine() -> dict:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
@@ -389,7 +395,7 @@ class SizeResult:
     nearcopy: dict
     nightly: dict
     nightly_corpus: corpus.CorpusSummary
-    extract: dict = field(default_factory=dict)
+    task_runner: str
 
 
 def _rate(count: float, seconds: float | None) -> str:
@@ -439,7 +445,7 @@ def size_tables(result: SizeResult) -> list[str]:
              f"Corpus: {result.corpus.articles:,} articles ({result.corpus.copies:,} planted copies), "
              f"{result.corpus.text_bytes / 2**20:,.0f} MiB of text (mean {result.corpus.mean_bytes:,.0f} bytes), "
              f"written in {result.corpus.seconds:.1f} s ({_rate(n, result.corpus.seconds)} articles/s).", ""]
-    lines += flow_table(f"(a) First run over {n:,} articles (task runner: threads)", n, first)
+    lines += flow_table(f"(a) First run over {n:,} articles (task runner: {result.task_runner})", n, first)
     floor = result.floor
     lines += ["#### Peers, same corpus, same run", "",
               "| what | wall s | articles/s | peak / growth of RSS MiB | notes |", "| --- | ---: | ---: | ---: | --- |",
@@ -464,22 +470,22 @@ def extract_table(extract: dict) -> list[str]:
     lines = ["### (c) Extraction alone (`tasks.extract.extract_batch`)", "",
              "| variant | articles | mean bytes | processes | wall s | articles/s | articles/s per core | same mentions |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
-    reference = extract["current"]["mentions_digest"]
+    reference = extract["one process"]["mentions_digest"]
     for name, run in extract.items():
         rate = run["articles"] / run["wall_seconds"]
         lines.append(f"| {name} | {run['articles']:,} | {run['mean_bytes']:,.0f} | {run['processes']} | "
                      f"{run['wall_seconds']:.1f} | {rate:,.0f} | {rate / run['processes']:,.0f} | "
                      f"{'yes' if run['mentions_digest'] == reference else 'NO'} |")
-    lines += ["", "Profile of the current extractor (cProfile, 200 articles; share of the total time):", "",
+    lines += ["", "Profile of the extractor (cProfile, 200 articles; share of the total time):", "",
               "| function | own | cumulative |", "| --- | ---: | ---: |"]
-    for row in extract["current"].get("profile", []):
+    for row in extract["one process"].get("profile", []):
         lines.append(f"| `{row['function']}` | {row['own_share']:.0%} | {row['cumulative_share']:.0%} |")
     return lines + [""]
 
 
 def target_lines(results: list[SizeResult], extract: dict) -> list[str]:
     lines = ["### Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
-    per_core = extract["current"]["articles"] / extract["current"]["wall_seconds"]
+    per_core = extract["one process"]["articles"] / extract["one process"]["wall_seconds"]
     lines.append(f"| extraction >= {TARGETS['extract_per_core']:.0f} articles/s per core | {per_core:,.0f} | "
                  f"{'yes' if per_core >= TARGETS['extract_per_core'] else 'no'} |")
     for result in results:
@@ -497,10 +503,22 @@ def target_lines(results: list[SizeResult], extract: dict) -> list[str]:
         peak = max(result.first["peak_mib"], result.nightly["peak_mib"])
         lines.append(f"| peak memory at {label} < {TARGETS['peak_mib_100k']:,.0f} MiB | {peak:,.0f} MiB | "
                      f"{'yes' if peak < TARGETS['peak_mib_100k'] else 'no'} |")
+    if len(results) >= 2:
+        small, large = results[0], results[-1]
+
+        def at_million(measure) -> float:
+            """Linear through the two sizes: cost per article from their difference."""
+            slope = (measure(large) - measure(small)) / (large.n - small.n)
+            return measure(large) + slope * (1_000_000 - large.n)
+
+        lines += ["", f"Extrapolated to 1,000,000 articles (linear through {small.n:,} and {large.n:,}; not run): "
+                  f"first run {at_million(lambda r: r.first['wall_seconds']) / 60:,.0f} min, peak memory "
+                  f"{at_million(lambda r: r.first['peak_mib']) / 1024:,.1f} GiB, nightly +{NIGHTLY_ARTICLES:,} "
+                  f"{at_million(lambda r: r.nightly['wall_seconds']):,.0f} s."]
     return lines + [""]
 
 
-def machine_lines(description: dict, harness_seconds: float, end_load: tuple) -> list[str]:
+def machine_lines(description: dict, harness_seconds: float, end_load: tuple, code: tuple[str, str]) -> list[str]:
     packages = ", ".join(f"{name} {version}" for name, version in description["packages"].items())
     return ["### Machine", "",
             f"- {description['cpus']} CPUs ({description['cpu_model']}), {description['ram_gib']:.0f} GiB RAM, "
@@ -508,7 +526,10 @@ def machine_lines(description: dict, harness_seconds: float, end_load: tuple) ->
             f"- {packages}",
             f"- load average (1, 5, 15 min) at the start {', '.join(f'{x:.1f}' for x in description['load_average'])}, "
             f"at the end {', '.join(f'{x:.1f}' for x in end_load)} (other work on the machine slows wall times)",
-            f"- Prefect start-up: the test server (`prefect_test_harness`) took {harness_seconds:.1f} s to start", ""]
+            f"- Prefect start-up: the test server (`prefect_test_harness`) took {harness_seconds:.1f} s to start",
+            f"- code measured: fingerprint {code[0]}" + (f" at the start, {code[1]} at the end: the code CHANGED while the "
+                                                          "benchmark ran, so its parts measured different code"
+                                                          if code[0] != code[1] else " (unchanged during the run)"), ""]
 
 
 def benchmark(args: argparse.Namespace) -> list[str]:
@@ -516,6 +537,7 @@ def benchmark(args: argparse.Namespace) -> list[str]:
     from prefect.testing.utilities import prefect_test_harness
 
     description = machine()
+    code_before = code_fingerprint()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     _quiet_prefect()
@@ -540,20 +562,18 @@ def benchmark(args: argparse.Namespace) -> list[str]:
                 print(f"[{n:,}] extraction alone ...", file=sys.stderr)
                 sample = min(args.extract_sample, n)
                 extract = {
-                    "current": run_child("extract", env, inbox=inbox, n=n, sample=sample, processes=1, profile=True),
-                    "current, 2 processes": run_child("extract", env, inbox=inbox, n=n, sample=sample, processes=2),
-                    "proposed matcher (bench/proposed_matcher.py)": run_child(
-                        "extract", env, inbox=inbox, n=n, sample=sample, processes=1, proposed=True),
+                    "one process": run_child("extract", env, inbox=inbox, n=n, sample=sample, processes=1, profile=True),
+                    "two processes": run_child("extract", env, inbox=inbox, n=n, sample=sample, processes=2),
                 }
             print(f"[{n:,}] nightly run ...", file=sys.stderr)
             added = corpus.generate(inbox, NIGHTLY_ARTICLES, seed=args.seed, start=n)
             nightly = run_child("flow", env, inbox=inbox, db=db, task_runner=args.task_runner, workers=args.workers)
-            results.append(SizeResult(n, written, first, floor, nearcopy, nightly, added))
+            results.append(SizeResult(n, written, first, floor, nearcopy, nightly, added, args.task_runner))
             if not args.keep:
                 shutil.rmtree(inbox, ignore_errors=True)
                 shutil.rmtree(db.parent, ignore_errors=True)
     lines = [f"## Benchmark of {dt.datetime.now():%Y-%m-%d %H:%M}", ""]
-    lines += machine_lines(description, harness_seconds, os.getloadavg())
+    lines += machine_lines(description, harness_seconds, os.getloadavg(), (code_before, code_fingerprint()))
     lines += target_lines(results, extract)
     for result in results:
         lines += size_tables(result)
@@ -579,7 +599,6 @@ def main() -> int:
     parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--proposed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(CHILDREN[args.child](args)))

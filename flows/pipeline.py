@@ -260,8 +260,8 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
         "INSERT INTO pipeline_runs (run_id, flow_run_id, started_at, finished_at, status, inbox, files_seen, "
         "files_new, files_changed, files_unchanged, files_deferred, files_rejected, articles_added, articles_updated, "
         "duplicates_found, mentions_extracted, incidents_new, incidents_updated, incidents_retired, incidents_total, "
-        "settings) VALUES (?, ?, ?, now()::TIMESTAMP, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (run_id, _flow_run_id(), started, str(settings.inbox), summary.files_seen, summary.files_new,
+        "settings) VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, _flow_run_id(), started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), str(settings.inbox), summary.files_seen, summary.files_new,
          summary.files_changed, summary.files_unchanged, summary.files_deferred, summary.files_rejected,
          summary.articles_added, summary.articles_updated, summary.duplicates_found, summary.mentions_extracted,
          summary.incidents_new, summary.incidents_updated, summary.incidents_retired, summary.incidents_total,

@@ -48,6 +48,8 @@ BACKGROUND_AFTER_DAYS = 3
 LEAD_PARAGRAPHS = 3
 # Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
 SEPARATE_SITES_KM = 15.0
+# Larger figures are misreadings; they would also not fit the database's INTEGER columns.
+MAX_PLAUSIBLE_COUNT = 100_000
 LAUNCH_WINDOW_CHARS = 60
 CASUALTY_WINDOW_CHARS = 45
 ATTACHED_DATE_WINDOW_CHARS = 20
@@ -225,6 +227,17 @@ def _is_background(facts: SentenceFacts, reference: dt.date | None) -> bool:
 class MentionDraft:
     role: str
     sentences: list[SentenceFacts]
+    _scene: object = None
+    _sentences_scanned: int = 0
+
+    @property
+    def scene(self):
+        """The attack's place: the first sentence that names one fixes it, so each sentence is
+        looked at once however long the article."""
+        if self._scene is None and self._sentences_scanned < len(self.sentences):
+            self._scene = _scene(self.sentences[self._sentences_scanned:])
+            self._sentences_scanned = len(self.sentences)
+        return self._scene
 
     @property
     def first(self) -> SentenceFacts:
@@ -313,10 +326,10 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             continue  # who claimed or was blamed is read for every mention; it starts none
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
         elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
-        other_place = _different_scenes(scene, _scene(current.sentences)) and not elaborates
+        other_place = _different_scenes(scene, current.scene) and not elaborates
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
             matching = None if other_day else next(
-                (d for d in primaries if not _different_scenes(scene, _scene(d.sentences))), None)
+                (d for d in primaries if not _different_scenes(scene, d.scene)), None)
             if matching is not None:
                 matching.sentences.append(facts)
             else:
@@ -352,6 +365,13 @@ class Candidate:
     end: int
     confidence: float
     update: bool = False
+
+
+def _plausible(candidate: Candidate | None) -> Candidate | None:
+    """A count no attack report gives (a misread number, a phone number) is no count at all."""
+    if candidate is None or not isinstance(candidate.value, int) or candidate.value <= MAX_PLAUSIBLE_COUNT:
+        return candidate
+    return None
 
 
 def _value_text(value) -> str | None:
@@ -695,7 +715,7 @@ def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft, several_
 
 
 def _names_another_scene(facts: SentenceFacts, draft: MentionDraft) -> bool:
-    scene = _scene(draft.sentences)
+    scene = draft.scene
     named = [p.place for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
     return bool(named) and scene is not None and all(_different_scenes(scene, place) for place in named)
 
@@ -751,13 +771,13 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         record["weapon_detail"] = detail.value
         values.append(_evidence("weapon_detail", detail))
 
-    count = _projectile_count(draft, record["weapon_type"])
+    count = _plausible(_projectile_count(draft, record["weapon_type"]))
     if count:
         record["projectile_count"] = count.value
         values.append(_evidence("projectile_count", count))
 
     for field_name in ("killed", "injured"):
-        candidates = _casualty_candidates(draft, field_name)
+        candidates = [c for c in _casualty_candidates(draft, field_name) if _plausible(c)]
         best = _best(candidates)
         if best is not None:
             record[field_name] = best.value

@@ -6,9 +6,11 @@ that import helpers from it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -133,3 +135,23 @@ def copy_database(db: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(db, target)
     return target
+
+
+@contextlib.contextmanager
+def paused(process: subprocess.Popen):
+    """Holds ``process`` still (SIGSTOP) for the block: a run paused inside its write window keeps
+    the lock and the staged copy for as long as a test needs, whatever the machine's speed."""
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        yield process
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+
+
+def holds_open(process: subprocess.Popen, path: Path) -> bool:
+    """Whether ``process`` has ``path`` open (Linux): a run waiting for the lock keeps its lock file open."""
+    folder = Path(f"/proc/{process.pid}/fd")
+    try:
+        return any(os.readlink(folder / fd) == str(path.resolve()) for fd in os.listdir(folder))
+    except OSError:
+        return False

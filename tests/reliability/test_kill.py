@@ -1,15 +1,18 @@
 """A run killed with SIGKILL at any point leaves the database exactly as it was, and the next run
 does the whole job as if nothing had happened.
 
-The runs are real `incidents run` processes over about 280 new articles. Where each one is killed
-is set by what it has done (the staged copy beside the database appears when the run has taken
-the lock and starts copying; it disappears with the swap), measured on an uninterrupted run of
-the same work, so no test depends on how fast this machine is.
+The runs are real `incidents run` processes over about 170 new articles. The points are set by
+what the run has done, not by the clock alone: the staged copy beside the database appears when
+the run has the lock and starts copying, and disappears with the rename that ends its write;
+kills land at shares of that window, measured on an uninterrupted run of the same work. Each run
+is stopped (SIGSTOP) just before the kill, so the test knows whether it died before or after the
+rename, and expects the old state or the complete new one accordingly.
 """
 
 from __future__ import annotations
 
 import hashlib
+import signal
 import time
 
 import duckdb
@@ -64,7 +67,8 @@ def staged_since(db, moment: float) -> bool:
         return False
 
 
-def kill_at(inbox, db, anchor: str, amount: float, window: float) -> None:
+def kill_at(inbox, db, anchor: str, amount: float, window: float) -> str:
+    """Kills a run at the given point; returns what it was doing then: starting, writing or swapped."""
     started = time.time()
     process = start_cli("run", "--inbox", str(inbox), "--db", str(db))
     try:
@@ -73,7 +77,12 @@ def kill_at(inbox, db, anchor: str, amount: float, window: float) -> None:
         else:
             assert wait_until(lambda: staged_since(db, started) or process.poll() is not None)
             time.sleep(amount * window)
-        assert process.poll() is None, "the run finished before it could be killed"
+        # Stopped first, so that what it was doing can be seen before it dies: the staged copy
+        # exists from the start of the write to the rename that ends it.
+        process.send_signal(signal.SIGSTOP)
+        if staged_since(db, started):
+            return "writing"
+        return "starting" if anchor == "after start" else "swapped"
     finally:
         process.kill()
         process.wait()
@@ -93,15 +102,18 @@ def test_sigkill_at_any_point_keeps_the_database_and_the_next_run_completes(tmp_
     uninterrupted = table_state(reference)
     assert uninterrupted != before_state
 
+    doing_when_killed = []
     for doing, anchor, amount in KILL_POINTS:
-        kill_at(inbox, db, anchor, amount, window)
+        doing_when_killed.append(kill_at(inbox, db, anchor, amount, window))
         state = table_state(db)
-        # Killed after the atomic rename, a run has done all its work: also whole, never half.
-        assert state in (before_state, uninterrupted), f"killed while {doing}: the database is half-written"
-        if state == before_state:
-            assert sha256(db) == before_digest, f"killed while {doing}: the file changed"
-        else:
+        if doing_when_killed[-1] == "swapped":
+            # Killed after the atomic rename, the run had done all its work.
+            assert state == uninterrupted, f"killed after the swap while {doing}: the work is not all there"
             before_state, before_digest = state, sha256(db)
+        else:
+            assert state == before_state, f"killed while {doing}: the database changed"
+            assert sha256(db) == before_digest, f"killed while {doing}: the file changed"
+    assert doing_when_killed.count("writing") >= 2, doing_when_killed
 
     # The last killed run held the lock; the kernel dropped it, so this run does not wait.
     recovery = run_cli("run", "--inbox", str(inbox), "--db", str(db))

@@ -68,7 +68,8 @@ def test_run_applies_new_migrations_in_place_and_keeps_the_data(old_database, in
     assert versions(old_database)[0] == (1, "initial")
     assert versions(old_database)[-1] == (latest, "test")
     assert [row[0] for row in versions(old_database)] == list(range(1, latest + 1))
-    stored = {row[0]: row[1:] for row in sql(old_database, "SELECT source_file, article_id, text, reviewed FROM articles")}
+    rows = sql(old_database, "SELECT source_file, article_id, text, reviewed FROM articles")
+    stored = {row[0]: row[1:] for row in rows}
     assert stored["old/report.txt"] == ("art_old", OLD_ARTICLE[-1], False)
     assert stored["report.txt"][1:] == (REPORT, False) and len(stored) == 2
     assert result["articles_added"] == 1

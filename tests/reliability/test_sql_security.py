@@ -10,6 +10,7 @@ import pytest
 from reliability_support import run_cli
 
 from conftest import run_flow
+from incidents.cli import build_parser, cmd_sql
 from incidents.htmltext import read_html
 
 REPORT = "سقطت ثلاثة صواريخ كاتيوشا على قاعدة بلد الجوية مساء الاثنين دون خسائر بشرية."
@@ -56,23 +57,39 @@ def files_under(*folders) -> set:
     return {path for folder in folders for path in folder.rglob("*")}
 
 
+def sql_command(db, query: str, capsys) -> tuple[int, str]:
+    """`incidents sql` in this process (the command's own code, without a start-up per query)."""
+    capsys.readouterr()
+    code = cmd_sql(build_parser().parse_args(["sql", "--db", str(db), query]))
+    return code, capsys.readouterr().err
+
+
 @pytest.mark.parametrize("attempt", sorted(REFUSED))
-def test_query_that_would_write_or_reach_the_machine_fails(attempt, db, tmp_path):
+def test_query_that_would_write_or_reach_the_machine_fails(attempt, db, tmp_path, capsys):
     digest, before = hashlib.sha256(db.read_bytes()).hexdigest(), files_under(db.parent, tmp_path)
-    result = run_cli("sql", "--db", str(db), REFUSED[attempt].format(out=tmp_path))
-    assert result.returncode != 0
-    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("incidents: query failed: ")
+    code, stderr = sql_command(db, REFUSED[attempt].format(out=tmp_path), capsys)
+    assert code != 0
+    assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("incidents: query failed: ")
     assert files_under(db.parent, tmp_path) == before
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
 
 
 @pytest.mark.parametrize("statement", sorted(HARMLESS))
-def test_harmless_statements_leave_no_trace(statement, db):
+def test_harmless_statements_leave_no_trace(statement, db, capsys):
     digest, before = hashlib.sha256(db.read_bytes()).hexdigest(), files_under(db.parent)
-    result = run_cli("sql", "--db", str(db), HARMLESS[statement])
-    assert result.returncode == 0, result.stderr
+    code, stderr = sql_command(db, HARMLESS[statement], capsys)
+    assert code == 0, stderr
     assert files_under(db.parent) == before
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+
+
+def test_refused_query_exits_non_zero_from_the_command_line(db, tmp_path):
+    result = run_cli("sql", "--db", str(db), f"COPY incidents TO '{tmp_path}/incidents.csv'")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f'incidents: query failed: Permission Error: Cannot access file "{tmp_path}/incidents.csv" - '
+        "file system operations are disabled by configuration"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_html_is_parsed_never_run(tmp_path):
