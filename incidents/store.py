@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from incidents import SQL_DIR
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
+WRITER_MEMORY_LIMIT = "1GB"
 VIEWS_DIR = SQL_DIR / "views"
 
 
@@ -64,7 +65,9 @@ def sql_statements(sql: str) -> list[str]:
 
 
 def engine_for(path: Path, read_only: bool = False) -> sa.Engine:
-    connect_args: dict = {"read_only": read_only}
+    # DuckDB's buffer pool would otherwise grow to most of the machine's memory during a load;
+    # past this it evicts to the file and to a spill folder beside it.
+    connect_args: dict = {"read_only": read_only, "config": {"memory_limit": WRITER_MEMORY_LIMIT}}
     if read_only:
         # A query from a notebook or a deployment parameter must not reach the machine.
         connect_args["config"] = {

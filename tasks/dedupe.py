@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from prefect import task
 
+from tasks import STAGE_TASK_OPTIONS
+
 from incidents import minhash
 from incidents.arabic.normalize import normalize, squeeze_spaces
 from incidents.model import RawArticle
@@ -132,6 +134,6 @@ def decide_copies(
     return decisions
 
 
-@task(name="sign-articles")
+@task(name="sign-articles", **STAGE_TASK_OPTIONS)
 def prepare_task(articles: list[RawArticle], params: minhash.MinHashParams) -> PreparedArticles:
     return prepare_batch(articles, params)

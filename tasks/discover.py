@@ -13,6 +13,8 @@ from pathlib import Path
 
 from prefect import task
 
+from tasks import STAGE_TASK_OPTIONS
+
 from incidents.model import InboxFile, Rejection
 
 SIDECAR_SUFFIX = ".meta.json"
@@ -163,6 +165,6 @@ def plan_reads(
     return delta
 
 
-@task(name="discover-inbox", retries=2, retry_delay_seconds=1)
+@task(name="discover-inbox", retries=2, retry_delay_seconds=1, **STAGE_TASK_OPTIONS)
 def discover_task(root: Path, known: dict[str, KnownFile], min_file_age_seconds: float) -> InboxDelta:
     return plan_reads(root, known, min_file_age_seconds)

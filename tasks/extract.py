@@ -27,6 +27,8 @@ from functools import lru_cache
 
 from prefect import task
 
+from tasks import STAGE_TASK_OPTIONS
+
 from incidents.arabic import dates as arabic_dates
 from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places
 from incidents.arabic.lexicon import (
@@ -939,6 +941,6 @@ def extract_batch(articles: list[ArticleInput]) -> list[Mention]:
     return mentions
 
 
-@task(name="extract-incidents")
+@task(name="extract-incidents", **STAGE_TASK_OPTIONS)
 def extract_task(articles: list[ArticleInput]) -> list[Mention]:
     return extract_batch(articles)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from prefect import task
 
+from tasks import STAGE_TASK_OPTIONS
+
 from incidents.model import InboxFile, RawArticle, ReadResult, Rejection
 from incidents.textfiles import Unreadable, check_article_text, decode_text, is_valid_unicode, parse_published_at
 from tasks.discover import SIDECAR_SUFFIX
@@ -207,6 +209,6 @@ def read_batch(root: Path, files: list[InboxFile], max_bytes: int, default_timez
     return [read_file(root, file, max_bytes, default_timezone) for file in files]
 
 
-@task(name="read-files", retries=2, retry_delay_seconds=2)
+@task(name="read-files", retries=2, retry_delay_seconds=2, **STAGE_TASK_OPTIONS)
 def read_task(root: Path, files: list[InboxFile], max_bytes: int, default_timezone: str) -> list[ReadResult]:
     return read_batch(root, files, max_bytes, default_timezone)

@@ -82,6 +82,8 @@ from datetime import date, datetime
 
 from prefect import task
 
+from tasks import STAGE_TASK_OPTIONS
+
 from incidents.model import Mention
 
 PRIMARY = "primary"
@@ -1003,6 +1005,6 @@ def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     return ReconcileResult(incidents, sources, field_values, id_map, assignment, stats)
 
 
-@task(name="reconcile")
+@task(name="reconcile", **STAGE_TASK_OPTIONS)
 def reconcile_task(inputs: ReconcileInputs) -> ReconcileResult:
     return reconcile(inputs)
