@@ -431,7 +431,6 @@ class Article:
     published_at: dt.datetime
     source: str
     title: str
-    copy_of: int | None = None
 
 
 def _rng(seed: int, index: int, purpose: str) -> random.Random:
@@ -514,7 +513,7 @@ def make_article(index: int, seed: int = 7, copy_share: float = DEFAULT_COPY_SHA
     text = _planted_copy(_Article(paragraphs, city, _province_of(city)), rng)
     outlet_en = rng.choice([name for name, _ in OUTLETS if name != first_report.source])
     published = first_report.published_at + dt.timedelta(minutes=rng.randint(20, 8 * 60))
-    return Article(index, text + "\n", published, outlet_en, first_report.title, copy_of=original)
+    return Article(index, text + "\n", published, outlet_en, first_report.title)
 
 
 # ----------------------------------------------------------------------------------------------

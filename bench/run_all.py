@@ -1,6 +1,6 @@
 """Benchmarks of every stage and of the whole flow, with their peers, on the synthetic corpus.
 
-    make bench                                                     # 2,000 articles, ~2 minutes
+    make bench                                                     # 5,000 articles, ~1-2 minutes
     .venv/bin/python bench/run_all.py --sizes 10000,100000 --markdown /tmp/bench.md
 
 For each size N: ``bench/corpus.py`` writes N articles; then, each measurement in a fresh Python
@@ -104,7 +104,7 @@ class Sample:
     seconds: float
     rss: int          # this process
     workers_rss: int  # its child processes (process or Dask task runners)
-    cpu: float        # user + system seconds of this process and its finished children
+    cpu: float        # user + system seconds of this process and its children
     stage: str
 
 
@@ -120,15 +120,19 @@ class ResourceSampler:
         self._began = time.perf_counter()
 
     def _sample(self) -> None:
-        workers = 0
+        workers_rss, workers_cpu = 0, 0.0
         for child in self.process.children(recursive=True):
             try:
-                workers += child.memory_info().rss
+                with child.oneshot():
+                    workers_rss += child.memory_info().rss
+                    child_times = child.cpu_times()
+                    workers_cpu += child_times.user + child_times.system
             except psutil.Error:
                 pass
+        # A worker's CPU moves from the live children to children_user/system when it exits.
         times = self.process.cpu_times()
-        self.samples.append(Sample(time.perf_counter() - self._began, self.process.memory_info().rss, workers,
-                                   times.user + times.system + times.children_user + times.children_system,
+        cpu = times.user + times.system + times.children_user + times.children_system + workers_cpu
+        self.samples.append(Sample(time.perf_counter() - self._began, self.process.memory_info().rss, workers_rss, cpu,
                                    self.probe.stage() if self.probe else ""))
 
     def _loop(self) -> None:
@@ -583,7 +587,7 @@ def benchmark(args: argparse.Namespace) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=2000, help="articles (one size)")
+    parser.add_argument("--n", type=int, default=5000, help="articles (one size)")
     parser.add_argument("--sizes", type=lambda text: [int(x) for x in text.split(",")], help="several sizes: 10000,100000")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--task-runner", default="threads", choices=("threads", "processes", "sequential", "dask"))

@@ -203,7 +203,7 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
         writer.raw.register("_replaced", pa.table({"article_id": pa.array(replaced, pa.string())}))
         writer.execute(
             "INSERT INTO article_versions SELECT article_id, version, content_sha256, published_at, source, title, "
-            f"text, now()::TIMESTAMP, {run_id} FROM articles WHERE article_id IN (SELECT article_id FROM _replaced)"
+            f"text, ?, {run_id} FROM articles WHERE article_id IN (SELECT article_id FROM _replaced)", (now,)
         )
         writer.raw.unregister("_replaced")
     first_ingested = {aid: row[1] for aid, row in versions.items()}

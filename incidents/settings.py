@@ -39,7 +39,7 @@ class Settings:
     # A file modified less than this many seconds ago may still be being written: next run.
     min_file_age_seconds: float = 0.0
     # Articles per task: large enough that Prefect's per-task cost is small against the work.
-    batch_size: int = 500
+    batch_size: int = 2000
     task_runner: str = "threads"
     workers: int = 2
     dask_address: str | None = None

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 # What a run writes from the clock or the run's own bookkeeping, not from the articles.
-CLOCK_COLUMNS = ("ingested_at", "updated_at", "seen_at", "first_seen_at", "last_read_at", "retired_at",
-                 "mtime_ns", "applied_at")
+CLOCK_COLUMNS = ("ingested_at", "updated_at", "seen_at", "first_seen_at", "last_read_at", "retired_at")
 RUN_TABLES = ("pipeline_runs", "schema_version")
 
 
