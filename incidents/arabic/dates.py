@@ -22,6 +22,7 @@ from functools import lru_cache
 from collections.abc import Iterable, Mapping
 
 from incidents import LEXICON_DIR
+from incidents.arabic.lexicon import word_alternation
 from incidents.arabic.normalize import normalize, squeeze_spaces
 
 # Lexicon kinds that are date words in their own right, found by the scanning regex. The other
@@ -172,30 +173,6 @@ def _calendar_lexicon() -> dict[str, dict[str, str]]:
     return roles
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
-    """One alternation for many words, factored by common prefixes so the regex engine does not
-    retry every word at every position; longer words win, and a space matches any run of spaces."""
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _trie_node_pattern(trie)
-
-
-def _trie_node_pattern(node: dict[str, dict]) -> str:
-    branches = [
-        (r"\s+" if char == " " else re.escape(char)) + _trie_node_pattern(child)
-        for char, child in sorted(node.items())
-        if char
-    ]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if "" in node else body
-
-
 def _words_of(roles: Mapping[str, Mapping[str, str]], kind: str, value: str | None = None) -> list[str]:
     return [word for word, kinds in roles.items() if kind in kinds and value in (None, kinds[kind])]
 
@@ -213,20 +190,20 @@ def _grammar() -> _Grammar:
         # a number on its own: not part of 2,500 / 2.5 / 10:30 / a 17-18 range; maybe an era mark
         r"|(?<![0-9])(?<![0-9][.,/:-])(?P<number>[0-9]{1,4})(?:\s?(?P<era>[مءه])(?!\w))?"
         r"(?!\w|[.,/:-][0-9])"
-        rf"|(?<!\w)(?P<bare>{_trie_pattern(bare_words)})(?!\w)"
-        rf"|(?<!\w){_PROCLITIC}(?P<word>{_trie_pattern(proclitic_words)})(?!\w)"
+        rf"|(?<!\w)(?P<bare>{word_alternation(bare_words)})(?!\w)"
+        rf"|(?<!\w){_PROCLITIC}(?P<word>{word_alternation(proclitic_words)})(?!\w)"
     )
-    glue = _trie_pattern(_words_of(roles, "glue"))
+    glue = word_alternation(_words_of(roles, "glue"))
     gap_re = re.compile(rf"(?:[\s,()/-]|(?<!\w)(?:{glue})(?!\w))*")
     context_before_re = re.compile(
-        rf"(?<!\w){_PROCLITIC}(?:(?P<not_date>{_trie_pattern(_words_of(roles, 'not_date', 'before'))})"
-        rf"|(?P<title>{_trie_pattern(_words_of(roles, 'not_date', 'title'))})"
-        rf"|(?P<year_preposition>{_trie_pattern(_words_of(roles, 'year_preposition'))}))"
+        rf"(?<!\w){_PROCLITIC}(?:(?P<not_date>{word_alternation(_words_of(roles, 'not_date', 'before'))})"
+        rf"|(?P<title>{word_alternation(_words_of(roles, 'not_date', 'title'))})"
+        rf"|(?P<year_preposition>{word_alternation(_words_of(roles, 'year_preposition'))}))"
         r"\s+(?:ال)?$"
     )
     # After اليوم / أمس an ordinal or one of these words makes it "the next day", "the first day"...
     after_words = _words_of(roles, "not_date", "after") + _words_of(roles, "day_ordinal")
-    not_date_after_re = re.compile(rf"\s+(?:{_trie_pattern(after_words)})(?!\w)")
+    not_date_after_re = re.compile(rf"\s+(?:{word_alternation(after_words)})(?!\w)")
     return _Grammar(atom_re, gap_re, context_before_re, not_date_after_re, roles)
 
 

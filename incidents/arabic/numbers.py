@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from incidents import LEXICON_DIR
+from incidents.arabic.lexicon import word_alternation
 from incidents.arabic.normalize import normalize, squeeze_spaces
 
 NUMBER_WORDS_CSV = LEXICON_DIR / "number_words.csv"
@@ -326,7 +327,7 @@ def _lexicon() -> _Lexicon:
             definite_plural_tails.append(tail)
 
     grammar = _NumberGrammar(words_by_kind, number_values)
-    article_spelled = _alternation(_normalized_words(_ARTICLE_SPELLED_WORDS))
+    article_spelled = word_alternation(_normalized_words(_ARTICLE_SPELLED_WORDS))
     return _Lexicon(
         number_values=number_values,
         vague_words=frozenset(vague_words),
@@ -340,7 +341,7 @@ def _lexicon() -> _Lexicon:
         adjective_lemmas=_normalized_words(_ADJECTIVE_LEMMAS),
         number_phrase=re.compile(grammar.number),
         number_token=re.compile(
-            rf"(?<!\w)(?:و\s*)?({_DIGITS}|{_alternation(number_values)}{_WORD_END})"
+            rf"(?<!\w)(?:و\s*)?({_DIGITS}|{word_alternation(number_values)}{_WORD_END})"
         ),
         construct_follows=re.compile(rf"\s+(?!{article_spelled}{_WORD_END})ال\w"),
         quantity=re.compile(
@@ -358,7 +359,7 @@ class _NumberGrammar:
 
     def __init__(self, words_by_kind: dict[str, list[str]], values: dict[str, tuple[int, str]]):
         def words(kind: str, keep=lambda value: True) -> str:
-            return _alternation(w for w in words_by_kind[kind] if keep(values[w][0])) + _WORD_END
+            return word_alternation(w for w in words_by_kind[kind] if keep(values[w][0])) + _WORD_END
 
         unit = words("cardinal", lambda value: value <= 10)
         teen = words("cardinal", lambda value: value > 10)
@@ -392,18 +393,18 @@ def _quantity_pattern(
     Branch order matters only where two constructions start at the same word: the vague and
     "one of" readings are tried before a plain number ("احد عشر" fails as "one of").
     """
-    plural = _alternation(plural_forms)
-    any_noun = _alternation(indefinite_forms)
-    size = _alternation(_normalized_words(_SIZE_ADJECTIVES))
-    salvo = _alternation(_normalized_words(_SALVO_ADJECTIVES))
-    units = _alternation(_normalized_words(_UNITS))
+    plural = word_alternation(plural_forms)
+    any_noun = word_alternation(indefinite_forms)
+    size = word_alternation(_normalized_words(_SIZE_ADJECTIVES))
+    salvo = word_alternation(_normalized_words(_SALVO_ADJECTIVES))
+    units = word_alternation(_normalized_words(_UNITS))
     vague = (
-        rf"{_PROCLITIC}(?P<v_word>{_alternation(vague_words)}){_WORD_END}"
+        rf"{_PROCLITIC}(?P<v_word>{word_alternation(vague_words)}){_WORD_END}"
         rf"(?:\s+(?:غير\s+)?{size}{_WORD_END})?(?:\s+(?P<v_of>من))?"
         rf"\s+(?:(?:ال)?(?P<v_noun>{plural}){_POSSESSIVE_SUFFIX}?|(?P<v_salvo>{salvo})){_WORD_END}"
     )
     one_of = (
-        rf"(?:[وف]?[بل])?(?P<o_word>{_alternation(_normalized_words(_ONE_OF))})"
+        rf"(?:[وف]?[بل])?(?P<o_word>{word_alternation(_normalized_words(_ONE_OF))})"
         rf"\s+(?:من\s+)?(?:ال)?(?P<o_noun>{plural}){_POSSESSIVE_SUFFIX}?{_WORD_END}"
     )
     counted = (
@@ -412,7 +413,7 @@ def _quantity_pattern(
         rf"{_WORD_END}"
     )
     definite_counted = (
-        rf"[وف]?[بك]?(?P<d_article>ال|لل)(?P<d_noun>{_alternation(definite_plural_tails)}){_WORD_END}"
+        rf"[وف]?[بك]?(?P<d_article>ال|لل)(?P<d_noun>{word_alternation(definite_plural_tails)}){_WORD_END}"
         rf"\s+ال(?P<d_number>{grammar.number})"
     )
     # A number after a noun is its apposition ("صاروخين اثنين") unless it starts something
@@ -420,38 +421,9 @@ def _quantity_pattern(
     starts_something_else = rf"\s+(?:من|(?:{units}|{any_noun}){_WORD_END})"
     bare_noun = (
         rf"{_PROCLITIC}(?P<a_noun>{any_noun}){_WORD_END}"
-        rf"(?:\s+(?:(?P<a_vague>{_alternation(_normalized_words(_POSTPOSED_VAGUE))}){_WORD_END}"
+        rf"(?:\s+(?:(?P<a_vague>{word_alternation(_normalized_words(_POSTPOSED_VAGUE))}){_WORD_END}"
         rf"|(?P<a_number>{grammar.words})(?!{starts_something_else})))?"
     )
     return rf"(?<!\w)(?:{vague}|{one_of}|{counted}|{definite_counted}|{bare_noun})"
 
 
-def _alternation(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, preferring the longest, factored as a trie.
-
-    Python's regex engine tries alternatives one after another; sharing prefixes makes a few
-    hundred words cost about one character test per scanned position instead of one per word.
-    A space inside a multiword form matches any run of whitespace.
-    """
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _trie_source(trie)
-
-
-def _trie_source(node: dict[str, dict]) -> str:
-    branches = [
-        (r"\s+" if char == " " else re.escape(char)) + _trie_source(child)
-        for char, child in sorted(node.items())
-        if char
-    ]
-    if not branches:
-        return ""
-    if "" in node:
-        return "(?:" + "|".join(branches) + ")?"
-    if len(branches) == 1:
-        return branches[0]
-    return "(?:" + "|".join(branches) + ")"
