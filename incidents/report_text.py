@@ -23,7 +23,7 @@ def run_summary_text(db: Path, result: dict) -> str:
         "{files_unchanged} unchanged, {files_rejected} rejected, {files_deferred} deferred)".format(**result)
     )
     lines.append(
-        "Articles: {articles_added} added, {articles_updated} updated, {duplicates_found} copies found; "
+        "Articles: {articles_added} added, {articles_updated} updated, copies of earlier reports: {duplicates_found}; "
         "{mentions_extracted} attack mentions read".format(**result)
     )
     lines.append(
