@@ -83,3 +83,13 @@ def run():
 def sql():
     """Read-only query on a database file: ``sql(db, "SELECT ...")`` returns the rows."""
     return query
+
+
+@pytest.fixture(scope="session")
+def devset_db(prefect_server, tmp_path_factory) -> Path:
+    """The dev set run once through the real flow; shared read-only by the tests that query it."""
+    folder = tmp_path_factory.mktemp("devset")
+    inbox = shutil.copytree(DEVSET_INBOX, folder / "inbox")
+    db = folder / "incidents.duckdb"
+    run_flow(inbox, db)
+    return db

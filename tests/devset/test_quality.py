@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEVSET_INBOX, REPO, run_flow
+from conftest import REPO, run_flow
 
 LABELS = REPO / "tests" / "devset" / "labels.json"
 FIELD_FLOORS = {
@@ -22,12 +22,10 @@ FIELD_FLOORS = {
 
 
 @pytest.fixture(scope="module")
-def devset_scores(tmp_path_factory):
+def devset_scores(devset_db):
     from score import score
 
-    db = tmp_path_factory.mktemp("devset") / "dev.duckdb"
-    run_flow(DEVSET_INBOX, db)
-    return score(db, LABELS)
+    return score(devset_db, LABELS)
 
 
 def test_devset_finds_every_attack_and_nothing_else(devset_scores):

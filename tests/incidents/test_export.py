@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -12,7 +11,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import DEVSET_INBOX, query, run_flow
+from conftest import query
 from incidents import export
 from incidents.cli import main
 from incidents.store import read_only_connection
@@ -41,14 +40,6 @@ def acled_types(weapon: str, civilian_target: bool) -> tuple[str | None, str | N
         return "Battles", "Armed clash"
     return None, None
 
-
-@pytest.fixture(scope="module")
-def devset_db(prefect_server, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("devset")
-    inbox = shutil.copytree(DEVSET_INBOX, folder / "inbox")
-    db = folder / "incidents.duckdb"
-    run_flow(inbox, db)
-    return db
 
 
 def _export(db: Path, fmt: str, out: Path, acled: bool = False) -> int:

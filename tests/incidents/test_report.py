@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DEVSET_INBOX, REPO, query, run_flow
+from conftest import REPO, query, run_flow
 from incidents import report
 from incidents.cli import main
 from incidents.store import read_only_connection
@@ -23,14 +23,6 @@ from incidents.store import read_only_connection
 CHROMIUM = Path("/usr/bin/chromium")
 GAZETTEER = REPO / "lexicons" / "gazetteer.csv"
 
-
-@pytest.fixture(scope="module")
-def devset_db(prefect_server, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("devset")
-    inbox = shutil.copytree(DEVSET_INBOX, folder / "inbox")
-    db = folder / "incidents.duckdb"
-    run_flow(inbox, db)
-    return db
 
 
 def _write_report(db: Path, out_dir: Path) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DEVSET_INBOX, REPO, run_flow
+from conftest import REPO
 from incidents.store import read_only_connection, sql_statements
 
 DATA_TESTS_DIR = REPO / "sql" / "tests"
@@ -50,14 +50,6 @@ BREAKAGES = {
 def _data_tests() -> list[Path]:
     return sorted(DATA_TESTS_DIR.glob("*.sql"))
 
-
-@pytest.fixture(scope="module")
-def devset_db(prefect_server, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("devset")
-    inbox = shutil.copytree(DEVSET_INBOX, folder / "inbox")
-    db = folder / "incidents.duckdb"
-    run_flow(inbox, db)
-    return db
 
 
 def _offending_rows(conn, path: Path) -> list[tuple]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DEVSET_INBOX, REPO, query, run_flow
+from conftest import REPO, query
 from incidents.store import read_only_connection, sql_statements
 
 QUERIES_DIR = REPO / "sql" / "queries"
@@ -45,14 +45,6 @@ QUERY_COLUMNS = {
                                   "event_date_evidence", "killed_evidence", "injured_evidence"],
 }
 
-
-@pytest.fixture(scope="module")
-def devset_db(prefect_server, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("devset")
-    inbox = shutil.copytree(DEVSET_INBOX, folder / "inbox")
-    db = folder / "incidents.duckdb"
-    run_flow(inbox, db)
-    return db
 
 
 def _columns(db: Path, relation: str) -> list[str]:
