@@ -16,7 +16,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pyarrow as pa
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
@@ -200,12 +199,7 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
 
     # Load articles and mentions ---------------------------------------------------------------
     if replaced:
-        writer.raw.register("_replaced", pa.table({"article_id": pa.array(replaced, pa.string())}))
-        writer.execute(
-            "INSERT INTO article_versions SELECT article_id, version, content_sha256, published_at, source, title, "
-            f"text, ?, {run_id} FROM articles WHERE article_id IN (SELECT article_id FROM _replaced)", (now,)
-        )
-        writer.raw.unregister("_replaced")
+        store.archive_articles(writer, replaced, now, run_id)
     first_ingested = {aid: row[1] for aid, row in versions.items()}
     version_numbers = {aid: row[0] for aid, row in versions.items()}
     ids = prepared.article_ids

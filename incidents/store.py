@@ -196,6 +196,10 @@ def _unregister(raw: duckdb.DuckDBPyConnection, *names: str) -> None:
             raw.unregister(name)
 
 
+def key_table(column: str, values: list[str]) -> pa.Table:
+    return pa.table({column: pa.array(values, pa.string())})
+
+
 _ARROW_TYPES = {
     "VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "SMALLINT": pa.int16(),
     "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us"),
@@ -225,17 +229,27 @@ class Writer:
             warnings.simplefilter("ignore", UserWarning)
             return self.raw.execute(sql).to_arrow_table()
 
+    @contextlib.contextmanager
+    def scratch(self, **tables: pa.Table) -> Iterator[None]:
+        """Arrow tables visible to SQL by name for the duration of a block, inside the transaction."""
+        for name, table in tables.items():
+            self.raw.register(name, table)
+        try:
+            yield
+        finally:
+            _unregister(self.raw, *tables)
+
+    def rows(self, sql: str, params: tuple = (), **tables: pa.Table) -> list[tuple]:
+        """A statement over stored tables and the given scratch tables."""
+        with self.scratch(**tables):
+            return self.raw.execute(sql, params).fetchall()
+
     def insert_arrow(self, table_name: str, rows: pa.Table) -> int:
         """Appends rows by column name through DuckDB's Arrow scan: no per-row statements."""
         if rows.num_rows == 0:
             return 0
-        view = f"_arrow_{table_name}"
-        self.raw.register(view, rows)
-        try:
-            columns = ", ".join(rows.column_names)
-            self.raw.execute(f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM {view}").fetchall()
-        finally:
-            _unregister(self.raw, view)
+        columns = ", ".join(rows.column_names)
+        self.rows(f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM _arrow_rows", _arrow_rows=rows)
         return rows.num_rows
 
     def insert_rows(self, table_name: str, rows: list[dict]) -> int:
@@ -251,12 +265,8 @@ class Writer:
     def replace_where(self, table_name: str, key: str, keys: list[str], rows: pa.Table) -> None:
         """Deletes the rows whose ``key`` is in ``keys`` and inserts ``rows`` in their place."""
         if keys:
-            key_table = pa.table({key: pa.array(keys, pa.string())})
-            self.raw.register("_keys", key_table)
-            try:
-                self.raw.execute(f"DELETE FROM {table_name} WHERE {key} IN (SELECT {key} FROM _keys)").fetchall()
-            finally:
-                _unregister(self.raw, "_keys")
+            self.rows(f"DELETE FROM {table_name} WHERE {key} IN (SELECT {key} FROM _keys)",
+                      _keys=key_table(key, keys))
         self.insert_arrow(table_name, rows)
 
 
@@ -348,31 +358,32 @@ def article_versions(writer: Writer, article_ids: list[str]) -> dict[str, tuple[
     """article_id -> (version, ingested_at, content_sha256) for stored articles among ``article_ids``."""
     if not article_ids:
         return {}
-    writer.raw.register("_ids", pa.table({"article_id": pa.array(article_ids, pa.string())}))
-    try:
-        rows = writer.raw.execute(
-            "SELECT a.article_id, a.version, a.ingested_at, a.content_sha256 FROM articles a "
-            "JOIN _ids USING (article_id)"
-        ).fetchall()
-    finally:
-        _unregister(writer.raw, "_ids")
+    rows = writer.rows(
+        "SELECT a.article_id, a.version, a.ingested_at, a.content_sha256 FROM articles a JOIN _ids USING (article_id)",
+        _ids=key_table("article_id", article_ids),
+    )
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def archive_articles(writer: Writer, article_ids: list[str], superseded_at, run_id: int) -> None:
+    """Keeps the text a changed file's article had, before the new version replaces it."""
+    writer.rows(
+        "INSERT INTO article_versions SELECT article_id, version, content_sha256, published_at, source, title, "
+        "text, ?, ? FROM articles WHERE article_id IN (SELECT article_id FROM _replaced)",
+        (superseded_at, run_id), _replaced=key_table("article_id", article_ids),
+    )
 
 
 def exact_copy_originals(writer: Writer, normalized_hashes: list[str], exclude: list[str]) -> dict[str, str]:
     """normalized hash -> first-seen stored article with that text (articles being replaced excluded)."""
     if not normalized_hashes:
         return {}
-    writer.raw.register("_hashes", pa.table({"normalized_sha256": pa.array(normalized_hashes, pa.string())}))
-    writer.raw.register("_exclude", pa.table({"article_id": pa.array(exclude, pa.string())}))
-    try:
-        rows = writer.raw.execute(
-            "SELECT a.normalized_sha256, arg_min(coalesce(a.duplicate_of, a.article_id), a.ingested_at) "
-            "FROM articles a JOIN _hashes USING (normalized_sha256) "
-            "WHERE a.article_id NOT IN (SELECT article_id FROM _exclude) GROUP BY 1"
-        ).fetchall()
-    finally:
-        _unregister(writer.raw, "_hashes", "_exclude")
+    rows = writer.rows(
+        "SELECT a.normalized_sha256, arg_min(coalesce(a.duplicate_of, a.article_id), a.ingested_at) "
+        "FROM articles a JOIN _hashes USING (normalized_sha256) "
+        "WHERE a.article_id NOT IN (SELECT article_id FROM _exclude) GROUP BY 1",
+        _hashes=key_table("normalized_sha256", normalized_hashes), _exclude=key_table("article_id", exclude),
+    )
     return dict(rows)
 
 
@@ -389,20 +400,15 @@ def near_copy_candidates(writer: Writer, band_keys, exclude: list[str]):
         "band": pa.array(list(range(bands)) * count, pa.int16()),
         "band_key": pa.array(band_keys.reshape(-1), pa.int64()),
     })
-    writer.raw.register("_new_keys", keys)
-    writer.raw.register("_exclude", pa.table({"article_id": pa.array(exclude, pa.string())}))
-    try:
-        rows = writer.raw.execute(
-            "WITH pairs AS (SELECT DISTINCT n.new_index, k.article_id FROM _new_keys n "
-            "  JOIN article_band_keys k ON k.band = n.band AND k.band_key = n.band_key "
-            "  WHERE k.article_id NOT IN (SELECT article_id FROM _exclude)) "
-            "SELECT p.new_index, p.article_id, coalesce(a.duplicate_of, a.article_id), s.minhash "
-            "FROM pairs p JOIN article_signatures s USING (article_id) JOIN articles a USING (article_id) "
-            "ORDER BY 1, 2"
-        ).fetchall()
-    finally:
-        _unregister(writer.raw, "_new_keys", "_exclude")
-    return rows
+    return writer.rows(
+        "WITH pairs AS (SELECT DISTINCT n.new_index, k.article_id FROM _new_keys n "
+        "  JOIN article_band_keys k ON k.band = n.band AND k.band_key = n.band_key "
+        "  WHERE k.article_id NOT IN (SELECT article_id FROM _exclude)) "
+        "SELECT p.new_index, p.article_id, coalesce(a.duplicate_of, a.article_id), s.minhash "
+        "FROM pairs p JOIN article_signatures s USING (article_id) JOIN articles a USING (article_id) "
+        "ORDER BY 1, 2",
+        _new_keys=keys, _exclude=key_table("article_id", exclude),
+    )
 
 
 MENTION_FIELDS_FOR_RECONCILE = (
