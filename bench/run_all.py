@@ -30,7 +30,6 @@ import argparse
 import cProfile
 import datetime as dt
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -73,30 +72,16 @@ PACKAGES = ("prefect", "prefect-dask", "dask", "distributed", "duckdb", "numpy",
 
 
 class StageProbe:
-    """Which stage of ``flows.pipeline._run`` a thread is in, from the line it is executing.
-
-    ``_run`` ends each stage with ``lap("name")``; a line before the first such call belongs to
-    that stage. Outside ``_run`` the flow call is doing its own work ("outside stages").
-    """
+    """Which stage the flow is in, as the flow's ``StageClock`` publishes it
+    (``incidents.progress.current_stage``); between stages the flow call is doing its own work
+    (run lock, copying the database, migrations, checkpoint, swap: "outside stages")."""
 
     OUTSIDE = "outside stages"
-    AFTER = "record run"
-
-    def __init__(self):
-        from flows import pipeline
-
-        self.code = pipeline._run.__code__
-        lines, first = inspect.getsourcelines(pipeline._run)
-        self.markers = [(first + offset, line.split('lap("', 1)[1].split('"', 1)[0])
-                        for offset, line in enumerate(lines) if 'lap("' in line and "def lap" not in line]
 
     def stage(self) -> str:
-        for frame in sys._current_frames().values():
-            while frame is not None:
-                if frame.f_code is self.code:
-                    return next((name for line, name in self.markers if frame.f_lineno <= line), self.AFTER)
-                frame = frame.f_back
-        return self.OUTSIDE
+        from incidents.progress import current_stage
+
+        return current_stage() or self.OUTSIDE
 
 
 @dataclass
@@ -424,9 +409,9 @@ def flow_table(title: str, articles: int, run: dict) -> list[str]:
         lines.append(f"| {stage} | {seconds:.1f} | {_rate(articles, seconds)} | {usage.get('cpu_seconds', 0):.1f} | "
                      f"{_mib(usage.get('peak_mib'))} | {_mib(usage.get('workers_peak_mib'))} |")
     outside = run["wall_seconds"] - staged
-    usage = {k: max(by_stage.get(s, {}).get(k, 0) for s in (StageProbe.OUTSIDE, StageProbe.AFTER))
+    usage = {k: max(by_stage.get(s, {}).get(k, 0) for s in (StageProbe.OUTSIDE,))
              for k in ("peak_mib", "workers_peak_mib")}
-    cpu = sum(by_stage.get(s, {}).get("cpu_seconds", 0) for s in (StageProbe.OUTSIDE, StageProbe.AFTER))
+    cpu = sum(by_stage.get(s, {}).get("cpu_seconds", 0) for s in (StageProbe.OUTSIDE,))
     lines.append(f"| outside stages (lock, DB copy, migrate, checkpoint, swap, Prefect) | {outside:.1f} | | {cpu:.1f} | "
                  f"{_mib(usage['peak_mib'])} | {_mib(usage['workers_peak_mib'])} |")
     total_cpu = sum(u["cpu_seconds"] for u in by_stage.values())
@@ -590,7 +575,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=5000, help="articles (one size)")
     parser.add_argument("--sizes", type=lambda text: [int(x) for x in text.split(",")], help="several sizes: 10000,100000")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--task-runner", default="threads", choices=("threads", "processes", "sequential", "dask"))
+    parser.add_argument("--task-runner", default="auto", choices=("auto", "threads", "processes", "sequential", "dask"))
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--extract-sample", type=int, default=1000, help="articles for the extraction benchmark")
     parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "incidents-bench"))

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -22,15 +20,15 @@ from prefect.context import get_run_context
 
 from incidents import minhash, store
 from incidents.model import Mention, RawArticle, ReadResult, Rejection
-from incidents.progress import stage_done
+from incidents.progress import StageClock
 from incidents.report import publish_incident_table
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import load
-from tasks.dedupe import PreparedArticles, article_id_for, concatenate, decide_copies, prepare_task
+from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, fingerprint_task, first_seen_order, prepared
 from tasks.discover import KnownFile, discover_task
 from tasks.extract import ArticleInput, extract_task
 from tasks.read import read_task
-from tasks.reconcile import ArticleInfo, ReconcileInputs, reconcile_task
+from tasks.reconcile import WEAPON_CLASS, reconcile_task
 
 
 @dataclass
@@ -75,10 +73,6 @@ def _local_published(article: RawArticle, default_timezone: str) -> dt.datetime 
     return article.published_at.astimezone(article.published_at.tzinfo or ZoneInfo(default_timezone)) if article.published_at else None
 
 
-def _mention_from_row(row: dict) -> Mention:
-    return Mention(**{k: v for k, v in row.items() if v is not None or k in ("event_date",)})
-
-
 @flow(name="incident-pipeline", log_prints=False, validate_parameters=True)
 def incident_pipeline(
     inbox: str,
@@ -89,12 +83,14 @@ def incident_pipeline(
     near_copy_threshold: float | None = None,
     default_timezone: str | None = None,
     lock_timeout_seconds: float | None = None,
+    slice_size: int | None = None,
+    full_reconcile: bool | None = None,
 ) -> dict:
     """One run over the inbox into the database. Returns the run's counts."""
     settings = Settings.build(
         inbox=inbox, db=db, max_file_bytes=max_file_bytes, min_file_age_seconds=min_file_age_seconds,
         batch_size=batch_size, near_copy_threshold=near_copy_threshold, default_timezone=default_timezone,
-        lock_timeout_seconds=lock_timeout_seconds,
+        lock_timeout_seconds=lock_timeout_seconds, slice_size=slice_size, full_reconcile=full_reconcile,
     )
     logger = get_run_logger()
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -114,29 +110,43 @@ def incident_pipeline(
 
 
 def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger) -> RunSummary:
-    clock = time.perf_counter()
+    clock = StageClock()
     run_id = store.next_run_id(writer)
     summary = RunSummary(run_id=run_id, db=str(settings.db))
-    now = started
+    changed = _ingest(settings, writer, run_id, started, summary, clock, logger)
+    with clock.stage("reconcile"):
+        _reconcile(settings, writer, changed, run_id, started, summary, logger)
+    summary.stage_seconds = clock.rounded()
+    writer.execute(
+        "INSERT INTO pipeline_runs (run_id, flow_run_id, started_at, finished_at, status, inbox, files_seen, "
+        "files_new, files_changed, files_unchanged, files_deferred, files_rejected, articles_added, articles_updated, "
+        "duplicates_found, mentions_extracted, incidents_new, incidents_updated, incidents_retired, incidents_total, "
+        "settings) VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, _flow_run_id(), started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), str(settings.inbox),
+         summary.files_seen, summary.files_new,
+         summary.files_changed, summary.files_unchanged, summary.files_deferred, summary.files_rejected,
+         summary.articles_added, summary.articles_updated, summary.duplicates_found, summary.mentions_extracted,
+         summary.incidents_new, summary.incidents_updated, summary.incidents_retired, summary.incidents_total,
+         json.dumps(settings.as_dict(), default=str)),
+    )
+    return summary
 
-    def lap(stage: str) -> None:
-        nonlocal clock
-        summary.stage_seconds[stage] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-        stage_done(stage)
 
+def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datetime, summary: RunSummary,
+            clock: StageClock, logger) -> set[str]:
+    """Reads, dedupes, extracts and loads the inbox's new and changed files; returns the ids of
+    the mentions it wrote. Texts live until this returns; mentions one slice at a time."""
     # Discover and read ------------------------------------------------------------------------
-    known = store.known_files(writer)
-    known_stats = {name: KnownFile(row[0], row[1]) for name, row in known.items() if row[3] != "deleted"}
-    delta = discover_task(settings.inbox, known_stats, settings.min_file_age_seconds)
-    summary.files_seen = delta.files_seen
-    summary.files_deferred = len(delta.deferred)
-    batches = chunks(delta.to_read, settings.batch_size)
-    results: list[ReadResult] = [
-        r for batch in _gather([read_task.submit(settings.inbox, b, settings.max_file_bytes, settings.default_timezone)
-                                for b in batches]) for r in batch
-    ]
-    lap("read")
+    with clock.stage("read"):
+        known = store.known_files(writer)
+        known_stats = {name: KnownFile(row[0], row[1]) for name, row in known.items() if row[3] != "deleted"}
+        delta = discover_task(settings.inbox, known_stats, settings.min_file_age_seconds)
+        summary.files_seen = delta.files_seen
+        summary.files_deferred = len(delta.deferred)
+        results: list[ReadResult] = [
+            r for batch in _gather([read_task.submit(settings.inbox, b, settings.max_file_bytes, settings.default_timezone)
+                                    for b in chunks(delta.to_read, settings.batch_size)]) for r in batch
+        ]
     deferred = [r for r in results if r.deferred]
     summary.files_deferred += len(deferred)
     results = [r for r in results if not r.deferred]
@@ -147,7 +157,6 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
         and known[r.file.source_file][2] == r.content_sha256 and r.file.sidecar is None
     }
     fresh = [r for r in results if r.file.source_file not in touched_only]
-    articles: list[RawArticle] = [a for r in fresh for a in r.articles]
     summary.files_new = sum(1 for r in results if r.file.source_file in delta.new)
     summary.files_changed = sum(1 for r in fresh if r.file.source_file in delta.changed)
     summary.files_unchanged = len(delta.unchanged) + len(touched_only)
@@ -156,62 +165,73 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
                 summary.files_rejected, summary.files_deferred)
 
     # Sign and find copies ---------------------------------------------------------------------
-    params = minhash.MinHashParams(num_perm=settings.minhash_permutations, shingle_words=settings.shingle_words,
-                                   threshold=settings.near_copy_threshold)
-    parts = _gather([prepare_task.submit(b, params) for b in chunks(articles, settings.batch_size)])
-    prepared: PreparedArticles = concatenate(parts, params.num_perm, params.bands)
-    versions = store.article_versions(writer, prepared.article_ids)
-    unchanged_ids = {aid for aid, sha in zip(prepared.article_ids, prepared.content_sha256)
-                     if aid in versions and versions[aid][2] == sha}
-    if unchanged_ids:
-        keep = [i for i, aid in enumerate(prepared.article_ids) if aid not in unchanged_ids]
-        prepared = PreparedArticles(
-            [prepared.articles[i] for i in keep], [prepared.article_ids[i] for i in keep],
-            [prepared.content_sha256[i] for i in keep], [prepared.normalized_sha256[i] for i in keep],
-            prepared.signatures[keep], prepared.band_keys[keep],
-        )
-    replaced = [aid for aid in prepared.article_ids if aid in versions]
-    history_exact = store.exact_copy_originals(writer, prepared.normalized_sha256, replaced)
-    candidates = store.near_copy_candidates(writer, prepared.band_keys, replaced)
+    with clock.stage("dedupe"):
+        params = minhash.MinHashParams(num_perm=settings.minhash_permutations, shingle_words=settings.shingle_words,
+                                       threshold=settings.near_copy_threshold)
+        articles = first_seen_order([a for r in fresh for a in r.articles])
+        parts = _gather([fingerprint_task.submit(b, params) for b in chunks(articles, settings.batch_size)])
+        batch = prepared(articles, parts, params)
+        versions = store.article_versions(writer, batch.article_ids)
+        batch = batch.select([i for i, (aid, sha) in enumerate(zip(batch.article_ids, batch.content_sha256))
+                              if aid not in versions or versions[aid][2] != sha])
+        replaced = [aid for aid in batch.article_ids if aid in versions]
+        copies = _find_copies(writer, batch, params, replaced)
+        summary.duplicates_found = len(copies)
+        summary.articles_added = sum(1 for aid in batch.article_ids if aid not in versions)
+        summary.articles_updated = len(replaced)
+        if replaced:
+            store.archive_articles(writer, replaced, now, run_id)
+
+    # Extract and load, a slice at a time -------------------------------------------------------
+    first_ingested = {aid: row[1] for aid, row in versions.items()}
+    version_numbers = {aid: row[0] for aid, row in versions.items()}
+    written: set[str] = set()
+    for start in range(0, len(batch.article_ids), settings.slice_size):
+        part = batch.select(list(range(start, min(start + settings.slice_size, len(batch.article_ids)))))
+        with clock.stage("extract"):
+            inputs = [ArticleInput(aid, a.text, _local_published(a, settings.default_timezone))
+                      for aid, a in zip(part.article_ids, part.articles)]
+            mentions: list[Mention] = [
+                m for done in _gather([extract_task.submit(b) for b in chunks(inputs, settings.batch_size)])
+                for m in done
+            ]
+        with clock.stage("load"):
+            ids = part.article_ids
+            writer.replace_where("articles", "article_id", ids,
+                                 load.articles_table(part, copies, version_numbers, first_ingested, run_id, now))
+            writer.replace_where("article_signatures", "article_id", ids, load.signatures_table(part))
+            writer.replace_where("article_band_keys", "article_id", ids, load.band_keys_table(part))
+            writer.replace_where("mentions", "article_id", ids, load.mentions_table(mentions))
+            writer.replace_where("mention_values", "article_id", ids, load.mention_values_table(mentions))
+            writer.checkpoint()
+        summary.mentions_extracted += len(mentions)
+        written.update(m.mention_id for m in mentions)
+
+    with clock.stage("load"):
+        _record_files(writer, delta, known, results, articles, rejections, run_id, now)
+    return written
+
+
+def _find_copies(writer: store.Writer, batch: PreparedArticles, params: minhash.MinHashParams,
+                 replaced: list[str]) -> dict[str, CopyDecision]:
+    history_exact = store.exact_copy_originals(writer, batch.normalized_sha256, replaced)
+    candidates = store.near_copy_candidates(writer, batch.band_keys, replaced)
     history_pairs, history_roots = [], {}
     if candidates:
         stored = np.array([row[3] for row in candidates], dtype=np.uint32)
-        new_rows = prepared.signatures[[row[0] for row in candidates]]
-        similarities = minhash.estimated_jaccard(new_rows, stored)
+        similarities = minhash.estimated_jaccard(batch.signatures[[row[0] for row in candidates]], stored)
         for row, similarity in zip(candidates, similarities.tolist()):
             history_roots[row[1]] = row[2]
             if similarity >= params.threshold:
                 history_pairs.append((row[0], row[1], similarity))
-    copies = decide_copies(prepared, params, history_exact, history_pairs, history_roots)
-    summary.duplicates_found = len(copies)
-    summary.articles_added = sum(1 for aid in prepared.article_ids if aid not in versions)
-    summary.articles_updated = len(replaced)
-    lap("dedupe")
+    return decide_copies(batch, params, history_exact, history_pairs, history_roots)
 
-    # Extract ----------------------------------------------------------------------------------
-    inputs = [ArticleInput(aid, a.text, _local_published(a, settings.default_timezone))
-              for aid, a in zip(prepared.article_ids, prepared.articles)]
-    new_mentions: list[Mention] = [
-        m for batch in _gather([extract_task.submit(b) for b in chunks(inputs, settings.batch_size)]) for m in batch
-    ]
-    summary.mentions_extracted = len(new_mentions)
-    lap("extract")
 
-    # Load articles and mentions ---------------------------------------------------------------
-    if replaced:
-        store.archive_articles(writer, replaced, now, run_id)
-    first_ingested = {aid: row[1] for aid, row in versions.items()}
-    version_numbers = {aid: row[0] for aid, row in versions.items()}
-    ids = prepared.article_ids
-    writer.replace_where("articles", "article_id", ids,
-                         load.articles_table(prepared, copies, version_numbers, first_ingested, run_id, now))
-    writer.replace_where("article_signatures", "article_id", ids, load.signatures_table(prepared))
-    writer.replace_where("article_band_keys", "article_id", ids, load.band_keys_table(prepared))
-    writer.replace_where("mentions", "article_id", ids, load.mentions_table(new_mentions))
-    writer.replace_where("mention_values", "article_id", ids, load.mention_values_table(new_mentions))
+def _record_files(writer: store.Writer, delta, known: dict, results: list[ReadResult], articles: list[RawArticle],
+                  rejections: list[Rejection], run_id: int, now: dt.datetime) -> None:
+    """inbox_files says what became of every file; rejected_files lists the ones that are rejected now."""
     first_seen = {name: row[4] for name, row in known.items()}
     file_rows = load.inbox_file_rows(results, first_seen, run_id, now)
-    rejected_names = {r.source_file for r in delta.rejected}
     for name in delta.deleted:
         size, mtime, digest, _, seen = known[name]
         file_rows.append({"source_file": name, "size_bytes": size, "mtime_ns": mtime, "content_sha256": digest,
@@ -226,51 +246,27 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
                          load.inbox_files_table(file_rows))
     # A file that now reads cleanly is no longer rejected; one that is rejected again is updated.
     cleared = [r.file.source_file for r in results] + [r.file.sidecar for r in results if r.file.sidecar]
-    cleared += [f"{a.source_file}" for a in articles] + sorted(rejected_names)
+    cleared += [a.source_file for a in articles] + [r.source_file for r in delta.rejected]
     writer.replace_where("rejected_files", "source_file", sorted(set(cleared) | {r.source_file for r in rejections}),
                          load.rejections_table(rejections, run_id, now))
-    lap("load")
 
-    # Reconcile everything ---------------------------------------------------------------------
-    infos = {}
-    for article_id, group, published, offset, source in store.article_infos(writer):
-        aware = published.replace(tzinfo=dt.timezone.utc) if published else None
-        infos[article_id] = ArticleInfo(article_id, group, aware, source)
-    mentions = [_mention_from_row(row) for row in store.stored_mentions(writer)]
-    previous = store.previous_assignment(writer)
-    result = reconcile_task(ReconcileInputs(
-        mentions=mentions, articles=infos, previous_assignment=previous,
-        previous_created_run=store.incident_created_runs(writer), run_id=run_id, now=now,
-        previous_updated_run=store.incident_updated_runs(writer), retired_ids=store.retired_ids(writer),
-    ))
-    _write_incidents(writer, result)
+
+def _reconcile(settings: Settings, writer: store.Writer, changed: set[str], run_id: int, now: dt.datetime,
+               summary: RunSummary, logger) -> None:
+    """Regroups what this run's mentions reach (all of it when they are most of the history)."""
+    history = store.ReconcileHistory(writer, WEAPON_CLASS)
+    orphaned = history.orphaned_incidents()
+    stored = store.mention_count(writer)
+    full = settings.full_reconcile or 2 * len(changed) >= stored
+    scoped = reconcile_task(history, changed, orphaned, run_id, now, full=full)
+    result = scoped.result
+    store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
     summary.incidents_new = result.stats.get("new", 0)
     summary.incidents_updated = result.stats.get("updated", 0)
     summary.incidents_retired = result.stats.get("retired", 0)
-    summary.incidents_total = len(result.incidents)
-    lap("reconcile")
-
-    writer.execute(
-        "INSERT INTO pipeline_runs (run_id, flow_run_id, started_at, finished_at, status, inbox, files_seen, "
-        "files_new, files_changed, files_unchanged, files_deferred, files_rejected, articles_added, articles_updated, "
-        "duplicates_found, mentions_extracted, incidents_new, incidents_updated, incidents_retired, incidents_total, "
-        "settings) VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (run_id, _flow_run_id(), started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), str(settings.inbox), summary.files_seen, summary.files_new,
-         summary.files_changed, summary.files_unchanged, summary.files_deferred, summary.files_rejected,
-         summary.articles_added, summary.articles_updated, summary.duplicates_found, summary.mentions_extracted,
-         summary.incidents_new, summary.incidents_updated, summary.incidents_retired, summary.incidents_total,
-         json.dumps(settings.as_dict(), default=str)),
-    )
-    return summary
-
-
-def _write_incidents(writer: store.Writer, result) -> None:
-    writer.execute("DELETE FROM incident_sources")
-    writer.execute("DELETE FROM incidents")
-    writer.insert_rows("incidents", result.incidents)
-    writer.insert_rows("incident_sources", result.incident_sources)
-    writer.insert_rows("incident_id_map", result.id_map)
-    load.run_transform(writer, "incident_field_values")
+    summary.incidents_total = store.incident_count(writer)
+    logger.info("reconciled %d of %d mentions%s in %d round(s)", scoped.scope_mentions, stored,
+                " (all)" if full else "", scoped.rounds)
 
 
 def _flow_run_id() -> str | None:

@@ -52,6 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             inbox=args.inbox, db=args.db, task_runner=args.task_runner, dask_address=args.dask_address,
             workers=args.workers, batch_size=args.batch_size, max_file_bytes=args.max_file_bytes,
             min_file_age_seconds=args.min_file_age, lock_timeout_seconds=args.wait,
+            slice_size=args.slice_size, full_reconcile=args.full_reconcile or None,
             progress=sys.stderr.isatty() and not args.no_progress,
         )
     except SettingsError as exc:
@@ -210,11 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="one run of the pipeline over an inbox folder")
     run.add_argument("--inbox", required=True, help="folder of article files (read recursively)")
     run.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
-    run.add_argument("--task-runner", choices=TASK_RUNNERS, default="threads",
-                     help="where the parallel stages run (default threads)")
+    run.add_argument("--task-runner", choices=TASK_RUNNERS, default="auto",
+                     help="where the parallel stages run (default auto: processes when 5,000 or more files are "
+                          "new to the database, threads otherwise)")
     run.add_argument("--dask-address", help="address of an existing Dask scheduler (with --task-runner dask)")
     run.add_argument("--workers", type=int, help="parallel workers for threads, processes or a local Dask cluster")
     run.add_argument("--batch-size", type=int, help="articles per task")
+    run.add_argument("--slice-size", type=int, help="articles extracted and loaded at a time (bounds memory)")
+    run.add_argument("--full-reconcile", action="store_true",
+                     help="regroup every stored report, not only what the new ones reach (same result, slower)")
     run.add_argument("--max-file-bytes", type=int, help="larger files are rejected unread")
     run.add_argument("--min-file-age", type=float, help="seconds a file must be unmodified before it is read")
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run to finish")

@@ -103,3 +103,13 @@ class Mention:
     confidence: float = 0.5
     evidence: str = ""
     values: tuple[FieldValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What reconciliation needs of an article besides its mentions."""
+
+    article_id: str
+    copy_group: str            # article_id of the first-seen article this one copies (itself when original)
+    published_at: datetime | None
+    source: str | None         # outlet name

@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DB = "data/incidents.duckdb"
-TASK_RUNNERS = ("threads", "processes", "dask", "sequential")
+TASK_RUNNERS = ("auto", "threads", "processes", "dask", "sequential")
 
 
 class SettingsError(ValueError):
@@ -40,6 +40,10 @@ class Settings:
     min_file_age_seconds: float = 0.0
     # Articles per task: large enough that Prefect's per-task cost is small against the work.
     batch_size: int = 2000
+    # Articles extracted and loaded at a time: what the run holds in memory besides the texts.
+    slice_size: int = 10000
+    # Regroup every stored mention instead of what the new ones reach (the result is the same).
+    full_reconcile: bool = False
     task_runner: str = "threads"
     workers: int = 2
     dask_address: str | None = None
@@ -96,6 +100,8 @@ class Settings:
             found.append("min_file_age_seconds: must be 0 or more")
         if self.batch_size < 1:
             found.append(f"batch_size: {self.batch_size} must be at least 1")
+        if self.slice_size < 1:
+            found.append(f"slice_size: {self.slice_size} must be at least 1")
         if self.task_runner not in TASK_RUNNERS:
             found.append(f"task_runner: '{self.task_runner}' is not one of {', '.join(TASK_RUNNERS)}")
         if self.workers < 1:

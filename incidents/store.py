@@ -1,7 +1,8 @@
 """The one place where the database is touched.
 
 A run never writes the live database file. It copies the file beside itself, writes the copy
-in one transaction, checkpoints it and swaps it in with an atomic rename. So:
+(committing after each slice of articles, so that memory stays flat), checkpoints it and swaps it
+in with an atomic rename. So:
 
 - a run that fails or is killed at any point leaves the live file exactly as it was;
 - analysts can open the live file read-only during a run (DuckDB lets one process write a file
@@ -15,6 +16,7 @@ re-created on every run so that they always match the code.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import fcntl
 import json
@@ -23,7 +25,7 @@ import re
 import shutil
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from incidents import SQL_DIR
+from incidents.model import ArticleInfo, Mention
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 WRITER_MEMORY_LIMIT = "1GB"
@@ -222,6 +225,16 @@ class Writer:
     def execute(self, sql: str, params: tuple | dict = ()) -> None:
         self.conn.exec_driver_sql(sql, params)
 
+    def checkpoint(self) -> None:
+        """Commits what is written so far into the staged copy and writes it out of memory.
+
+        DuckDB keeps a transaction's inserts in memory until it commits; a run that loads in
+        slices commits after each, so its memory does not grow with the inbox. The live file is
+        untouched until the swap, and a run that fails leaves only a staged copy to remove.
+        """
+        self.conn.commit()
+        self.conn.exec_driver_sql("CHECKPOINT")
+
     def arrow(self, sql: str) -> pa.Table:
         with warnings.catch_warnings():
             # DuckDB warns that a DB-API result copies once more; the copy is what keeps the
@@ -239,7 +252,7 @@ class Writer:
         finally:
             _unregister(self.raw, *tables)
 
-    def rows(self, sql: str, params: tuple = (), **tables: pa.Table) -> list[tuple]:
+    def rows(self, sql: str, params: tuple | dict = (), **tables: pa.Table) -> list[tuple]:
         """A statement over stored tables and the given scratch tables."""
         with self.scratch(**tables):
             return self.raw.execute(sql, params).fetchall()
@@ -291,13 +304,14 @@ def _file_failure(exc: BaseException) -> str | None:
 
 @contextlib.contextmanager
 def write_transaction(staged_path: Path) -> Iterator[Writer]:
-    """Opens the staged copy, migrates it, and commits everything or nothing."""
+    """Opens the staged copy, migrates it, and commits what the run writes; whatever fails, only the
+    staged copy has seen it (``staged_database`` removes it), so the run changes all or nothing."""
     engine = engine_for(staged_path)
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn:
             migrate(conn)
             yield Writer(conn)
-        with engine.connect() as conn:
+            conn.commit()
             conn.exec_driver_sql("CHECKPOINT")
     except (duckdb.Error, sa.exc.DBAPIError) as exc:
         failure = _file_failure(exc)
@@ -344,6 +358,19 @@ def append_run_journal(db_path: Path, entry: dict) -> None:
 
 # ------------------------------------------------------------------------------------------------
 # What a run reads back from the history (all through the staged copy's write transaction)
+
+
+def recorded_file_count(db_path: Path) -> int:
+    """Inbox files the live database has a row for (0 when there is no database yet)."""
+    if not db_path.exists():
+        return 0
+    conn = read_only_connection(db_path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM inbox_files WHERE outcome <> 'deleted'").fetchone()[0])
+    except duckdb.CatalogException:
+        return 0
+    finally:
+        conn.close()
 
 
 def known_files(writer: Writer) -> dict[str, tuple[int, int, str | None, str, object]]:
@@ -419,33 +446,187 @@ MENTION_FIELDS_FOR_RECONCILE = (
     "launch_place_id, perpetrator_claimed, claim_disowned, perpetrator_accused, confidence, evidence"
 )
 
+# Stored mentions as reconcile's compatibility rules see them (tasks/reconcile.py, rule 1): the
+# date as the span of days it covers (NULL for no year, or one outside 1900-2100: a misreading),
+# and the specifics that a report without a year must share with another.
+_MENTION_FACTS_SQL = """
+WITH parts AS (
+    SELECT mention_id, coalesce(nullif(trim(country), ''), '') AS country, nullif(trim(admin1), '') AS admin1,
+           nullif(trim(city), '') AS city, w.weapon_class, date_precision, event_date,
+           coalesce(year(event_date), event_year) AS y,
+           coalesce(month(event_date), CASE WHEN event_month BETWEEN 1 AND 12 THEN event_month END) AS m,
+           CASE WHEN geo_precision IN ('site', 'district') THEN nullif(trim(place_id), '') END AS place,
+           nullif(trim(launch_place_id), '') AS launch_id,
+           coalesce(nullif(trim(launch_place_id), ''), nullif(trim(launch_site), '')) IS NOT NULL AS has_launch,
+           projectile_count, killed, injured
+    FROM mentions LEFT JOIN _weapon_classes w ON w.weapon_type = trim(mentions.weapon_type)
+)
+SELECT mention_id AS s_id, country AS s_country, admin1 AS s_admin1, city AS s_city, weapon_class AS s_weapon,
+       CASE WHEN y NOT BETWEEN 1900 AND 2100 THEN NULL
+            WHEN date_precision IN ('day', 'week') AND event_date IS NOT NULL THEN event_date
+            WHEN m IS NOT NULL THEN make_date(y, m, 1) ELSE make_date(y, 1, 1) END AS s_first,
+       CASE WHEN y NOT BETWEEN 1900 AND 2100 THEN NULL
+            WHEN date_precision IN ('day', 'week') AND event_date IS NOT NULL THEN event_date
+            WHEN m IS NOT NULL THEN last_day(make_date(y, m, 1)) ELSE make_date(y, 12, 31) END AS s_last,
+       date_precision = 'day' AND event_date IS NOT NULL AS s_is_day,
+       m IS NOT NULL OR y BETWEEN 1900 AND 2100 AS s_month_known,
+       place AS s_place, launch_id AS s_launch_id, has_launch AS s_has_launch,
+       projectile_count AS s_count, killed AS s_killed, injured AS s_injured
+FROM parts
+"""
 
-def stored_mentions(writer: Writer) -> list[dict]:
-    table = writer.arrow(f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions ORDER BY mention_id")
-    return table.to_pylist()
+# Pairs each probe with every stored mention it may be compatible with, and rules out the rest:
+# another country, governorate, city or weapon class; dates more than a week apart (a day for two
+# day dates); when either date has no year, fewer than ``min_specifics`` possibly shared specifics
+# (place, launch site, projectile count, killed, injured), and neither place nor launch site when
+# either has no month. Launch sites are compared by presence only (reconcile folds their case).
+# A superset: reconcile checks each pair in full. The four joins are the four ways a pair can
+# qualify, so that no probe is paired with the whole history.
+_CANDIDATES_SQL = f"""
+WITH s AS ({_MENTION_FACTS_SQL}),
+pairs AS (
+    SELECT p.*, s.* FROM _probes p JOIN s ON s.s_first <= p.p_last + 7 AND s.s_last >= p.p_first - 7
+    UNION ALL
+    SELECT p.*, s.* FROM _probes p JOIN s ON s.s_place = p.p_place
+    WHERE p.p_first IS NULL OR s.s_first IS NULL
+    UNION ALL
+    SELECT p.*, s.* FROM (SELECT * FROM _probes WHERE p_has_launch) p JOIN (SELECT * FROM s WHERE s_has_launch) s
+      ON s.s_country = p.p_country WHERE p.p_first IS NULL OR s.s_first IS NULL
+    UNION ALL
+    SELECT p.*, s.* FROM _probes p JOIN s ON s.s_country = p.p_country
+    WHERE (p.p_first IS NULL AND p.p_month_known) OR (s.s_first IS NULL AND s.s_month_known AND p.p_first IS NOT NULL)
+),
+checked AS (
+    SELECT p_id, s_id, p_first IS NOT NULL AND s_first IS NOT NULL AS both_dated,
+           coalesce(p_place = s_place, false) AS same_place,
+           p_has_launch AND s_has_launch AND NOT coalesce(p_launch_id <> s_launch_id, false) AS maybe_launch,
+           coalesce(p_count = s_count, false)::INTEGER + coalesce(p_killed = s_killed, false)::INTEGER
+             + coalesce(p_injured = s_injured, false)::INTEGER AS same_figures,
+           p_month_known AND s_month_known AS months_known,
+           p_first, p_last, s_first, s_last, p_is_day AND s_is_day AS two_days
+    FROM pairs
+    WHERE s_id <> p_id AND s_country = p_country
+      AND (s_admin1 IS NULL OR p_admin1 IS NULL OR s_admin1 = p_admin1)
+      AND (s_city IS NULL OR p_city IS NULL OR s_city = p_city)
+      AND (s_weapon IS NULL OR p_weapon IS NULL OR s_weapon = p_weapon)
+)
+SELECT DISTINCT p_id, s_id FROM checked
+WHERE CASE WHEN both_dated THEN
+           s_first <= p_last + CASE WHEN two_days THEN 1 ELSE 7 END
+           AND s_last >= p_first - CASE WHEN two_days THEN 1 ELSE 7 END
+      ELSE same_place::INTEGER + maybe_launch::INTEGER + same_figures >= $min_specifics
+           AND (months_known OR same_place OR maybe_launch) END
+ORDER BY 1, 2
+"""
 
 
-def article_infos(writer: Writer) -> list[tuple]:
-    return writer.query(
-        "SELECT article_id, coalesce(duplicate_of, article_id), published_at, published_utc_offset_minutes, source "
-        "FROM articles"
-    )
+def mention_from_row(row: dict) -> Mention:
+    return Mention(**{k: v for k, v in row.items() if v is not None or k == "event_date"})
 
 
-def previous_assignment(writer: Writer) -> dict[str, str]:
-    return dict(writer.query("SELECT mention_id, incident_id FROM incident_sources"))
+@dataclass
+class ReconcileHistory:
+    """The stored mentions and incidents as reconcile reads them (``tasks.reconcile.History``)."""
+
+    writer: Writer
+    weapon_classes: dict[str, str]
+
+    def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
+        if mention_ids is None:
+            table = self.writer.arrow(f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions ORDER BY mention_id")
+        else:
+            ids = sorted(mention_ids)
+            if not ids:
+                return []
+            with self.writer.scratch(_ids=key_table("mention_id", ids)):
+                table = self.writer.arrow(f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions "
+                                          "WHERE mention_id IN (SELECT mention_id FROM _ids) ORDER BY mention_id")
+        return [mention_from_row(row) for row in table.to_pylist()]
+
+    def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
+        if mention_ids is None:
+            return dict(self.writer.query("SELECT mention_id, incident_id FROM incident_sources"))
+        return dict(self.writer.rows(
+            "SELECT mention_id, incident_id FROM incident_sources WHERE incident_id IN ("
+            "  SELECT incident_id FROM incident_sources WHERE mention_id IN (SELECT mention_id FROM _mentions)"
+            "  UNION SELECT incident_id FROM _incidents)",
+            _mentions=key_table("mention_id", sorted(mention_ids)),
+            _incidents=key_table("incident_id", sorted(incident_ids)),
+        ))
+
+    def candidates(self, probes: list, min_specifics: int) -> list[tuple[str, str]]:
+        if not probes:
+            return []
+        columns = {
+            "p_id": (pa.string(), "mention_id"), "p_country": (pa.string(), "country"),
+            "p_admin1": (pa.string(), "admin1"), "p_city": (pa.string(), "city"),
+            "p_weapon": (pa.string(), "weapon_class"), "p_first": (pa.date32(), "first_day"),
+            "p_last": (pa.date32(), "last_day"), "p_is_day": (pa.bool_(), "is_day"),
+            "p_month_known": (pa.bool_(), "month_known"), "p_place": (pa.string(), "place_id"),
+            "p_launch_id": (pa.string(), "launch_place_id"), "p_has_launch": (pa.bool_(), "has_launch"),
+            "p_count": (pa.int32(), "projectile_count"), "p_killed": (pa.int32(), "killed"),
+            "p_injured": (pa.int32(), "injured"),
+        }
+        table = pa.table({name: pa.array([getattr(p, attribute) for p in probes], kind)
+                          for name, (kind, attribute) in columns.items()})
+        weapons = pa.table({"weapon_type": list(self.weapon_classes),
+                            "weapon_class": list(self.weapon_classes.values())})
+        rows = self.writer.rows(_CANDIDATES_SQL, {"min_specifics": min_specifics}, _probes=table,
+                                _weapon_classes=weapons)
+        return [tuple(row) for row in rows]
+
+    def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]:
+        ids = sorted(article_ids)
+        if not ids:
+            return {}
+        rows = self.writer.rows(
+            "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source FROM articles "
+            "WHERE article_id IN (SELECT article_id FROM _ids)", _ids=key_table("article_id", ids),
+        )
+        return {
+            article_id: ArticleInfo(article_id, group, published.replace(tzinfo=dt.timezone.utc) if published else None,
+                                    source)
+            for article_id, group, published, source in rows
+        }
+
+    def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+        rows = self.writer.rows(
+            "SELECT incident_id, created_run_id, updated_run_id FROM incidents "
+            "WHERE incident_id IN (SELECT incident_id FROM _ids)", _ids=key_table("incident_id", sorted(incident_ids)),
+        )
+        return {row[0]: row[1] for row in rows}, {row[0]: row[2] for row in rows}
+
+    def ids_in_use(self) -> set[str]:
+        return {row[0] for row in self.writer.query(
+            "SELECT incident_id FROM incidents UNION ALL SELECT retired_id FROM incident_id_map")}
+
+    def orphaned_incidents(self) -> set[str]:
+        """Incidents that hold a mention no longer stored (its article was re-read)."""
+        return {row[0] for row in self.writer.query(
+            "SELECT DISTINCT incident_id FROM incident_sources WHERE mention_id NOT IN (SELECT mention_id FROM mentions)")}
 
 
-def incident_created_runs(writer: Writer) -> dict[str, int]:
-    return dict(writer.query("SELECT incident_id, created_run_id FROM incidents"))
+def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dict], sources: list[dict],
+                    id_map: list[dict]) -> None:
+    """Puts a reconciliation's incidents in place of the ones it regrouped, with their values."""
+    ids = sorted(set(replaced) | {row["incident_id"] for row in incidents})
+    with writer.scratch(_reconciled_incidents=key_table("incident_id", ids)):
+        for table in ("incident_sources", "incidents"):
+            writer.raw.execute(
+                f"DELETE FROM {table} WHERE incident_id IN (SELECT incident_id FROM _reconciled_incidents)")
+        writer.insert_rows("incidents", incidents)
+        writer.insert_rows("incident_sources", sources)
+        writer.insert_rows("incident_id_map", id_map)
+        for statement in sql_statements((SQL_DIR / "transforms" / "incident_field_values.sql").read_text("utf-8")):
+            writer.raw.execute(statement)
 
 
-def incident_updated_runs(writer: Writer) -> dict[str, int]:
-    return dict(writer.query("SELECT incident_id, updated_run_id FROM incidents"))
+def mention_count(writer: Writer) -> int:
+    return int(writer.query("SELECT count(*) FROM mentions")[0][0])
 
 
-def retired_ids(writer: Writer) -> set[str]:
-    return {row[0] for row in writer.query("SELECT retired_id FROM incident_id_map")}
+def incident_count(writer: Writer) -> int:
+    return int(writer.query("SELECT count(*) FROM incidents")[0][0])
 
 
 def next_run_id(writer: Writer) -> int:

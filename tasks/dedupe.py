@@ -1,6 +1,6 @@
 """Dedupe: exact and near copies of one report, against the whole history.
 
-New articles are normalized and MinHash-signed in parallel batches (``prepare_batch``). Their
+New articles are normalized and MinHash-signed in parallel batches (``fingerprint_batch``). Their
 band keys are joined with the stored keys of every earlier article inside DuckDB (see
 ``store.near_copy_candidates``), so a nightly run touches the history only through an index-like
 equi-join: its cost grows with the new articles. Candidates are verified on their signatures.
@@ -30,13 +30,26 @@ def article_id_for(source_file: str) -> str:
 
 
 @dataclass
-class PreparedArticles:
-    articles: list[RawArticle]
+class Fingerprints:
+    """What dedupe needs of a batch of articles, in the batch's order (no texts: it crosses to workers)."""
+
     article_ids: list[str]
     content_sha256: list[str]
     normalized_sha256: list[str]
     signatures: np.ndarray          # (n, num_perm) uint32
     band_keys: np.ndarray           # (n, bands) int64
+
+
+@dataclass
+class PreparedArticles(Fingerprints):
+    articles: list[RawArticle]
+
+    def select(self, indices: list[int]) -> "PreparedArticles":
+        return PreparedArticles(
+            [self.article_ids[i] for i in indices], [self.content_sha256[i] for i in indices],
+            [self.normalized_sha256[i] for i in indices], self.signatures[indices], self.band_keys[indices],
+            [self.articles[i] for i in indices],
+        )
 
 
 @dataclass(frozen=True)
@@ -54,11 +67,10 @@ def first_seen_order(articles: list[RawArticle]) -> list[RawArticle]:
     return sorted(articles, key=key)
 
 
-def prepare_batch(articles: list[RawArticle], params: minhash.MinHashParams) -> PreparedArticles:
+def fingerprint_batch(articles: list[RawArticle], params: minhash.MinHashParams) -> Fingerprints:
     normalized = [squeeze_spaces(normalize(article.text)) for article in articles]
     signatures = minhash.signatures(normalized, params)
-    return PreparedArticles(
-        articles=articles,
+    return Fingerprints(
         article_ids=[article_id_for(a.source_file) for a in articles],
         content_sha256=[hashlib.sha256(a.text.encode("utf-8")).hexdigest() for a in articles],
         normalized_sha256=[hashlib.sha256(n.encode("utf-8")).hexdigest() for n in normalized],
@@ -67,24 +79,19 @@ def prepare_batch(articles: list[RawArticle], params: minhash.MinHashParams) -> 
     )
 
 
-def concatenate(parts: list[PreparedArticles], num_perm: int, bands: int) -> PreparedArticles:
-    """One batch in first-seen order, from the parallel parts."""
-    rows = [(part, i) for part in parts for i in range(len(part.articles))]
-    order = {id(a): n for n, a in enumerate(first_seen_order([p.articles[i] for p, i in rows]))}
-    rows.sort(key=lambda item: order[id(item[0].articles[item[1]])])
-
+def prepared(articles: list[RawArticle], parts: list[Fingerprints], params: minhash.MinHashParams) -> PreparedArticles:
+    """The articles with the fingerprints of consecutive batches of them."""
     def stack(name: str, width: int, dtype) -> np.ndarray:
-        if not rows:
-            return np.empty((0, width), dtype=dtype)
-        return np.stack([getattr(p, name)[i] for p, i in rows])
+        arrays = [getattr(part, name) for part in parts if len(part.article_ids)]
+        return np.concatenate(arrays) if arrays else np.empty((0, width), dtype=dtype)
 
     return PreparedArticles(
-        articles=[p.articles[i] for p, i in rows],
-        article_ids=[p.article_ids[i] for p, i in rows],
-        content_sha256=[p.content_sha256[i] for p, i in rows],
-        normalized_sha256=[p.normalized_sha256[i] for p, i in rows],
-        signatures=stack("signatures", num_perm, np.uint32),
-        band_keys=stack("band_keys", bands, np.int64),
+        article_ids=[i for part in parts for i in part.article_ids],
+        content_sha256=[h for part in parts for h in part.content_sha256],
+        normalized_sha256=[h for part in parts for h in part.normalized_sha256],
+        signatures=stack("signatures", params.num_perm, np.uint32),
+        band_keys=stack("band_keys", params.bands, np.int64),
+        articles=articles,
     )
 
 
@@ -135,5 +142,5 @@ def decide_copies(
 
 
 @task(name="sign-articles", **STAGE_TASK_OPTIONS)
-def prepare_task(articles: list[RawArticle], params: minhash.MinHashParams) -> PreparedArticles:
-    return prepare_batch(articles, params)
+def fingerprint_task(articles: list[RawArticle], params: minhash.MinHashParams) -> Fingerprints:
+    return fingerprint_batch(articles, params)

@@ -7,6 +7,7 @@ inbox, and link loops cannot trap the walk (folders reached through links are no
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +44,6 @@ class InboxDelta:
         return len(self.stats)
 
 
-def _relative(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
-
-
 def _printable(rel: str) -> str:
     """``rel`` as valid UTF-8, the bytes of a name that is not UTF-8 shown as \\xNN.
 
@@ -69,50 +66,56 @@ def _inside(root: Path, target: Path) -> bool:
 
 
 def walk_inbox(root: Path) -> tuple[dict[str, os.stat_result], list[Rejection]]:
-    """Every regular file under ``root`` (by relative path) and the entries that cannot be read."""
+    """Every regular file under ``root`` (by relative path) and the entries that cannot be read.
+
+    ``os.scandir`` gives each entry's type with the listing, so a file costs one ``stat``.
+    """
     root = root.resolve()
     files: dict[str, os.stat_result] = {}
     rejected: list[Rejection] = []
-
-    def on_error(exc: OSError) -> None:
-        name = Path(exc.filename) if exc.filename else root
-        rel = _relative(root, name) if _inside(root, name) else str(name)
-        rejected.append(Rejection(_printable(rel), "unreadable", f"cannot list folder: {exc.strerror}"))
-
-    for folder, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
-        folder_path = Path(folder)
-        for name in list(dirnames):
-            path = folder_path / name
-            if path.is_symlink():
-                target = _link_target(path)
-                where = "outside the inbox" if not _inside(root, target) else "inside the inbox"
-                rejected.append(
-                    Rejection(_printable(_relative(root, path)), "link_not_followed",
-                              f"link to a folder {where} is not followed")
-                )
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = folder_path / name
-            rel = _relative(root, path)
+    pending = [(str(root), "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            rejected.append(Rejection(_printable(prefix.rstrip("/") or "."), "unreadable",
+                                      f"cannot list folder: {exc.strerror}"))
+            continue
+        folders = []
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                is_link = entry.is_symlink()
+                is_folder = entry.is_dir()          # follows a link: a linked folder is reported, not entered
+            except OSError:
+                is_link, is_folder = False, False
+            if is_folder:
+                if is_link:
+                    where = "outside the inbox" if not _inside(root, _link_target(Path(entry.path))) else "inside the inbox"
+                    rejected.append(Rejection(_printable(rel), "link_not_followed",
+                                              f"link to a folder {where} is not followed"))
+                else:
+                    folders.append((entry.path, rel + "/"))
+                continue
             if _printable(rel) != rel:
                 rejected.append(Rejection(_printable(rel), "bad_file_name",
                                           "the name is not valid UTF-8; rename the file to have it read"))
                 continue
-            if path.is_symlink():
-                target = _link_target(path)
-                if not _inside(root, target):
-                    rejected.append(Rejection(rel, "link_outside_inbox",
-                                              "link leads outside the inbox; not followed"))
-                    continue
+            if is_link and not _inside(root, _link_target(Path(entry.path))):
+                rejected.append(Rejection(rel, "link_outside_inbox", "link leads outside the inbox; not followed"))
+                continue
             try:
-                info = path.stat()
+                info = entry.stat()
             except OSError as exc:
                 rejected.append(Rejection(rel, "unreadable", f"cannot stat: {exc.strerror}"))
                 continue
-            if not path.is_file():
+            if not stat.S_ISREG(info.st_mode):
                 rejected.append(Rejection(rel, "not_a_file", "not a regular file"))
                 continue
             files[rel] = info
+        pending.extend(reversed(folders))
     return files, rejected
 
 

@@ -1,8 +1,9 @@
 """Reconcile: every mention of every article into incidents, with ids that last across runs.
 
-Each run reconciles the whole set of mentions again, so loading articles one run at a time gives
-the same incidents as loading them all at once. The work is plain functions over plain data; only
-``reconcile_task`` at the bottom touches Prefect. ``docs/reconciliation.md`` says the same for
+Loading articles one run at a time gives the same incidents as loading them all at once. A run
+regroups only what its new mentions can reach (section 6), which is exactly what regrouping the
+whole history would change. The work is plain functions over plain data; only ``reconcile_task``
+at the bottom touches Prefect. ``docs/reconciliation.md`` says the same for
 analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
 
 1. When two reports may describe the same attack (all must hold; otherwise never merged)
@@ -68,6 +69,20 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
    mentions keeps the id. Ids that lose a merge are written to incident_id_map. A fresh id that
    would repeat a live or retired id is hashed again with a counter. updated_run_id moves when the
    incident's set of mentions changes.
+6. Scope of a run. Two reports are *compatible* when they share a country and pass every rule of 1
+   (`_pair_points` is not None); the grouping of 3 only ever puts compatible reports together. A
+   run starts from its new mentions and the incidents that lost a mention (replaced articles), takes
+   in every stored incident holding one of them, groups that scope, and marks as *moved* every
+   report whose incident is not the set of mentions it was before (new ones always). While a moved
+   report is compatible with a stored report outside the scope, that report's whole incident joins
+   the scope and the scope is grouped again. When none is left, the scope's groups are the ones a
+   regrouping of the whole history would make: every report outside the scope is incompatible with
+   every moved report, so each of its choices (join the best group, or start one) meets the same
+   candidates with the same members as in the run that made its incident, and the scope is made of
+   whole incidents, so each report inside meets its old group as it was. The history is only read
+   through ``History``: the mentions near the moved ones in date and place, found in SQL, are
+   checked here with `_pair_points`. ``reconcile`` over all mentions stays the reference (and the
+   `--full-reconcile` run); tests hold the two equal.
 """
 
 from __future__ import annotations
@@ -79,12 +94,13 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Iterable, Protocol
 
 from prefect import task
 
 from tasks import STAGE_TASK_OPTIONS
 
-from incidents.model import Mention
+from incidents.model import ArticleInfo, Mention
 
 PRIMARY = "primary"
 BACKGROUND = "background"
@@ -133,11 +149,7 @@ INCIDENT_COLUMNS = (
 )
 PLACE_COLUMNS = ("place_id", "location_name", "location_name_ar", "country", "admin1", "city",
                  "latitude", "longitude", "geo_precision")
-LIST_COLUMNS = ("perpetrator_claimed", "perpetrator_accused")
 LIST_SEPARATOR = "; "
-INTEGER_COLUMNS = frozenset({"projectile_count", "killed", "injured"})
-FLOAT_COLUMNS = frozenset({"latitude", "longitude"})
-BOOLEAN_COLUMNS = frozenset({"property_damage", "claim_disowned"})
 
 
 @dataclass(frozen=True)
@@ -159,14 +171,6 @@ class ReconcileSettings:
             raise ValueError("distances must satisfy 0 <= nearby_distance_km <= site_max_distance_km")
 
 
-@dataclass(frozen=True)
-class ArticleInfo:
-    article_id: str
-    copy_group: str            # article_id of the first-seen article this one copies (itself when original)
-    published_at: datetime | None
-    source: str | None         # outlet name
-
-
 @dataclass
 class ReconcileInputs:
     mentions: list[Mention]
@@ -177,8 +181,8 @@ class ReconcileInputs:
     now: datetime
     # incident_id -> run that last changed it: an incident whose mentions did not change keeps it.
     previous_updated_run: dict[str, int] = field(default_factory=dict)
-    # incident_id_map.retired_id of earlier runs: a fresh id must never repeat one.
-    retired_ids: set[str] = field(default_factory=set)
+    # Ids of live incidents outside these mentions and of retired ones: a fresh id never repeats one.
+    ids_in_use: set[str] = field(default_factory=set)
     settings: ReconcileSettings = field(default_factory=ReconcileSettings)
 
 
@@ -186,7 +190,6 @@ class ReconcileInputs:
 class ReconcileResult:
     incidents: list[dict]            # rows for the incidents table (every column of the DDL)
     incident_sources: list[dict]
-    incident_field_values: list[dict]
     id_map: list[dict]               # retired_id, surviving_id, retired_at, run_id (only NEW merges of this run)
     assignment: dict[str, str]       # mention_id -> incident_id
     stats: dict                      # new, updated, retired, dropped, incidents, background_incidents, mentions
@@ -702,7 +705,7 @@ def _assign_ids(groups: list[_Group], inputs: ReconcileInputs) -> tuple[list[str
             ids[number] = old_id
             owner[old_id] = number
 
-    taken = set(previous.values()) | set(inputs.previous_created_run) | set(inputs.retired_ids)
+    taken = set(previous.values()) | set(inputs.previous_created_run) | set(inputs.ids_in_use)
     fresh = set()
     for number, group in enumerate(groups):
         if ids[number] is None:
@@ -867,71 +870,6 @@ def _incident_row(group: _Group, is_background: bool, incident_id: str) -> dict:
     return {column: values[column] for column in INCIDENT_COLUMNS}
 
 
-# --- every value any source gave, and whether it is the incident's ------------------------------
-
-def _incident_text(row: dict, column: str) -> str | None:
-    """The incident's value as the extractor writes values: '7', 'true', '2020-11-17', '2020-11-??'."""
-    value = row.get(column)
-    if value is None:
-        return None
-    if column == "event_date":
-        precision = row["date_precision"]
-        if precision == "month":
-            return f"{value.year:04d}-{value.month:02d}-??"
-        if precision == "year":
-            return f"{value.year:04d}-??-??"
-        return value.isoformat()
-    return _canonical(column, value)
-
-
-def _canonical(column: str, value) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    if isinstance(value, bool) or column in BOOLEAN_COLUMNS:
-        return text.lower()
-    try:
-        if column in INTEGER_COLUMNS:
-            return str(int(text))
-        if column in FLOAT_COLUMNS:
-            return repr(float(text))
-    except ValueError:
-        pass
-    return text
-
-
-def _is_chosen(row: dict, column: str, value: str | None) -> bool:
-    if value is None or column not in row:
-        return False
-    incident_value = _incident_text(row, column)
-    if incident_value is None:
-        return False
-    if column in LIST_COLUMNS:
-        return value.strip() in incident_value.split(LIST_SEPARATOR)
-    return _canonical(column, value) == incident_value
-
-
-def _field_value_rows(group: _Group, row: dict) -> list[dict]:
-    rows = []
-    for report in group.members:
-        mention = report.mention
-        for value in mention.values:
-            rows.append({
-                "incident_id": row["incident_id"],
-                "field": value.field,
-                "value": value.value,
-                "article_id": mention.article_id,
-                "mention_id": mention.mention_id,
-                "role": PRIMARY if report.is_primary else BACKGROUND,
-                "evidence": value.evidence,
-                "span_start": value.span_start,
-                "span_end": value.span_end,
-                "confidence": value.confidence,
-                "chosen": _is_chosen(row, value.field, value.value),
-            })
-    return rows
-
-
 # --- the whole reconciliation ---------------------------------------------------------------------
 
 @contextmanager
@@ -968,7 +906,7 @@ def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     for mention_id, incident_id in inputs.previous_assignment.items():
         members_before[incident_id].add(mention_id)
 
-    incidents, sources, field_values = [], [], []
+    incidents, sources = [], []
     assignment = {}
     updated = 0
     for number, (group, incident_id) in enumerate(zip(groups, ids)):
@@ -985,12 +923,9 @@ def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
             assignment[report.mention_id] = incident_id
             sources.append({"incident_id": incident_id, "article_id": report.article_id,
                             "mention_id": report.mention_id, "role": PRIMARY if report.is_primary else BACKGROUND})
-        field_values.extend(_field_value_rows(group, row))
 
     incidents.sort(key=lambda row: row["incident_id"])
     sources.sort(key=lambda row: (row["incident_id"], row["mention_id"]))
-    field_values.sort(key=lambda row: (row["incident_id"], row["mention_id"], row["field"],
-                                       row["span_start"], row["span_end"], row["value"] or ""))
     still_named = set(ids) | {row["retired_id"] for row in id_map}
     stats = {
         "mentions": len(reports),
@@ -1002,9 +937,143 @@ def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
         # Previous incidents none of whose mentions remain (their articles were removed).
         "dropped": len(set(members_before) - still_named),
     }
-    return ReconcileResult(incidents, sources, field_values, id_map, assignment, stats)
+    return ReconcileResult(incidents, sources, id_map, assignment, stats)
+
+
+# --- regrouping only what new mentions reach (6) -------------------------------------------------
+
+class History(Protocol):
+    """What a run reads back of the stored mentions and incidents (``incidents.store`` has one)."""
+
+    def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
+        """The stored mentions among these ids (None: all of them)."""
+
+    def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
+        """mention_id -> incident_id of every member, gone mentions included, of the incidents that
+        hold one of ``mention_ids`` or are among ``incident_ids`` (None: of every incident)."""
+
+    def candidates(self, probes: list[Probe], min_specifics: int) -> list[tuple[str, str]]:
+        """(probe mention_id, stored mention_id) for every stored mention that may be compatible
+        with a probe (rule 1, with ``min_specifics`` for a date without a year): at least every
+        compatible one, with no others required."""
+
+    def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]: ...
+
+    def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+        """Created and updated run of these incidents."""
+
+    def ids_in_use(self) -> set[str]:
+        """Every id of a live or retired incident."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A moved report as ``History.candidates`` looks for its neighbours: the date as the span it
+    covers (None without a year), the place and weapon that rule candidates out, and the specifics
+    a report without a year must share."""
+
+    mention_id: str
+    country: str
+    admin1: str | None
+    city: str | None
+    weapon_class: str | None
+    first_day: date | None
+    last_day: date | None
+    is_day: bool
+    month_known: bool
+    place_id: str | None           # site and district places only, as in rule 1
+    launch_place_id: str | None
+    has_launch: bool
+    projectile_count: int | None
+    killed: int | None
+    injured: int | None
+
+
+@dataclass
+class ScopedResult:
+    result: ReconcileResult
+    replaced_incidents: set[str]     # stored incidents whose rows the result's rows replace
+    scope_mentions: int
+    rounds: int
+
+
+def _probe(report: _Report) -> Probe:
+    dated = report.year_known
+    return Probe(report.mention_id, report.country or "", report.admin1, report.city, report.weapon_class,
+                 date.fromordinal(report.first_day) if dated else None,
+                 date.fromordinal(report.last_day) if dated else None,
+                 dated and report.precision == "day", dated or report.has_month, report.place_id,
+                 _text(report.mention.launch_place_id), report.launch_key is not None, report.projectile_count,
+                 report.killed, report.injured)
+
+
+def _compatible(a: _Report, b: _Report, settings: ReconcileSettings) -> bool:
+    return a.country == b.country and _pair_points(a, b, settings) is not None
+
+
+def moved_mentions(result: ReconcileResult, previous_assignment: dict[str, str]) -> set[str]:
+    """Mentions whose incident is not the set of mentions it was (new mentions included)."""
+    before: dict[str, set[str]] = defaultdict(set)
+    for mention_id, incident_id in previous_assignment.items():
+        before[incident_id].add(mention_id)
+    after: dict[str, set[str]] = defaultdict(set)
+    for mention_id, incident_id in result.assignment.items():
+        after[incident_id].add(mention_id)
+    return {
+        mention_id for mention_id, incident_id in result.assignment.items()
+        if mention_id not in previous_assignment or after[incident_id] != before[previous_assignment[mention_id]]
+    }
+
+
+def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set[str], run_id: int,
+                    now: datetime, settings: ReconcileSettings | None = None, full: bool = False) -> ScopedResult:
+    """Regroups what ``changed`` mentions (new or re-extracted) and the incidents that lost mentions
+    reach, and nothing else (6); with ``full``, every stored mention."""
+    settings = settings or ReconcileSettings()
+    in_scope: dict[str, Mention] = {}
+    previous: dict[str, str] = {}
+    articles: dict[str, ArticleInfo] = {}
+    reports: dict[str, _Report] = {}
+    probed: set[str] = set()
+
+    def take_in(mention_ids: set[str] | None, incident_ids: Iterable[str] = ()) -> None:
+        previous.update(history.incident_rows(mention_ids, incident_ids))
+        wanted = None if mention_ids is None else (mention_ids | set(previous)) - in_scope.keys()
+        for mention in history.mentions(wanted):
+            in_scope[mention.mention_id] = mention
+        articles.update(history.articles({m.article_id for m in in_scope.values()} - articles.keys()))
+
+    take_in(None if full else set(changed), orphaned_incidents)
+    ids_in_use = history.ids_in_use()
+    rounds = 0
+    while True:
+        rounds += 1
+        incident_ids = set(previous.values())
+        created, updated = history.incident_runs(incident_ids)
+        result = reconcile(ReconcileInputs(
+            mentions=sorted(in_scope.values(), key=lambda m: m.mention_id), articles=articles,
+            previous_assignment=previous, previous_created_run=created, previous_updated_run=updated,
+            run_id=run_id, now=now, ids_in_use=ids_in_use, settings=settings,
+        ))
+        if full:
+            return ScopedResult(result, incident_ids, len(in_scope), rounds)
+        to_probe = (moved_mentions(result, previous) | set(changed)) - probed
+        probed |= to_probe
+        for mention_id in to_probe:
+            if mention_id not in reports:
+                reports[mention_id] = _report(in_scope[mention_id], articles, settings)
+        pairs = [(p, c) for p, c in history.candidates([_probe(reports[m]) for m in sorted(to_probe)],
+                                                       settings.strict_min_specifics)
+                 if c not in in_scope]
+        outside = {m.mention_id: _report(m, articles, settings) for m in history.mentions({c for _, c in pairs})}
+        reached = {c for p, c in pairs if _compatible(reports[p], outside[c], settings)}
+        if not reached:
+            return ScopedResult(result, incident_ids, len(in_scope), rounds)
+        take_in(reached)
 
 
 @task(name="reconcile", **STAGE_TASK_OPTIONS)
-def reconcile_task(inputs: ReconcileInputs) -> ReconcileResult:
-    return reconcile(inputs)
+def reconcile_task(history: History, changed: set[str], orphaned_incidents: set[str], run_id: int,
+                   now: datetime, full: bool = False) -> ScopedResult:
+    """Called, not submitted: it reads the history through the flow's own database connection."""
+    return reconcile_scope(history, changed, orphaned_incidents, run_id, now, full=full)

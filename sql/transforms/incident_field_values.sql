@@ -1,6 +1,9 @@
 -- Every value any source gave for an incident, with the sentence it came from; `chosen` marks
 -- the values that the incident itself holds (see docs/reconciliation.md for how they are chosen).
-DELETE FROM incident_field_values;
+-- Rebuilt for the incidents this run reconciled, listed in the scratch table _reconciled_incidents.
+-- Values are compared as the extractor writes them: '7', 'true', '2020-11-17', a month date as
+-- '2020-11-??', a year date as '2020-??-??'; a name list holds the value when it names it.
+DELETE FROM incident_field_values WHERE incident_id IN (SELECT incident_id FROM _reconciled_incidents);
 INSERT INTO incident_field_values
 SELECT
     s.incident_id,
@@ -13,29 +16,32 @@ SELECT
     v.span_start,
     v.span_end,
     v.confidence,
-    coalesce((v.value = CASE v.field
-        WHEN 'event_date' THEN CAST(i.event_date AS VARCHAR)
-        WHEN 'date_precision' THEN i.date_precision
-        WHEN 'time_of_day' THEN i.time_of_day
-        WHEN 'location_name' THEN i.location_name
-        WHEN 'country' THEN i.country
-        WHEN 'admin1' THEN i.admin1
-        WHEN 'city' THEN i.city
-        WHEN 'weapon_type' THEN i.weapon_type
-        WHEN 'weapon_detail' THEN i.weapon_detail
-        WHEN 'projectile_count' THEN CAST(i.projectile_count AS VARCHAR)
-        WHEN 'killed' THEN CAST(i.killed AS VARCHAR)
-        WHEN 'injured' THEN CAST(i.injured AS VARCHAR)
-        WHEN 'property_damage' THEN CASE WHEN i.property_damage THEN 'true' WHEN NOT i.property_damage THEN 'false' END
-        WHEN 'target_type' THEN i.target_type
-        WHEN 'launch_site' THEN i.launch_site
-        WHEN 'perpetrator_claimed' THEN i.perpetrator_claimed
-        WHEN 'claim_disowned' THEN CASE WHEN i.claim_disowned THEN 'true' END
-        WHEN 'perpetrator_accused' THEN i.perpetrator_accused
-    END)
-    OR (v.field IN ('perpetrator_claimed', 'perpetrator_accused')
-        AND list_contains(string_split(CASE v.field WHEN 'perpetrator_claimed' THEN i.perpetrator_claimed
-                                                      ELSE i.perpetrator_accused END, '; '), v.value)), false) AS chosen
+    coalesce(CASE v.field
+        WHEN 'event_date' THEN trim(v.value) = CASE i.date_precision
+            WHEN 'month' THEN strftime(i.event_date, '%Y-%m-??')
+            WHEN 'year' THEN strftime(i.event_date, '%Y-??-??')
+            ELSE CAST(i.event_date AS VARCHAR) END
+        WHEN 'date_precision' THEN trim(v.value) = i.date_precision
+        WHEN 'time_of_day' THEN trim(v.value) = i.time_of_day
+        WHEN 'location_name' THEN trim(v.value) = i.location_name
+        WHEN 'location_name_ar' THEN trim(v.value) = i.location_name_ar
+        WHEN 'country' THEN trim(v.value) = i.country
+        WHEN 'admin1' THEN trim(v.value) = i.admin1
+        WHEN 'city' THEN trim(v.value) = i.city
+        WHEN 'weapon_type' THEN trim(v.value) = i.weapon_type
+        WHEN 'weapon_detail' THEN trim(v.value) = i.weapon_detail
+        WHEN 'projectile_count' THEN TRY_CAST(trim(v.value) AS BIGINT) = i.projectile_count
+        WHEN 'killed' THEN TRY_CAST(trim(v.value) AS BIGINT) = i.killed
+        WHEN 'injured' THEN TRY_CAST(trim(v.value) AS BIGINT) = i.injured
+        WHEN 'property_damage' THEN lower(trim(v.value)) = CAST(i.property_damage AS VARCHAR)
+        WHEN 'target_type' THEN trim(v.value) = i.target_type
+        WHEN 'target_name' THEN trim(v.value) = i.target_name
+        WHEN 'launch_site' THEN trim(v.value) = i.launch_site
+        WHEN 'claim_disowned' THEN lower(trim(v.value)) = CAST(i.claim_disowned AS VARCHAR)
+        WHEN 'perpetrator_claimed' THEN list_contains(string_split(i.perpetrator_claimed, '; '), trim(v.value))
+        WHEN 'perpetrator_accused' THEN list_contains(string_split(i.perpetrator_accused, '; '), trim(v.value))
+    END, false) AS chosen
 FROM mention_values v
 JOIN incident_sources s ON s.mention_id = v.mention_id
 JOIN incidents i ON i.incident_id = s.incident_id
+WHERE s.incident_id IN (SELECT incident_id FROM _reconciled_incidents)

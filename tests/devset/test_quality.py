@@ -7,7 +7,6 @@ makes extraction or reconciliation worse fails here before it reaches a user.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -77,12 +77,12 @@ def test_failed_load_leaves_database_as_it_was(seeds_dir, inbox, db_path, run, s
     digest = hashlib.sha256(db_path.read_bytes()).hexdigest()
     copy_tree(seeds_dir / "with-metadata", inbox, "00[34]*")
 
-    import tasks.load
+    from incidents import store
 
     def broken(*args, **kwargs):
         raise OSError("disk went away in the middle of the load")
 
-    monkeypatch.setattr(tasks.load, "run_transform", broken)
+    monkeypatch.setattr(store, "write_incidents", broken)
     with pytest.raises(Exception, match="disk went away"):
         run(inbox, db_path)
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == digest

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from incidents.model import FieldValue, Mention
-from tasks.reconcile import ArticleInfo, ReconcileInputs, reconcile
+from incidents import store
+from incidents.model import ArticleInfo, FieldValue, Mention
+from tasks import load
+from tasks.reconcile import ReconcileInputs, reconcile
 
 NOW = datetime(2021, 1, 10, 12, 0, tzinfo=timezone.utc)
 DDL = Path(__file__).resolve().parents[2] / "sql" / "migrations" / "001_initial.sql"
@@ -86,9 +88,6 @@ def test_rows_have_exactly_the_columns_of_the_tables():
     result = run(embassy_rockets())
     assert list(result.incidents[0]) == ddl_columns("incidents")
     assert list(result.incident_sources[0]) == ddl_columns("incident_sources")
-    mentions = [report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket",
-                       values=(FieldValue("weapon_type", "rocket", "صواريخ", 0, 6, 0.9, 0),))]
-    assert list(run(mentions).incident_field_values[0]) == ddl_columns("incident_field_values")
 
 
 def test_three_outlets_that_disagree_on_the_dead_make_one_incident():
@@ -278,7 +277,7 @@ def test_a_fresh_id_never_repeats_a_live_or_retired_id():
     second = run([a1, a3], previous={"a3:0": alone}, created={alone: 1}, run_id=2)
     assert second.assignment["a3:0"] == alone
     assert second.assignment["a1:0"] != alone
-    retired = run([a1], retired_ids={alone}).assignment["a1:0"]
+    retired = run([a1], ids_in_use={alone}).assignment["a1:0"]
     assert retired != alone and retired.startswith("inc_") and len(retired) == 16
 
 
@@ -353,7 +352,15 @@ def value(field: str, text: str | None, start: int = 0) -> FieldValue:
     return FieldValue(field, text, f"sentence about {field}", start, start + 5, 0.8, start)
 
 
-def test_every_value_any_source_gave_is_kept_and_the_chosen_ones_are_marked():
+def stored_field_values(tmp_path, mentions, result) -> list[dict]:
+    """incident_field_values as a run writes it: the SQL transform over the stored values."""
+    with store.write_transaction(tmp_path / "values.duckdb") as writer:
+        writer.insert_arrow("mention_values", load.mention_values_table(mentions))
+        store.write_incidents(writer, set(), result.incidents, result.incident_sources, result.id_map)
+        return writer.arrow("SELECT * FROM incident_field_values ORDER BY mention_id, field, span_start").to_pylist()
+
+
+def test_every_value_any_source_gave_is_kept_and_the_chosen_ones_are_marked(tmp_path):
     mentions = [
         report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2, property_damage=True,
                perpetrator_claimed="Ashab al-Kahf",
@@ -371,7 +378,7 @@ def test_every_value_any_source_gave_is_kept_and_the_chosen_ones_are_marked():
     ]
     result = run(mentions)
     assert len(result.incidents) == 1
-    rows = result.incident_field_values
+    rows = stored_field_values(tmp_path, mentions, result)
     assert len(rows) == sum(len(m.values) for m in mentions)
     chosen = {(row["mention_id"], row["field"], row["value"]): row["chosen"] for row in rows}
     assert chosen == {
@@ -402,13 +409,13 @@ def test_a_mention_given_twice_is_refused():
         run(embassy_rockets() + embassy_rockets()[:1])
 
 
-def test_a_month_date_is_stored_as_its_first_day_and_marked_as_a_month():
+def test_a_month_date_is_stored_as_its_first_day_and_marked_as_a_month(tmp_path):
     mentions = [report("a1:0", date_precision="month", event_year=2020, event_month=11, **GREEN_ZONE,
                        values=(value("event_date", "2020-11-??"),))]
     result = run(mentions)
     incident = result.incidents[0]
     assert (incident["event_date"], incident["date_precision"]) == (date(2020, 11, 1), "month")
-    assert result.incident_field_values[0]["chosen"] is True
+    assert stored_field_values(tmp_path, mentions, result)[0]["chosen"] is True
 
 
 def test_a_report_with_no_date_at_all_joins_only_the_same_place_with_two_agreeing_specifics():

@@ -1,0 +1,137 @@
+"""A run regroups only what its new mentions reach, and that is what regrouping everything gives.
+
+Random, dense histories (few days, few places, many vague dates, reports without a city or a
+weapon) are loaded night by night into a real DuckDB file through the same store functions the
+flow uses; after every night a full regroup of the stored history must find nothing to change.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from incidents import store
+from incidents.model import Mention
+from tasks import load
+from tasks.reconcile import WEAPON_CLASS, ReconcileSettings, _compatible, _probe, _report, reconcile_scope
+
+NOW = datetime(2021, 4, 1, tzinfo=timezone.utc)
+FIRST_DAY = date(2021, 3, 1)
+PLACES = [
+    dict(country="Iraq", admin1="Baghdad", city="Baghdad", place_id="iq_green_zone", latitude=33.30,
+         longitude=44.39, geo_precision="district"),
+    dict(country="Iraq", admin1="Baghdad", city="Baghdad", geo_precision="city"),
+    dict(country="Iraq", admin1="Baghdad", geo_precision="governorate"),
+    dict(country="Iraq", admin1="Erbil", city="Erbil", place_id="iq_erbil_airport", latitude=36.23,
+         longitude=43.96, geo_precision="site"),
+    dict(country="Iraq", admin1="Anbar", city="Ramadi", geo_precision="city"),
+    dict(country="Iraq", geo_precision="country"),
+    dict(country="Syria", admin1="Deir ez-Zor", city="Al-Omar", geo_precision="city"),
+    dict(),
+]
+WEAPONS = ("rocket", "missile", "mortar", "drone", "ied", "unknown", "unknown")
+
+
+def random_date(rng: random.Random) -> dict:
+    day = FIRST_DAY + timedelta(days=rng.randrange(16))
+    kind = rng.choices(("day", "week", "month", "year", "yearless", "none"), (60, 10, 10, 6, 8, 6))[0]
+    if kind in ("day", "week"):
+        return dict(event_date=day.isoformat(), event_year=day.year, event_month=day.month, event_day=day.day,
+                    date_precision=kind)
+    if kind == "month":
+        return dict(event_year=day.year, event_month=day.month, date_precision="month")
+    if kind == "year":
+        return dict(event_year=day.year, date_precision="year")
+    if kind == "yearless":
+        return dict(event_month=day.month, event_day=rng.choice((day.day, None)), date_precision="unknown")
+    return dict(date_precision="unknown")
+
+
+def random_mention(rng: random.Random, article: str, index: int) -> Mention:
+    return Mention(
+        mention_id=f"{article}:{index}", article_id=article, mention_index=index,
+        role="primary" if index == 0 or rng.random() < 0.3 else "background",
+        **random_date(rng), **rng.choice(PLACES),
+        time_of_day=rng.choice((None, None, "dawn", "morning", "evening", "night")),
+        weapon_type=rng.choice(WEAPONS), projectile_count=rng.choice((None, None, 1, 2, 3)),
+        killed=rng.choice((None, 0, 1, 2)), injured=rng.choice((None, 0, 2, 5)),
+        **rng.choice((({}),) * 4 + (dict(launch_site="Nahrawan"), dict(launch_site="nahrawan"),
+                                      dict(launch_site="Nahrawan", launch_place_id="iq_nahrawan"),
+                                      dict(launch_site="Jurf", launch_place_id="iq_jurf_al_sakhar"))),
+    )
+
+
+def random_article(rng: random.Random, article: str) -> list[Mention]:
+    return [random_mention(rng, article, index) for index in range(rng.choice((1, 1, 1, 2, 3)))]
+
+
+def nights_of_history(seed: int, articles: int = 240, nights: int = 8) -> list[list[Mention]]:
+    """Each night new articles, and from the third on some earlier articles re-extracted."""
+    rng = random.Random(seed)
+    names = [f"a{n:04d}" for n in range(articles)]
+    per_night = [names[i::nights] for i in range(nights)]
+    loaded: list[str] = []
+    batches = []
+    for number, night in enumerate(per_night):
+        redone = rng.sample(loaded, k=min(len(loaded), 5)) if number >= 2 else []
+        batches.append([m for name in night + redone for m in random_article(rng, name)])
+        loaded.extend(night)
+    return batches
+
+
+def load_night(writer: store.Writer, mentions: list[Mention]) -> None:
+    articles = sorted({m.article_id for m in mentions})
+    writer.replace_where("mentions", "article_id", articles, load.mentions_table(mentions))
+
+
+def stored_assignment(writer: store.Writer) -> dict[str, str]:
+    return dict(writer.query("SELECT mention_id, incident_id FROM incident_sources"))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_night_a_full_regroup_finds_nothing_to_change(tmp_path, seed):
+    db = tmp_path / "history.duckdb"
+    scopes = []
+    for run_id, night in enumerate(nights_of_history(seed), start=1):
+        with store.write_transaction(db) as writer:
+            load_night(writer, night)
+            history = store.ReconcileHistory(writer, WEAPON_CLASS)
+            scoped = reconcile_scope(history, {m.mention_id for m in night}, history.orphaned_incidents(),
+                                     run_id, NOW)
+            result = scoped.result
+            store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources,
+                                  result.id_map)
+            scopes.append(scoped.scope_mentions)
+
+            full = reconcile_scope(history, set(), set(), run_id, NOW, full=True).result
+            assert full.assignment == stored_assignment(writer), f"night {run_id}"
+            assert (full.stats["new"], full.stats["updated"], full.stats["retired"]) == (0, 0, 0)
+            stored_incidents = writer.query("SELECT incident_id, killed, killed_max, source_count, updated_run_id "
+                                            "FROM incidents ORDER BY incident_id")
+            assert stored_incidents == [
+                (row["incident_id"], row["killed"], row["killed_max"], row["source_count"], row["updated_run_id"])
+                for row in full.incidents
+            ]
+    total = sum(len(night) for night in nights_of_history(seed))
+    assert min(scopes[2:]) < total, "some night regrouped less than the whole history"
+
+
+def test_candidates_found_in_sql_include_every_compatible_stored_mention(tmp_path):
+    rng = random.Random(3)
+    mentions = [m for n in range(300) for m in random_article(rng, f"b{n:04d}")]
+    settings = ReconcileSettings()
+    reports = {m.mention_id: _report(m, {}, settings) for m in mentions}
+    with store.write_transaction(tmp_path / "candidates.duckdb") as writer:
+        load_night(writer, mentions)
+        history = store.ReconcileHistory(writer, WEAPON_CLASS)
+        probes = mentions[:60]
+        found = set(history.candidates([_probe(reports[p.mention_id]) for p in probes], settings.strict_min_specifics))
+    compatible = {
+        (p.mention_id, m.mention_id) for p in probes for m in mentions
+        if m is not p and _compatible(reports[p.mention_id], reports[m.mention_id], settings)
+    }
+    assert compatible, "the random history has compatible pairs"
+    assert compatible <= found
+    assert len(found) < len(probes) * len(mentions) / 2, "SQL rules most pairs out"
