@@ -16,8 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from incidents.model import Mention  # noqa: E402
-from incidents.model import ArticleInfo  # noqa: E402
+from incidents.model import ArticleInfo, Mention  # noqa: E402
 from tasks.reconcile import ReconcileInputs, reconcile  # noqa: E402
 
 SIZES = (10_000, 50_000, 150_000)

@@ -8,6 +8,7 @@ processes, or Dask when asked (``make_task_runner``).
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -65,8 +66,19 @@ def chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _gather(futures) -> list:
-    return [future.result() for future in futures]
+def _map(submit, batches: list, in_flight: int) -> list:
+    """``submit`` (a task's submission) over every batch, results in batch order.
+
+    At most ``in_flight`` batches are submitted at a time: with worker processes each submitted
+    batch is a pickled copy of its articles, so submitting all at once would hold the inbox twice.
+    """
+    pending, results = collections.deque(), []
+    for batch in batches:
+        if len(pending) >= in_flight:
+            results.append(pending.popleft().result())
+        pending.append(submit(batch))
+    results.extend(future.result() for future in pending)
+    return results
 
 
 def _local_published(article: RawArticle, default_timezone: str) -> dt.datetime | None:
@@ -136,6 +148,7 @@ def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datet
             clock: StageClock, logger) -> set[str]:
     """Reads, dedupes, extracts and loads the inbox's new and changed files; returns the ids of
     the mentions it wrote. Texts live until this returns; mentions one slice at a time."""
+    in_flight = 2 * settings.workers
     # Discover and read ------------------------------------------------------------------------
     with clock.stage("read"):
         known = store.known_files(writer)
@@ -144,8 +157,10 @@ def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datet
         summary.files_seen = delta.files_seen
         summary.files_deferred = len(delta.deferred)
         results: list[ReadResult] = [
-            r for batch in _gather([read_task.submit(settings.inbox, b, settings.max_file_bytes, settings.default_timezone)
-                                    for b in chunks(delta.to_read, settings.batch_size)]) for r in batch
+            r for batch in _map(lambda files: read_task.submit(settings.inbox, files, settings.max_file_bytes,
+                                                                settings.default_timezone),
+                                chunks(delta.to_read, settings.batch_size), in_flight)
+            for r in batch
         ]
     deferred = [r for r in results if r.deferred]
     summary.files_deferred += len(deferred)
@@ -169,7 +184,8 @@ def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datet
         params = minhash.MinHashParams(num_perm=settings.minhash_permutations, shingle_words=settings.shingle_words,
                                        threshold=settings.near_copy_threshold)
         articles = first_seen_order([a for r in fresh for a in r.articles])
-        parts = _gather([fingerprint_task.submit(b, params) for b in chunks(articles, settings.batch_size)])
+        parts = _map(lambda batch: fingerprint_task.submit(batch, params), chunks(articles, settings.batch_size),
+                     in_flight)
         batch = prepared(articles, parts, params)
         versions = store.article_versions(writer, batch.article_ids)
         batch = batch.select([i for i, (aid, sha) in enumerate(zip(batch.article_ids, batch.content_sha256))
@@ -192,7 +208,7 @@ def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datet
             inputs = [ArticleInput(aid, a.text, _local_published(a, settings.default_timezone))
                       for aid, a in zip(part.article_ids, part.articles)]
             mentions: list[Mention] = [
-                m for done in _gather([extract_task.submit(b) for b in chunks(inputs, settings.batch_size)])
+                m for done in _map(extract_task.submit, chunks(inputs, settings.batch_size), in_flight)
                 for m in done
             ]
         with clock.stage("load"):

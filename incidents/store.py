@@ -37,7 +37,9 @@ from incidents import SQL_DIR
 from incidents.model import ArticleInfo, Mention
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
-WRITER_MEMORY_LIMIT = "1GB"
+# DuckDB's own share of a run's memory (its page cache and query state; more spills to disk).
+# Runs commit and checkpoint after each slice, so cached pages are clean and can be dropped.
+WRITER_MEMORY_LIMIT = "256MB"
 VIEWS_DIR = SQL_DIR / "views"
 
 
@@ -272,7 +274,8 @@ class Writer:
             "ORDER BY ordinal_position", (table_name,)
         )
         schema = pa.schema([(name, _ARROW_TYPES.get(kind, pa.string())) for name, kind in columns])
-        table = pa.Table.from_pylist([{name: row.get(name) for name, _ in columns} for row in rows], schema=schema)
+        table = pa.Table.from_arrays(
+            [pa.array([row.get(field.name) for row in rows], field.type) for field in schema], schema=schema)
         return self.insert_arrow(table_name, table)
 
     def replace_where(self, table_name: str, key: str, keys: list[str], rows: pa.Table) -> None:
@@ -438,12 +441,13 @@ def near_copy_candidates(writer: Writer, band_keys, exclude: list[str]):
     )
 
 
+# What reconcile reads of a stored mention (its evidence stays in the database: no rule uses it).
 MENTION_FIELDS_FOR_RECONCILE = (
     "mention_id, article_id, mention_index, role, date_precision, CAST(event_date AS VARCHAR) AS event_date, "
     "event_year, event_month, event_day, time_of_day, place_id, location_name, location_name_ar, country, admin1, "
-    "city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, projectiles_landed, "
-    "projectiles_intercepted, killed, injured, property_damage, target_type, target_name, launch_site, "
-    "launch_place_id, perpetrator_claimed, claim_disowned, perpetrator_accused, confidence, evidence"
+    "city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, killed, injured, "
+    "property_damage, target_type, target_name, launch_site, launch_place_id, perpetrator_claimed, claim_disowned, "
+    "perpetrator_accused"
 )
 
 # Stored mentions as reconcile's compatibility rules see them (tasks/reconcile.py, rule 1): the

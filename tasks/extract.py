@@ -44,7 +44,7 @@ from incidents.arabic.ner import available_recognizer
 from incidents.arabic.normalize import normalize, normalize_with_offsets
 from incidents.arabic.numbers import Quantity, find_quantities, parse_number
 from incidents.arabic.sentences import Sentence, split_sentences
-from incidents.model import FieldValue, Mention
+from incidents.model import FieldValue, Mention, TextPickledAsUTF8
 
 BACKGROUND_AFTER_DAYS = 3
 LEAD_PARAGRAPHS = 3
@@ -135,7 +135,7 @@ class SentenceFacts:
 
 
 @dataclass(frozen=True)
-class ArticleInput:
+class ArticleInput(TextPickledAsUTF8):
     article_id: str
     text: str
     published_at: dt.datetime | None     # timezone-aware, in the source's own offset

@@ -41,7 +41,17 @@ ARTICLE_SCHEMA = pa.schema([
 
 def _columns(schema: pa.Schema, columns: dict[str, list]) -> pa.Table:
     """A table built column by column: no per-row dicts, which cost several times the table."""
-    return pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in schema], schema=schema)
+    arrays = [column if isinstance(column := columns[f.name], pa.Array) else pa.array(column, f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _long_texts(texts: list[str]) -> pa.Array:
+    """Texts as an Arrow column without leaving a UTF-8 copy inside each str.
+
+    Arrow reads a str's UTF-8 through CPython, which keeps that copy for as long as the str lives:
+    the run's article texts live until their last slice is loaded, so each would be held twice.
+    """
+    return pa.array([text.encode("utf-8") for text in texts], pa.binary()).cast(pa.string())
 
 
 def articles_table(batch: PreparedArticles, copies: dict[str, CopyDecision], versions: dict[str, int],
@@ -60,7 +70,7 @@ def articles_table(batch: PreparedArticles, copies: dict[str, CopyDecision], ver
         "source": [a.source for a in articles],
         "url": [a.url for a in articles],
         "title": [a.title for a in articles],
-        "text": [a.text for a in articles],
+        "text": _long_texts([a.text for a in articles]),
         "encoding": [a.encoding for a in articles],
         "char_count": [len(a.text) for a in articles],
         "version": [versions.get(article_id, 0) + 1 for article_id in ids],
