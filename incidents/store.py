@@ -462,8 +462,10 @@ WITH parts AS (
            CASE WHEN geo_precision IN ('site', 'district') THEN nullif(trim(place_id), '') END AS place,
            nullif(trim(launch_place_id), '') AS launch_id,
            coalesce(nullif(trim(launch_place_id), ''), nullif(trim(launch_site), '')) IS NOT NULL AS has_launch,
-           projectile_count, killed, injured
+           projectile_count, killed, injured,
+           CASE WHEN role <> 'primary' THEN CAST(a.published_at AS DATE) END AS recalled_by
     FROM mentions LEFT JOIN _weapon_classes w ON w.weapon_type = trim(mentions.weapon_type)
+    LEFT JOIN articles a USING (article_id)
 )
 SELECT mention_id AS s_id, country AS s_country, admin1 AS s_admin1, city AS s_city, weapon_class AS s_weapon,
        CASE WHEN y NOT BETWEEN 1900 AND 2100 THEN NULL
@@ -475,13 +477,13 @@ SELECT mention_id AS s_id, country AS s_country, admin1 AS s_admin1, city AS s_c
        date_precision = 'day' AND event_date IS NOT NULL AS s_is_day,
        m IS NOT NULL OR y BETWEEN 1900 AND 2100 AS s_month_known,
        place AS s_place, launch_id AS s_launch_id, has_launch AS s_has_launch,
-       projectile_count AS s_count, killed AS s_killed, injured AS s_injured
+       projectile_count AS s_count, killed AS s_killed, injured AS s_injured, recalled_by AS s_recalled_by
 FROM parts
 """
 
 # Pairs each probe with every stored mention it may be compatible with, and rules out the rest:
 # another country, governorate, city or weapon class; dates more than a week apart (a day for two
-# day dates); when either date has no year, fewer than ``min_specifics`` possibly shared specifics
+# day dates); a date after the publication of an article that recalls the other; when either date has no year, fewer than ``min_specifics`` possibly shared specifics
 # (place, launch site, projectile count, killed, injured), and neither place nor launch site when
 # either has no month. Launch sites are compared by presence only (reconcile folds their case).
 # A superset: reconcile checks each pair in full. The four joins are the four ways a pair can
@@ -513,6 +515,7 @@ checked AS (
       AND (s_admin1 IS NULL OR p_admin1 IS NULL OR s_admin1 = p_admin1)
       AND (s_city IS NULL OR p_city IS NULL OR s_city = p_city)
       AND (s_weapon IS NULL OR p_weapon IS NULL OR s_weapon = p_weapon)
+      AND NOT coalesce(s_first > p_recalled_by + 1, false) AND NOT coalesce(p_first > s_recalled_by + 1, false)
 )
 SELECT DISTINCT p_id, s_id FROM checked
 WHERE CASE WHEN both_dated THEN
@@ -569,7 +572,7 @@ class ReconcileHistory:
             "p_month_known": (pa.bool_(), "month_known"), "p_place": (pa.string(), "place_id"),
             "p_launch_id": (pa.string(), "launch_place_id"), "p_has_launch": (pa.bool_(), "has_launch"),
             "p_count": (pa.int32(), "projectile_count"), "p_killed": (pa.int32(), "killed"),
-            "p_injured": (pa.int32(), "injured"),
+            "p_injured": (pa.int32(), "injured"), "p_recalled_by": (pa.date32(), "recalled_by"),
         }
         table = pa.table({name: pa.array([getattr(p, attribute) for p in probes], kind)
                           for name, (kind, attribute) in columns.items()})

@@ -18,6 +18,8 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
      misreading: no year.
    - Place: same country (an unknown country only matches an unknown country); same governorate
      and same city when both are known; two site-level places more than 15 km apart never match.
+   - A background mention recalls an attack from before its article was published: a report
+     whose date begins more than a day after that publication is another attack.
    - Weapon class equal, or one unknown. Classes: rocket, missile and mortar are one class
      ("projectile": Arabic صاروخ is both rocket and missile, قذيفة both mortar and rocket shell);
      drone, IED, airstrike and gunfire are each their own.
@@ -69,20 +71,24 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
    mentions keeps the id. Ids that lose a merge are written to incident_id_map. A fresh id that
    would repeat a live or retired id is hashed again with a counter. updated_run_id moves when the
    incident's set of mentions changes.
-6. Scope of a run. Two reports are *compatible* when they share a country and pass every rule of 1
-   (`_pair_points` is not None); the grouping of 3 only ever puts compatible reports together. A
-   run starts from its new mentions and the incidents that lost a mention (replaced articles), takes
-   in every stored incident holding one of them, groups that scope, and marks as *moved* every
-   report whose incident is not the set of mentions it was before (new ones always). While a moved
-   report is compatible with a stored report outside the scope, that report's whole incident joins
-   the scope and the scope is grouped again. When none is left, the scope's groups are the ones a
-   regrouping of the whole history would make: every report outside the scope is incompatible with
-   every moved report, so each of its choices (join the best group, or start one) meets the same
-   candidates with the same members as in the run that made its incident, and the scope is made of
-   whole incidents, so each report inside meets its old group as it was. The history is only read
-   through ``History``: the mentions near the moved ones in date and place, found in SQL, are
-   checked here with `_pair_points`. ``reconcile`` over all mentions stays the reference (and the
-   `--full-reconcile` run); tests hold the two equal.
+6. Scope of a run. The grouping of 3 decides for one report at a time, in a fixed order (primaries
+   before background mentions; then by date, publication time, id), and a decision depends only on
+   the groups made of reports decided before it. Two reports are *compatible* when they share a
+   country and pass every rule of 1 (`_pair_points` is not None); only compatible reports ever
+   share a group. A run takes in the incidents of its new and re-read mentions and of incidents that
+   lost one, whole. Their reports are *free* (they decide again); every other report taken in is
+   *pinned*: it joins the group of the latest earlier report of its old incident, as it did before.
+   After grouping, a free report has *moved* when it is new or joined other members than before.
+   Every stored report compatible with a moved one is taken in with its whole incident (pinned),
+   and is freed when it comes after the moved one in the order, or when a pinned report finds its
+   group changed; then the scope is grouped again, until nothing changes. The result is the one a
+   regrouping of the whole history gives: a report outside the scope, or pinned, is incompatible
+   with every moved report decided before it and meets its old group as it was, so it meets the
+   same candidates with the same members and makes the same choice; a moved report meets, whole,
+   every incident it could join. The history is only read through ``History``: the stored mentions
+   near the moved ones in date and place, found in SQL, are checked here with `_pair_points`.
+   ``reconcile`` over all mentions stays the reference (and the `--full-reconcile` run); tests
+   hold the two equal.
 """
 
 from __future__ import annotations
@@ -183,6 +189,9 @@ class ReconcileInputs:
     previous_updated_run: dict[str, int] = field(default_factory=dict)
     # Ids of live incidents outside these mentions and of retired ones: a fresh id never repeats one.
     ids_in_use: set[str] = field(default_factory=set)
+    # Mentions that keep the decision they had (section 6): each joins the group of the latest
+    # report of its previous incident decided before it, instead of choosing.
+    pinned: set[str] = field(default_factory=set)
     settings: ReconcileSettings = field(default_factory=ReconcileSettings)
 
 
@@ -192,6 +201,8 @@ class ReconcileResult:
     incident_sources: list[dict]
     id_map: list[dict]               # retired_id, surviving_id, retired_at, run_id (only NEW merges of this run)
     assignment: dict[str, str]       # mention_id -> incident_id
+    # mention_id -> the members its group had when it joined (empty when it started the group)
+    joined: dict[str, frozenset[str]]
     stats: dict                      # new, updated, retired, dropped, incidents, background_incidents, mentions
 
 
@@ -205,6 +216,7 @@ class _Report:
     copy_group: str
     published_at: datetime | None
     is_primary: bool
+    recalled_by: int | None        # a background mention: ordinal of the day its article was published
     country: str | None
     admin1: str | None
     city: str | None
@@ -232,6 +244,7 @@ class _Report:
     month: int | None = None
     day: int | None = None
     sort_key: tuple = ()
+    order: tuple = ()              # when the grouping decides for it: primaries first, then by sort_key
     index_keys: list[str] = field(default_factory=list)
     probe_keys: list[str] = field(default_factory=list)
 
@@ -300,6 +313,8 @@ def _report(mention: Mention, articles: dict[str, ArticleInfo], settings: Reconc
         copy_group=article.copy_group if article else mention.article_id,
         published_at=article.published_at if article else None,
         is_primary=mention.role == PRIMARY,
+        recalled_by=article.published_at.date().toordinal()
+        if article and article.published_at and mention.role != PRIMARY else None,
         country=_text(mention.country),
         admin1=_text(mention.admin1),
         city=_text(mention.city),
@@ -331,7 +346,9 @@ def _report(mention: Mention, articles: dict[str, ArticleInfo], settings: Reconc
     elif report.precision == "week":
         # A week date is the day the report was read against: its weekday says nothing of the attack.
         report.weekday = None
-    report.sort_key = (point is None, point or 0, mention.mention_id)
+    published = report.published_at.timestamp() if report.published_at else math.inf
+    report.sort_key = (point is None, point or 0, published, mention.mention_id)
+    report.order = (not report.is_primary, report.sort_key)
     window = _window(report)
     report.index_keys = _index_keys(report, window)
     report.probe_keys = _probe_keys(report, window)
@@ -404,6 +421,11 @@ def _yearless_date_points(a: _Report, b: _Report) -> int | None:
 
 def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | None:
     """Points out of 100 for two reports being one attack, or None when they cannot be."""
+    # A recalled attack happened before the article that recalls it (a day's slack for time zones).
+    if a.recalled_by is not None and b.year_known and b.first_day > a.recalled_by + 1:
+        return None
+    if b.recalled_by is not None and a.year_known and a.first_day > b.recalled_by + 1:
+        return None
     # The date first: it is what tells most candidates apart.
     if a.year_known and b.year_known:
         overlap_start = a.first_day if a.first_day > b.first_day else b.first_day
@@ -577,12 +599,19 @@ class _Group:
 class _Grouper:
     """Greedy average-linkage grouping; candidates come from shelves of keys per (country, city)."""
 
-    def __init__(self, settings: ReconcileSettings):
+    def __init__(self, settings: ReconcileSettings, previous: dict[str, str], joined: dict[str, frozenset[str]]):
         self.settings = settings
+        self.previous = previous
+        self.joined = joined
+        self.latest_of: dict[str, int] = {}      # previous incident -> group of its latest report here
         self.groups: list[_Group] = []
         self.shelves: dict[tuple, dict[str, list[int]]] = {}
         self.threshold = round(settings.merge_threshold * FULL_SCORE)
         self.strict_threshold = round(settings.strict_merge_threshold * FULL_SCORE)
+
+    def followed_group(self, report: _Report) -> int | None:
+        """A pinned report's group: the one its previous incident's latest report joined here."""
+        return self.latest_of.get(self.previous.get(report.mention_id))
 
     def best_group(self, report: _Report) -> int | None:
         # A group whose city is not known yet is on the shelf of no city, seen from every city.
@@ -631,6 +660,9 @@ class _Grouper:
 
     def join(self, number: int, report: _Report) -> None:
         group = self.groups[number]
+        self.joined[report.mention_id] = frozenset(member.mention_id for member in group.members)
+        if report.mention_id in self.previous:
+            self.latest_of[self.previous[report.mention_id]] = number
         group.members.append(report)
         group.articles.add(report.article_id)
         group.admin1 = group.admin1 or report.admin1
@@ -647,13 +679,18 @@ class _Grouper:
                     filed.append(number)
 
 
-def _group_reports(reports: list[_Report], settings: ReconcileSettings) -> tuple[list[_Group], list[_Group]]:
-    """Primary groups (with the background mentions they absorbed) and background-only groups."""
+def _group_reports(reports: list[_Report], settings: ReconcileSettings, previous: dict[str, str],
+                   pinned: set[str]) -> tuple[list[_Group], list[_Group], dict[str, frozenset[str]]]:
+    """Primary groups (with the background mentions they absorbed), background-only groups, and
+    what each report joined. A pinned report does what it did before (section 6)."""
     ordered = sorted(reports, key=lambda r: r.sort_key)
-    primary = _Grouper(settings)
+    joined: dict[str, frozenset[str]] = {}
+    had_primary = {previous[r.mention_id] for r in reports if r.is_primary and r.mention_id in previous}
+    primary = _Grouper(settings, previous, joined)
     for report in ordered:
         if report.is_primary:
-            number = primary.best_group(report)
+            pin = report.mention_id in pinned
+            number = primary.followed_group(report) if pin else primary.best_group(report)
             if number is None:
                 primary.start(report)
             else:
@@ -661,19 +698,25 @@ def _group_reports(reports: list[_Report], settings: ReconcileSettings) -> tuple
     unmatched = []
     for report in ordered:
         if not report.is_primary:
-            number = primary.best_group(report)
+            if report.mention_id not in pinned:
+                number = primary.best_group(report)
+            elif previous.get(report.mention_id) in had_primary:
+                number = primary.followed_group(report)
+            else:
+                number = None   # it was in an incident of recalled attacks only
             if number is None:
                 unmatched.append(report)
             else:
                 primary.join(number, report)
-    recalled = _Grouper(settings)
+    recalled = _Grouper(settings, previous, joined)
     for report in unmatched:
-        number = recalled.best_group(report)
+        pin = report.mention_id in pinned
+        number = recalled.followed_group(report) if pin else recalled.best_group(report)
         if number is None:
             recalled.start(report)
         else:
             recalled.join(number, report)
-    return primary.groups, recalled.groups
+    return primary.groups, recalled.groups, joined
 
 
 # --- ids that last --------------------------------------------------------------------------------
@@ -898,7 +941,8 @@ def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
             raise ValueError(f"mention {mention.mention_id} is given twice")
         seen.add(mention.mention_id)
     reports = [_report(m, inputs.articles, inputs.settings) for m in inputs.mentions]
-    primary_groups, background_groups = _group_reports(reports, inputs.settings)
+    primary_groups, background_groups, joined = _group_reports(reports, inputs.settings,
+                                                               inputs.previous_assignment, inputs.pinned)
     groups = primary_groups + background_groups
     ids, id_map, fresh = _assign_ids(groups, inputs)
 
@@ -937,7 +981,7 @@ def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
         # Previous incidents none of whose mentions remain (their articles were removed).
         "dropped": len(set(members_before) - still_named),
     }
-    return ReconcileResult(incidents, sources, id_map, assignment, stats)
+    return ReconcileResult(incidents, sources, id_map, assignment, joined, stats)
 
 
 # --- regrouping only what new mentions reach (6) -------------------------------------------------
@@ -987,6 +1031,7 @@ class Probe:
     projectile_count: int | None
     killed: int | None
     injured: int | None
+    recalled_by: date | None       # a background mention: the day its article was published
 
 
 @dataclass
@@ -1004,25 +1049,12 @@ def _probe(report: _Report) -> Probe:
                  date.fromordinal(report.last_day) if dated else None,
                  dated and report.precision == "day", dated or report.has_month, report.place_id,
                  _text(report.mention.launch_place_id), report.launch_key is not None, report.projectile_count,
-                 report.killed, report.injured)
+                 report.killed, report.injured,
+                 date.fromordinal(report.recalled_by) if report.recalled_by is not None else None)
 
 
 def _compatible(a: _Report, b: _Report, settings: ReconcileSettings) -> bool:
     return a.country == b.country and _pair_points(a, b, settings) is not None
-
-
-def moved_mentions(result: ReconcileResult, previous_assignment: dict[str, str]) -> set[str]:
-    """Mentions whose incident is not the set of mentions it was (new mentions included)."""
-    before: dict[str, set[str]] = defaultdict(set)
-    for mention_id, incident_id in previous_assignment.items():
-        before[incident_id].add(mention_id)
-    after: dict[str, set[str]] = defaultdict(set)
-    for mention_id, incident_id in result.assignment.items():
-        after[incident_id].add(mention_id)
-    return {
-        mention_id for mention_id, incident_id in result.assignment.items()
-        if mention_id not in previous_assignment or after[incident_id] != before[previous_assignment[mention_id]]
-    }
 
 
 def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set[str], run_id: int,
@@ -1034,17 +1066,28 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
     previous: dict[str, str] = {}
     articles: dict[str, ArticleInfo] = {}
     reports: dict[str, _Report] = {}
-    probed: set[str] = set()
 
-    def take_in(mention_ids: set[str] | None, incident_ids: Iterable[str] = ()) -> None:
+    def take_in(mention_ids: set[str] | None, incident_ids: Iterable[str] = ()) -> set[str]:
+        """Loads whole incidents; returns the mentions it added."""
         previous.update(history.incident_rows(mention_ids, incident_ids))
         wanted = None if mention_ids is None else (mention_ids | set(previous)) - in_scope.keys()
-        for mention in history.mentions(wanted):
+        added = history.mentions(wanted)
+        for mention in added:
             in_scope[mention.mention_id] = mention
-        articles.update(history.articles({m.article_id for m in in_scope.values()} - articles.keys()))
+        articles.update(history.articles({m.article_id for m in added} - articles.keys()))
+        for mention in added:
+            reports[mention.mention_id] = _report(mention, articles, settings)
+        return {m.mention_id for m in added}
 
     take_in(None if full else set(changed), orphaned_incidents)
+    # Where a gone or re-read mention stood in the order before is unknown: the reports of its
+    # incident count as moved from their own place in the order.
+    unsettled = orphaned_incidents | {previous[c] for c in changed if c in previous}
+    orphan_members = {m for m, incident in previous.items() if incident in unsettled} & in_scope.keys()
+    free = set(in_scope) if full else (set(changed) | orphan_members) & in_scope.keys()
     ids_in_use = history.ids_in_use()
+    probed_moved: set[str] = set()
+    probed_changes: dict[str, tuple] = {}
     rounds = 0
     while True:
         rounds += 1
@@ -1053,23 +1096,101 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
         result = reconcile(ReconcileInputs(
             mentions=sorted(in_scope.values(), key=lambda m: m.mention_id), articles=articles,
             previous_assignment=previous, previous_created_run=created, previous_updated_run=updated,
-            run_id=run_id, now=now, ids_in_use=ids_in_use, settings=settings,
+            run_id=run_id, now=now, ids_in_use=ids_in_use, settings=settings, pinned=set(in_scope) - free,
         ))
         if full:
             return ScopedResult(result, incident_ids, len(in_scope), rounds)
-        to_probe = (moved_mentions(result, previous) | set(changed)) - probed
-        probed |= to_probe
-        for mention_id in to_probe:
-            if mention_id not in reports:
-                reports[mention_id] = _report(in_scope[mention_id], articles, settings)
-        pairs = [(p, c) for p, c in history.candidates([_probe(reports[m]) for m in sorted(to_probe)],
-                                                       settings.strict_min_specifics)
-                 if c not in in_scope]
-        outside = {m.mention_id: _report(m, articles, settings) for m in history.mentions({c for _, c in pairs})}
-        reached = {c for p, c in pairs if _compatible(reports[p], outside[c], settings)}
-        if not reached:
-            return ScopedResult(result, incident_ids, len(in_scope), rounds)
-        take_in(reached)
+        before = _joined_before(in_scope, previous, reports)
+        moved = orphan_members | {m for m in free if m not in before or m in changed or result.joined[m] != before[m]}
+        # A pinned report whose group is not what it joined before decides again.
+        unpinned = {m for m in in_scope.keys() - free if result.joined[m] != before.get(m)}
+        changed_from = _group_changes(in_scope, previous, result.assignment, reports, orphan_members)
+        to_probe = {m for m in moved if m not in probed_moved}
+        to_probe |= {m for m, when in changed_from.items() if when < probed_changes.get(m, (math.inf,))}
+        probed_moved |= moved
+        for m, when in changed_from.items():
+            probed_changes[m] = min(when, probed_changes.get(m, (math.inf,)))
+        pairs = history.candidates([_probe(reports[m]) for m in sorted(to_probe)], settings.strict_min_specifics)
+        nearby = history.mentions({c for _, c in pairs if c not in in_scope})
+        articles.update(history.articles({m.article_id for m in nearby} - articles.keys()))
+        outside = {m.mention_id: _report(m, articles, settings) for m in nearby}
+        wanted, freed = set(), set()
+        for p, c in pairs:
+            other = reports[c] if c in reports else outside[c]
+            if not _compatible(reports[p], other, settings):
+                continue
+            if p in moved:
+                wanted.add(c)            # a group p could choose: there, whole
+            if p in changed_from and other.order > changed_from[p]:
+                wanted.add(c)            # c decides after the group of p changed: it decides again
+                freed.add(c)
+        pulled = take_in(wanted - in_scope.keys())
+        unpinned |= freed - free
+        if not unpinned and not pulled:
+            return _only_changed(result, free, previous, orphaned_incidents, len(in_scope), rounds)
+        free |= unpinned
+
+
+def _only_changed(result: ReconcileResult, free: set[str], previous: dict[str, str], orphaned_incidents: set[str],
+                  scope_mentions: int, rounds: int) -> ScopedResult:
+    """The incidents that free reports left or joined; a group of pinned reports only is its old
+    incident, unchanged, and is not written again."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for mention_id, incident_id in result.assignment.items():
+        members[incident_id].append(mention_id)
+    # Written: every group with a free report, and every group holding a report of an incident
+    # such a group replaces, until no more are added (a split can leave pinned reports a new id).
+    written = {result.assignment[m] for m in free}
+    replaced = set(orphaned_incidents)
+    while True:
+        replaced |= {previous[m] for group in written for m in members[group] if m in previous}
+        more = {incident for m, incident in result.assignment.items() if previous.get(m) in replaced} - written
+        if not more:
+            break
+        written |= more
+    incidents = [row for row in result.incidents if row["incident_id"] in written]
+    sources = [row for row in result.incident_sources if row["incident_id"] in written]
+    replaced |= written & set(previous.values())
+    kept = ReconcileResult(incidents, sources, result.id_map, result.assignment, result.joined, result.stats)
+    return ScopedResult(kept, replaced, scope_mentions, rounds)
+
+
+def _group_changes(in_scope: dict[str, Mention], previous: dict[str, str], assignment: dict[str, str],
+                   reports: dict[str, _Report], orphan_members: set[str]) -> dict[str, tuple]:
+    """Reports whose group is not the set of reports their incident was, with the point in the
+    grouping's order from which a later report can see the difference (its own place at the
+    earliest: before it, it is not in the group)."""
+    now: dict[str, set[str]] = defaultdict(set)
+    for mention_id, incident_id in assignment.items():
+        now[incident_id].add(mention_id)
+    then: dict[str, set[str]] = defaultdict(set)
+    for mention_id, incident_id in previous.items():
+        then[incident_id].add(mention_id)
+    changes = {}
+    for mention_id, incident_id in assignment.items():
+        order = reports[mention_id].order
+        if mention_id in orphan_members:
+            changes[mention_id] = order
+            continue
+        differing = now[incident_id] ^ then.get(previous.get(mention_id), set())
+        if differing:
+            changes[mention_id] = max(order, min(reports[m].order for m in differing if m in in_scope))
+    return changes
+
+
+def _joined_before(in_scope: dict[str, Mention], previous: dict[str, str],
+                   reports: dict[str, _Report]) -> dict[str, frozenset[str]]:
+    """For each stored report, the members its previous incident had when it joined it."""
+    members: dict[str, list[_Report]] = defaultdict(list)
+    for mention_id in in_scope:
+        if mention_id in previous:
+            members[previous[mention_id]].append(reports[mention_id])
+    joined = {}
+    for group in members.values():
+        group.sort(key=lambda r: r.order)
+        for position, report in enumerate(group):
+            joined[report.mention_id] = frozenset(r.mention_id for r in group[:position])
+    return joined
 
 
 @task(name="reconcile", **STAGE_TASK_OPTIONS)

@@ -430,6 +430,20 @@ def test_a_report_with_no_date_at_all_joins_only_the_same_place_with_two_agreein
     assert result.assignment["a3:0"] != result.assignment["a1:0"]
 
 
+def test_a_recalled_attack_is_never_one_that_happened_after_the_article_recalling_it():
+    details = dict(weapon_type="rocket", weapon_detail="Katyusha", target_type="military", projectile_count=3,
+                   killed=1, injured=4, time_of_day="night")
+    recall = report("a1:0", role="background", **BALAD_BASE, **details)   # no date at all
+    before = report("a2:0", **on("2020-11-16"), **BALAD_BASE, **details)
+    after = report("a3:0", **on("2020-11-20"), **BALAD_BASE, **details)
+    articles = {"a1": article("a1"), "a2": article("a2", hours=-30), "a3": article("a3", hours=80)}
+    # a1 is published on 17 November: the attack of the 20th cannot be the one it recalls.
+    assert run([recall, after], articles=articles).assignment["a1:0"] != \
+        run([recall, after], articles=articles).assignment["a3:0"]
+    joined = run([recall, before], articles=articles).assignment
+    assert joined["a1:0"] == joined["a2:0"]
+
+
 def test_an_incident_whose_articles_are_gone_is_dropped_not_retired():
     first = run(embassy_rockets() + [report("a4:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone")])
     gone = first.assignment["a4:0"]
