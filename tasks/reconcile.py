@@ -78,15 +78,18 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
    share a group. A run takes in the incidents of its new and re-read mentions and of incidents that
    lost one, whole. Their reports are *free* (they decide again); every other report taken in is
    *pinned*: it joins the group of the latest earlier report of its old incident, as it did before.
-   After grouping, a free report has *moved* when it is new or joined other members than before.
-   Every stored report compatible with a moved one is taken in with its whole incident (pinned),
-   and is freed when it comes after the moved one in the order, or when a pinned report finds its
-   group changed; then the scope is grouped again, until nothing changes. The result is the one a
-   regrouping of the whole history gives: a report outside the scope, or pinned, is incompatible
-   with every moved report decided before it and meets its old group as it was, so it meets the
-   same candidates with the same members and makes the same choice; a moved report meets, whole,
-   every incident it could join. The history is only read through ``History``: the stored mentions
-   near the moved ones in date and place, found in SQL, are checked here with `_pair_points`.
+   After grouping, a free report has *moved* when it is new or joined other members than before;
+   every stored incident holding a report compatible with a moved one is taken in, pinned, so
+   that the moved one chose among all it could join. A report whose group is not the set its
+   incident was can be seen differently by reports decided after the difference: every compatible
+   report after that point is taken in and freed, and so is a pinned report that finds its own
+   group changed. The scope is grouped again until nothing is taken in or freed; only incidents
+   with a free report are written. The result is the one a regrouping of the whole history gives:
+   a report outside the scope, or pinned, is incompatible with every report whose group changed
+   before its turn, so every group it considers holds, at its turn, the same members as before, and it
+   makes the same choice; and a free report meets, whole, every incident it could join. The
+   history is only read through ``History``: the stored mentions near the changed ones in date and
+   place, found in SQL, are checked here with `_pair_points`.
    ``reconcile`` over all mentions stays the reference (and the `--full-reconcile` run); tests
    hold the two equal.
 """
