@@ -10,7 +10,6 @@ import contextlib
 import time
 from collections.abc import Iterator
 
-STAGES = ("read", "dedupe", "extract", "load", "reconcile")
 _reporter = None
 _current: str | None = None
 
