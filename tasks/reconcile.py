@@ -1070,17 +1070,19 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
     articles: dict[str, ArticleInfo] = {}
     reports: dict[str, _Report] = {}
 
-    def take_in(mention_ids: set[str] | None, incident_ids: Iterable[str] = ()) -> set[str]:
-        """Loads whole incidents; returns the mentions it added."""
+    def take_in(mention_ids: set[str] | None, incident_ids: Iterable[str] = (),
+                read: dict[str, _Report] | None = None) -> set[str]:
+        """Loads whole incidents (``read``: reports already read); returns the mentions it added."""
+        read = read or {}
         previous.update(history.incident_rows(mention_ids, incident_ids))
         wanted = None if mention_ids is None else (mention_ids | set(previous)) - in_scope.keys()
-        added = history.mentions(wanted)
-        for mention in added:
-            in_scope[mention.mention_id] = mention
-        articles.update(history.articles({m.article_id for m in added} - articles.keys()))
-        for mention in added:
-            reports[mention.mention_id] = _report(mention, articles, settings)
-        return {m.mention_id for m in added}
+        fresh = history.mentions(None if wanted is None else wanted - read.keys())
+        articles.update(history.articles({m.article_id for m in fresh} - articles.keys()))
+        added = {m.mention_id: _report(m, articles, settings) for m in fresh}
+        added.update({m: read[m] for m in wanted or () if m in read})
+        reports.update(added)
+        in_scope.update({m: report.mention for m, report in added.items()})
+        return set(added)
 
     take_in(None if full else set(changed), orphaned_incidents)
     # Where a gone or re-read mention stood in the order before is unknown: the reports of its
@@ -1127,7 +1129,7 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
             if p in changed_from and other.order > changed_from[p]:
                 wanted.add(c)            # c decides after the group of p changed: it decides again
                 freed.add(c)
-        pulled = take_in(wanted - in_scope.keys())
+        pulled = take_in(wanted - in_scope.keys(), read=outside)
         unpinned |= freed - free
         if not unpinned and not pulled:
             return _only_changed(result, free, previous, orphaned_incidents, len(in_scope), rounds)
