@@ -26,7 +26,7 @@ from incidents.report import publish_incident_table
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import load
 from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, fingerprint_task, first_seen_order, prepared
-from tasks.discover import KnownFile, discover_task
+from tasks.discover import list_inbox_task, plan_reads
 from tasks.extract import ArticleInput, extract_task
 from tasks.read import read_task
 from tasks.reconcile import WEAPON_CLASS, reconcile_task
@@ -151,9 +151,10 @@ def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datet
     in_flight = 2 * settings.workers
     # Discover and read ------------------------------------------------------------------------
     with clock.stage("read"):
-        known = store.known_files(writer)
-        known_stats = {name: KnownFile(row[0], row[1]) for name, row in known.items() if row[3] != "deleted"}
-        delta = discover_task(settings.inbox, known_stats, settings.min_file_age_seconds)
+        listing = list_inbox_task(settings.inbox)
+        delta = plan_reads(listing, store.compare_listing(writer, listing.table()), settings.min_file_age_seconds)
+        known = store.known_files(writer, [name for f in delta.to_read for name in (f.source_file, f.sidecar) if name]
+                                  + delta.deleted + [r.source_file for r in delta.rejected])
         summary.files_seen = delta.files_seen
         summary.files_deferred = len(delta.deferred)
         results: list[ReadResult] = [
@@ -174,7 +175,7 @@ def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datet
     fresh = [r for r in results if r.file.source_file not in touched_only]
     summary.files_new = sum(1 for r in results if r.file.source_file in delta.new)
     summary.files_changed = sum(1 for r in fresh if r.file.source_file in delta.changed)
-    summary.files_unchanged = len(delta.unchanged) + len(touched_only)
+    summary.files_unchanged = delta.unchanged + len(touched_only)
     summary.files_rejected = len({x.source_file for x in rejections})
     logger.info("%d files seen: %d to read, %d rejected, %d deferred", delta.files_seen, len(delta.to_read),
                 summary.files_rejected, summary.files_deferred)

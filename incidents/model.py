@@ -37,6 +37,15 @@ class InboxFile:
 
 
 @dataclass(frozen=True)
+class StoredFiles:
+    """What the database holds of an inbox listing (``store.compare_listing``)."""
+
+    differing: frozenset[str]         # listed, and new or of another size or mtime than when read
+    read_before: frozenset[str]       # of those, the ones an earlier run read (changed, not new)
+    missing: frozenset[str]           # read before and no longer listed
+
+
+@dataclass(frozen=True)
 class Rejection:
     source_file: str
     reason: str                       # a short code: empty, binary, undecodable, too_large, ...

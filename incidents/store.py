@@ -34,7 +34,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from incidents import SQL_DIR
-from incidents.model import ArticleInfo, Mention
+from incidents.model import ArticleInfo, Mention, StoredFiles
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 # DuckDB's own share of a run's memory (its page cache and query state; more spills to disk).
@@ -376,10 +376,36 @@ def recorded_file_count(db_path: Path) -> int:
         conn.close()
 
 
-def known_files(writer: Writer) -> dict[str, tuple[int, int, str | None, str, object]]:
-    """source_file -> (size, mtime_ns, sha256, outcome, first_seen_at) of every file read before."""
-    rows = writer.query(
-        "SELECT source_file, size_bytes, mtime_ns, content_sha256, outcome, first_seen_at FROM inbox_files"
+_LISTING_DIFF_SQL = """
+SELECT l.source_file, k.source_file IS NOT NULL AS read_before
+FROM _listing l LEFT JOIN inbox_files k ON k.source_file = l.source_file AND k.outcome <> 'deleted'
+WHERE k.source_file IS NULL OR k.size_bytes IS DISTINCT FROM l.size_bytes OR k.mtime_ns IS DISTINCT FROM l.mtime_ns
+"""
+_LISTING_MISSING_SQL = """
+SELECT k.source_file FROM inbox_files k ANTI JOIN _listing l USING (source_file) WHERE k.outcome <> 'deleted'
+"""
+
+
+def compare_listing(writer: Writer, listing: pa.Table) -> StoredFiles:
+    """The listed files that are new or changed since they were read, and the ones gone.
+
+    The listing is joined with ``inbox_files`` in DuckDB, so only the differences (a night's new
+    files) come back to Python however large the inbox has grown.
+    """
+    with writer.scratch(_listing=listing):
+        differing = writer.raw.execute(_LISTING_DIFF_SQL).fetchall()
+        missing = writer.raw.execute(_LISTING_MISSING_SQL).fetchall()
+    return StoredFiles(differing=frozenset(row[0] for row in differing),
+                       read_before=frozenset(row[0] for row in differing if row[1]),
+                       missing=frozenset(row[0] for row in missing))
+
+
+def known_files(writer: Writer, names: Iterable[str]) -> dict[str, tuple[int, int, str | None, str, object]]:
+    """source_file -> (size, mtime_ns, sha256, outcome, first_seen_at) of those ``names`` read before."""
+    rows = writer.rows(
+        "SELECT source_file, size_bytes, mtime_ns, content_sha256, outcome, first_seen_at "
+        "FROM inbox_files JOIN _names USING (source_file)",
+        _names=key_table("source_file", sorted(set(names))),
     )
     return {row[0]: row[1:] for row in rows}
 

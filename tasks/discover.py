@@ -1,7 +1,9 @@
 """Discover: which inbox files are new or changed since the last run.
 
-Only ``stat`` is done here; reading is the next stage. Links are never followed out of the
-inbox, and link loops cannot trap the walk (folders reached through links are not entered).
+Only ``stat`` is done here; reading is the next stage. The listing is compared with
+``inbox_files`` in the database (``store.compare_listing``, an anti-join), and only the files
+that differ come back to Python. Links are never followed out of the inbox, and link loops
+cannot trap the walk (folders reached through links are not entered).
 """
 
 from __future__ import annotations
@@ -12,20 +14,33 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 from prefect import task
 
 from tasks import STAGE_TASK_OPTIONS
 
-from incidents.model import InboxFile, Rejection
+from incidents.model import InboxFile, Rejection, StoredFiles
 
 SIDECAR_SUFFIX = ".meta.json"
 ARTICLE_SUFFIXES = (".txt", ".json", ".jsonl", ".html", ".htm")
 
 
-@dataclass(frozen=True)
-class KnownFile:
-    size_bytes: int
-    mtime_ns: int
+@dataclass
+class InboxListing:
+    """Every regular file under the inbox (relative path -> size, mtime_ns) and what could not be listed."""
+
+    files: dict[str, tuple[int, int]]
+    rejected: list[Rejection]
+
+    def table(self) -> pa.Table:
+        """The listing as rows, for the database to compare with what earlier runs read."""
+        names = list(self.files)
+        stats = list(self.files.values())
+        return pa.table({
+            "source_file": pa.array(names, pa.string()),
+            "size_bytes": pa.array([s[0] for s in stats], pa.int64()),
+            "mtime_ns": pa.array([s[1] for s in stats], pa.int64()),
+        })
 
 
 @dataclass
@@ -33,15 +48,11 @@ class InboxDelta:
     to_read: list[InboxFile] = field(default_factory=list)
     new: set[str] = field(default_factory=set)
     changed: set[str] = field(default_factory=set)
-    unchanged: list[str] = field(default_factory=list)
+    unchanged: int = 0
     deleted: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
-    stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # every file seen: size, mtime
-
-    @property
-    def files_seen(self) -> int:
-        return len(self.stats)
+    files_seen: int = 0
 
 
 def _printable(rel: str) -> str:
@@ -65,13 +76,13 @@ def _inside(root: Path, target: Path) -> bool:
         return False
 
 
-def walk_inbox(root: Path) -> tuple[dict[str, os.stat_result], list[Rejection]]:
+def walk_inbox(root: Path) -> InboxListing:
     """Every regular file under ``root`` (by relative path) and the entries that cannot be read.
 
     ``os.scandir`` gives each entry's type with the listing, so a file costs one ``stat``.
     """
     root = root.resolve()
-    files: dict[str, os.stat_result] = {}
+    files: dict[str, tuple[int, int]] = {}
     rejected: list[Rejection] = []
     pending = [(str(root), "")]
     while pending:
@@ -114,60 +125,51 @@ def walk_inbox(root: Path) -> tuple[dict[str, os.stat_result], list[Rejection]]:
             if not stat.S_ISREG(info.st_mode):
                 rejected.append(Rejection(rel, "not_a_file", "not a regular file"))
                 continue
-            files[rel] = info
+            files[rel] = (info.st_size, info.st_mtime_ns)
         pending.extend(reversed(folders))
-    return files, rejected
+    return InboxListing(files, rejected)
 
 
-def plan_reads(
-    root: Path,
-    known: dict[str, KnownFile],
-    min_file_age_seconds: float = 0.0,
-    now: float | None = None,
-) -> InboxDelta:
-    """Compares the inbox with what earlier runs read; a file with a changed sidecar is re-read."""
-    files, rejected = walk_inbox(root)
+def plan_reads(listing: InboxListing, stored: StoredFiles, min_file_age_seconds: float = 0.0,
+               now: float | None = None) -> InboxDelta:
+    """Which listed files to read: those the database does not hold as they are now.
+
+    An article is read again when it or its sidecar changed. Only the files in
+    ``stored.differing`` are looked at, so a night's cost follows its new files, not the inbox.
+    """
+    files = listing.files
     now = time.time() if now is None else now
-    delta = InboxDelta(rejected=rejected)
-    delta.stats = {rel: (info.st_size, info.st_mtime_ns) for rel, info in files.items()}
-    sidecars = {rel for rel in files if rel.endswith(SIDECAR_SUFFIX)}
-    sidecar_owner = {rel: rel[: -len(SIDECAR_SUFFIX)] + ".txt" for rel in sidecars}
-    owners = {owner for owner in sidecar_owner.values() if owner in files}
+    delta = InboxDelta(rejected=listing.rejected, files_seen=len(files))
 
-    def changed(rel: str) -> bool:
-        info = files[rel]
-        previous = known.get(rel)
-        return previous is None or (previous.size_bytes, previous.mtime_ns) != (info.st_size, info.st_mtime_ns)
+    def owner_of(rel: str) -> str | None:
+        owner = rel[: -len(SIDECAR_SUFFIX)] + ".txt" if rel.endswith(SIDECAR_SUFFIX) else None
+        return owner if owner in files else None
 
-    for rel, info in files.items():
-        if rel in sidecars and sidecar_owner[rel] in owners:
-            continue  # read with its article
+    owned_sidecars = sum(1 for rel in files if rel.endswith(SIDECAR_SUFFIX) and owner_of(rel))
+    touched = {owner_of(rel) or rel for rel in stored.differing if rel in files}
+    for rel in (rel for rel in files if rel in touched):  # in the walk's order
+        size, mtime = files[rel]
         sidecar = rel[: -len(".txt")] + SIDECAR_SUFFIX if rel.endswith(".txt") else None
         if sidecar not in files:
             sidecar = None
-        if not (changed(rel) or (sidecar is not None and changed(sidecar))):
-            delta.unchanged.append(rel)
-            continue
-        newest = max(info.st_mtime_ns, files[sidecar].st_mtime_ns if sidecar else 0) / 1e9
+        newest = max(mtime, files[sidecar][1] if sidecar else 0) / 1e9
         if now - newest < min_file_age_seconds:
             delta.deferred.append(rel)
             continue
-        (delta.changed if rel in known else delta.new).add(rel)
-        delta.to_read.append(
-            InboxFile(
-                source_file=rel,
-                size_bytes=info.st_size,
-                mtime_ns=info.st_mtime_ns,
-                sidecar=sidecar,
-                sidecar_size_bytes=files[sidecar].st_size if sidecar else 0,
-                sidecar_mtime_ns=files[sidecar].st_mtime_ns if sidecar else 0,
-            )
-        )
-    rejected_names = {r.source_file for r in rejected}
-    delta.deleted = sorted(rel for rel in known if rel not in files and rel not in rejected_names)
+        # An article not differing itself (only its sidecar did) is stored as it is.
+        read_before = rel in stored.read_before or rel not in stored.differing
+        (delta.changed if read_before else delta.new).add(rel)
+        delta.to_read.append(InboxFile(
+            source_file=rel, size_bytes=size, mtime_ns=mtime, sidecar=sidecar,
+            sidecar_size_bytes=files[sidecar][0] if sidecar else 0,
+            sidecar_mtime_ns=files[sidecar][1] if sidecar else 0,
+        ))
+    delta.unchanged = len(files) - owned_sidecars - len(touched)
+    rejected_names = {r.source_file for r in listing.rejected}
+    delta.deleted = sorted(rel for rel in stored.missing if rel not in rejected_names)
     return delta
 
 
-@task(name="discover-inbox", retries=2, retry_delay_seconds=1, **STAGE_TASK_OPTIONS)
-def discover_task(root: Path, known: dict[str, KnownFile], min_file_age_seconds: float) -> InboxDelta:
-    return plan_reads(root, known, min_file_age_seconds)
+@task(name="list-inbox", retries=2, retry_delay_seconds=1, **STAGE_TASK_OPTIONS)
+def list_inbox_task(root: Path) -> InboxListing:
+    return walk_inbox(root)

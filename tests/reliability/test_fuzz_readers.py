@@ -18,10 +18,17 @@ from hypothesis import strategies as st
 import tasks.read
 from conftest import run_flow, query
 from incidents.htmltext import read_html
-from incidents.model import InboxFile, ReadResult
+from incidents.model import InboxFile, ReadResult, StoredFiles
 from incidents.textfiles import CONTROL_RE, Unreadable
 from tasks.discover import plan_reads, walk_inbox
 from tasks.read import read_file, read_jsonl
+
+
+def plan_first_run(root: Path):
+    """What a run over a new database would read from ``root``: every listed file is new."""
+    listing = walk_inbox(root)
+    return plan_reads(listing, StoredFiles(frozenset(listing.files), frozenset(), frozenset()))
+
 
 REASONS = {"binary", "empty", "link_outside_inbox", "malformed_json", "malformed_sidecar", "no_text",
            "not_a_file", "orphan_sidecar", "too_large", "undecodable", "unreadable", "unsupported_type",
@@ -191,7 +198,7 @@ def test_text_with_any_sidecar(data, sidecar):
         root = Path(folder)
         (root / "a.txt").write_bytes(data)
         (root / "a.meta.json").write_bytes(sidecar)
-        delta = plan_reads(root, {})
+        delta = plan_first_run(root)
         assert [file.source_file for file in delta.to_read] == ["a.txt"]
         assert_ends_well(read_file(root, delta.to_read[0], LIMIT, "Asia/Baghdad"))
 
@@ -210,7 +217,7 @@ def test_odd_file_names(stem, suffix, raw_bytes):
             if name in (".", "..") or len(os.fsencode(name)) > 255:
                 continue
             (root / name).write_text(REPORT, encoding="utf-8")
-        delta = plan_reads(root, {})
+        delta = plan_first_run(root)
         for rejection in delta.rejected:
             assert rejection.reason in REASONS and storable(rejection.source_file)
         for file in delta.to_read:
@@ -276,7 +283,7 @@ def test_permission_denied_is_a_rejection(tmp_path, monkeypatch):
 
     # As root (as in CI) file modes do not stop reads: the refusal is made where the reader opens.
     monkeypatch.setattr(tasks.read, "open", denied, raising=False)
-    delta = plan_reads(tmp_path, {})
+    delta = plan_first_run(tmp_path)
     results = {file.source_file: read_file(tmp_path, file, LIMIT, "Asia/Baghdad") for file in delta.to_read}
     assert [(r.reason, r.detail) for r in results["locked.txt"].rejections] == [
         ("unreadable", "permission denied: Permission denied")]
@@ -292,7 +299,7 @@ def test_unreadable_file_and_folder_by_mode(tmp_path):
     (tmp_path / "locked.txt").chmod(0)
     (tmp_path / "closed").chmod(0)
     try:
-        delta = plan_reads(tmp_path, {})
+        delta = plan_first_run(tmp_path)
         results = [read_file(tmp_path, file, LIMIT, "Asia/Baghdad") for file in delta.to_read]
     finally:
         (tmp_path / "closed").chmod(0o755)
@@ -310,7 +317,8 @@ def test_link_loops_do_not_trap_discovery(tmp_path):
     os.symlink("pong.txt", tmp_path / "ping.txt")
     os.symlink("nowhere.txt", tmp_path / "dangling.txt")
     os.mkfifo(tmp_path / "pipe.txt")
-    files, rejected = walk_inbox(tmp_path)
+    listing = walk_inbox(tmp_path)
+    files, rejected = listing.files, listing.rejected
     assert list(files) == ["sub/report.txt"]
     assert {r.source_file: r.reason for r in rejected} == {
         "sub/back_to_the_top": "link_not_followed", "sub/itself": "link_not_followed",

@@ -10,7 +10,7 @@ import json
 import os
 import time
 
-import tasks.discover
+import flows.pipeline
 import tasks.read
 
 REPORT = "سقطت ثلاثة صواريخ كاتيوشا على قاعدة بلد الجوية مساء الاثنين دون خسائر بشرية."
@@ -115,7 +115,7 @@ def test_file_swapped_for_a_link_outside_after_discovery_is_not_read(tmp_path, i
     (inbox / "report.txt").write_text(REPORT, encoding="utf-8")
     (inbox / "other.txt").write_text(OTHER, encoding="utf-8")
     (inbox / "other.meta.json").write_text('{"source": "INA"}', encoding="utf-8")
-    real_plan = tasks.discover.plan_reads
+    real_plan = flows.pipeline.plan_reads
 
     def plan_then_swap(*args, **kwargs):
         delta = real_plan(*args, **kwargs)
@@ -124,7 +124,7 @@ def test_file_swapped_for_a_link_outside_after_discovery_is_not_read(tmp_path, i
             os.symlink(secret, inbox / name)
         return delta
 
-    monkeypatch.setattr(tasks.discover, "plan_reads", plan_then_swap)
+    monkeypatch.setattr(flows.pipeline, "plan_reads", plan_then_swap)
     run(inbox, db_path)
     assert articles(sql, db_path) == {"other.txt": OTHER}
     assert sql(db_path, "SELECT source FROM articles") == [(None,)]
