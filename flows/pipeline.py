@@ -29,7 +29,7 @@ from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, fingerpr
 from tasks.discover import list_inbox_task, plan_reads
 from tasks.extract import ArticleInput, extract_task
 from tasks.read import read_task
-from tasks.reconcile import WEAPON_CLASS, reconcile_task
+from tasks.reconcile import WEAPON_CLASS, reconcile_task, rules_fingerprint
 
 
 @dataclass
@@ -127,8 +127,9 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
     summary = RunSummary(run_id=run_id, db=str(settings.db))
     changed = _ingest(settings, writer, run_id, started, summary, clock, logger)
     with clock.stage("reconcile"):
-        _reconcile(settings, writer, changed, run_id, started, summary, logger)
+        in_full = _reconcile(settings, writer, changed, run_id, started, summary, logger)
     summary.stage_seconds = clock.rounded()
+    recorded = {**settings.as_dict(), "reconcile_rules": rules_fingerprint(), "reconciled_in_full": in_full}
     writer.execute(
         "INSERT INTO pipeline_runs (run_id, flow_run_id, started_at, finished_at, status, inbox, files_seen, "
         "files_new, files_changed, files_unchanged, files_deferred, files_rejected, articles_added, articles_updated, "
@@ -139,7 +140,7 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
          summary.files_changed, summary.files_unchanged, summary.files_deferred, summary.files_rejected,
          summary.articles_added, summary.articles_updated, summary.duplicates_found, summary.mentions_extracted,
          summary.incidents_new, summary.incidents_updated, summary.incidents_retired, summary.incidents_total,
-         json.dumps(settings.as_dict(), default=str)),
+         json.dumps(recorded, default=str)),
     )
     return summary
 
@@ -269,12 +270,16 @@ def _record_files(writer: store.Writer, delta, known: dict, results: list[ReadRe
 
 
 def _reconcile(settings: Settings, writer: store.Writer, changed: set[str], run_id: int, now: dt.datetime,
-               summary: RunSummary, logger) -> None:
-    """Regroups what this run's mentions reach (all of it when they are most of the history)."""
+               summary: RunSummary, logger) -> bool:
+    """Regroups what this run's mentions reach: all of it when they are most of the history, or
+    when the history was grouped by other rules (an upgrade). Returns whether it regrouped all."""
     history = store.ReconcileHistory(writer, WEAPON_CLASS)
     orphaned = history.orphaned_incidents()
     stored = store.mention_count(writer)
-    full = settings.full_reconcile or 2 * len(changed) >= stored
+    other_rules = store.last_run_settings(writer).get("reconcile_rules") != rules_fingerprint()
+    if other_rules and 2 * len(changed) < stored:
+        logger.info("the history was grouped by other reconciliation rules: regrouping all of it once")
+    full = settings.full_reconcile or other_rules or 2 * len(changed) >= stored
     scoped = reconcile_task(history, changed, orphaned, run_id, now, full=full)
     result = scoped.result
     store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
@@ -284,6 +289,7 @@ def _reconcile(settings: Settings, writer: store.Writer, changed: set[str], run_
     summary.incidents_total = store.incident_count(writer)
     logger.info("reconciled %d of %d mentions%s in %d round(s)", scoped.scope_mentions, stored,
                 " (all)" if full else "", scoped.rounds)
+    return full
 
 
 def _flow_run_id() -> str | None:

@@ -509,9 +509,12 @@ FROM parts
 
 # Pairs each probe with every stored mention it may be compatible with, and rules out the rest:
 # another country, governorate, city or weapon class; dates more than a week apart (a day for two
-# day dates); a date after the publication of an article that recalls the other; when either date has no year, fewer than ``min_specifics`` possibly shared specifics
-# (place, launch site, projectile count, killed, injured), and neither place nor launch site when
-# either has no month. Launch sites are compared by presence only (reconcile folds their case).
+# day dates); a date after the publication of an article that recalls the other; for a recall
+# with no year, a date ending more than the lookback before its article, or another such recall
+# published more than the lookback apart; when either date has no year, fewer than
+# ``min_specifics`` possibly shared specifics (place, launch site, projectile count, killed,
+# injured), and neither place nor launch site when either has no month. Launch sites are compared
+# by presence only (reconcile folds their case).
 # A superset: reconcile checks each pair in full. The four joins are the four ways a pair can
 # qualify, so that no probe is paired with the whole history.
 _CANDIDATES_SQL = f"""
@@ -542,6 +545,10 @@ checked AS (
       AND (s_city IS NULL OR p_city IS NULL OR s_city = p_city)
       AND (s_weapon IS NULL OR p_weapon IS NULL OR s_weapon = p_weapon)
       AND NOT coalesce(s_first > p_recalled_by + 1, false) AND NOT coalesce(p_first > s_recalled_by + 1, false)
+      AND NOT coalesce(p_first IS NULL AND s_last < p_recalled_by - $recall_lookback_days, false)
+      AND NOT coalesce(s_first IS NULL AND p_last < s_recalled_by - $recall_lookback_days, false)
+      AND NOT coalesce(p_first IS NULL AND s_first IS NULL
+                       AND abs(p_recalled_by - s_recalled_by) > $recall_lookback_days + 1, false)
 )
 SELECT DISTINCT p_id, s_id FROM checked
 WHERE CASE WHEN both_dated THEN
@@ -587,7 +594,7 @@ class ReconcileHistory:
             _incidents=key_table("incident_id", sorted(incident_ids)),
         ))
 
-    def candidates(self, probes: list, min_specifics: int) -> list[tuple[str, str]]:
+    def candidates(self, probes: list, min_specifics: int, recall_lookback_days: int) -> list[tuple[str, str]]:
         if not probes:
             return []
         columns = {
@@ -604,7 +611,8 @@ class ReconcileHistory:
                           for name, (kind, attribute) in columns.items()})
         weapons = pa.table({"weapon_type": list(self.weapon_classes),
                             "weapon_class": list(self.weapon_classes.values())})
-        rows = self.writer.rows(_CANDIDATES_SQL, {"min_specifics": min_specifics}, _probes=table,
+        rows = self.writer.rows(_CANDIDATES_SQL, {"min_specifics": min_specifics,
+                                                  "recall_lookback_days": recall_lookback_days}, _probes=table,
                                 _weapon_classes=weapons)
         return [tuple(row) for row in rows]
 
@@ -652,6 +660,12 @@ def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dic
         writer.insert_rows("incident_id_map", id_map)
         for statement in sql_statements((SQL_DIR / "transforms" / "incident_field_values.sql").read_text("utf-8")):
             writer.raw.execute(statement)
+
+
+def last_run_settings(writer: Writer) -> dict:
+    """The settings the last completed run recorded (empty before the first run)."""
+    rows = writer.query("SELECT settings FROM pipeline_runs WHERE status = 'completed' ORDER BY run_id DESC LIMIT 1")
+    return json.loads(rows[0][0]) if rows and rows[0][0] else {}
 
 
 def mention_count(writer: Writer) -> int:

@@ -91,7 +91,8 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
    history is only read through ``History``: the stored mentions near the changed ones in date and
    place, found in SQL, are checked here with `_pair_points`.
    ``reconcile`` over all mentions stays the reference (and the `--full-reconcile` run); tests
-   hold the two equal.
+   hold the two equal. A scope is exact only against a history grouped by the same rules: a run
+   whose rules (``rules_fingerprint``) differ from the last run's regroups everything once.
 """
 
 from __future__ import annotations
@@ -161,6 +162,10 @@ PLACE_COLUMNS = ("place_id", "location_name", "location_name_ar", "country", "ad
 LIST_SEPARATOR = "; "
 
 
+# Raised whenever a change to the rules could group stored reports differently (section 6).
+RULES_VERSION = 3
+
+
 @dataclass(frozen=True)
 class ReconcileSettings:
     merge_threshold: float = 0.5
@@ -170,14 +175,21 @@ class ReconcileSettings:
     site_max_distance_km: float = 15.0
     nearby_distance_km: float = 3.0
     week_tolerance_days: int = 7
+    # A recalled attack with no year is a recent one: at most this long before its article.
+    recall_lookback_days: int = 365
 
     def __post_init__(self):
         if not 0.0 < self.merge_threshold <= self.strict_merge_threshold <= 1.0:
             raise ValueError("thresholds must satisfy 0 < merge_threshold <= strict_merge_threshold <= 1")
-        if self.strict_min_specifics < 0 or self.week_tolerance_days < 0:
-            raise ValueError("strict_min_specifics and week_tolerance_days must be 0 or more")
+        if self.strict_min_specifics < 0 or self.week_tolerance_days < 0 or self.recall_lookback_days < 0:
+            raise ValueError("strict_min_specifics, week_tolerance_days and recall_lookback_days must be 0 or more")
         if not 0.0 <= self.nearby_distance_km <= self.site_max_distance_km:
             raise ValueError("distances must satisfy 0 <= nearby_distance_km <= site_max_distance_km")
+
+
+def rules_fingerprint(settings: ReconcileSettings | None = None) -> str:
+    """What a stored grouping was made by: the rules' version and their settings."""
+    return f"{RULES_VERSION} {settings or ReconcileSettings()}"
 
 
 @dataclass
@@ -246,6 +258,7 @@ class _Report:
     tolerance: int = 0
     month: int | None = None
     day: int | None = None
+    recalled_since: int | None = None  # a recall with no year: the earliest day it may stand for
     sort_key: tuple = ()
     order: tuple = ()              # when the grouping decides for it: primaries first, then by sort_key
     index_keys: list[str] = field(default_factory=list)
@@ -343,6 +356,8 @@ def _report(mention: Mention, articles: dict[str, ArticleInfo], settings: Reconc
     report.month, report.day = month, day
     if year is not None:
         _set_dated_period(report, mention.date_precision, year, month, day, settings)
+    if report.recalled_by is not None and not report.year_known:
+        report.recalled_since = report.recalled_by - settings.recall_lookback_days
     point = report.first_day if report.precision in ("day", "week") else None
     if report.precision == "day":
         report.weekday = date.fromordinal(point).weekday()
@@ -428,6 +443,14 @@ def _pair_points(a: _Report, b: _Report, settings: ReconcileSettings) -> int | N
     if a.recalled_by is not None and b.year_known and b.first_day > a.recalled_by + 1:
         return None
     if b.recalled_by is not None and a.year_known and a.first_day > b.recalled_by + 1:
+        return None
+    # One with no year is a recent attack: within the lookback before the article that recalls it.
+    if a.recalled_since is not None:
+        if b.year_known and b.last_day < a.recalled_since:
+            return None
+        if b.recalled_since is not None and abs(a.recalled_by - b.recalled_by) > settings.recall_lookback_days + 1:
+            return None
+    if b.recalled_since is not None and a.year_known and a.last_day < b.recalled_since:
         return None
     # The date first: it is what tells most candidates apart.
     if a.year_known and b.year_known:
@@ -934,17 +957,39 @@ def _cycle_collector_paused():
 def reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     """All mentions to incidents; the same inputs in any order give the same result."""
     with _cycle_collector_paused():
-        return _reconcile(inputs)
+        grouping = _grouping(inputs)
+        incidents, sources = _incident_rows(grouping, inputs, None)
+    return grouping.result(incidents, sources)
 
 
-def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
+@dataclass
+class _Grouping:
+    """The groups a reconciliation made and their ids, before their incident rows are built."""
+
+    groups: list[_Group]
+    first_background: int            # groups from this number on hold recalled attacks only
+    ids: list[str]
+    fresh: set[str]
+    members_before: dict[str, set[str]]
+    id_map: list[dict]
+    assignment: dict[str, str]
+    joined: dict[str, frozenset[str]]
+    stats: dict
+
+    def result(self, incidents: list[dict], sources: list[dict]) -> ReconcileResult:
+        return ReconcileResult(incidents, sources, self.id_map, self.assignment, self.joined, self.stats)
+
+
+def _grouping(inputs: ReconcileInputs, reports: dict[str, _Report] | None = None) -> _Grouping:
+    """Groups the mentions (``reports``: reports already made of some of them) and names the groups."""
     seen = set()
     for mention in inputs.mentions:
         if mention.mention_id in seen:
             raise ValueError(f"mention {mention.mention_id} is given twice")
         seen.add(mention.mention_id)
-    reports = [_report(m, inputs.articles, inputs.settings) for m in inputs.mentions]
-    primary_groups, background_groups, joined = _group_reports(reports, inputs.settings,
+    reports = reports or {}
+    made = [reports.get(m.mention_id) or _report(m, inputs.articles, inputs.settings) for m in inputs.mentions]
+    primary_groups, background_groups, joined = _group_reports(made, inputs.settings,
                                                                inputs.previous_assignment, inputs.pinned)
     groups = primary_groups + background_groups
     ids, id_map, fresh = _assign_ids(groups, inputs)
@@ -952,31 +997,13 @@ def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     members_before: dict[str, set[str]] = defaultdict(set)
     for mention_id, incident_id in inputs.previous_assignment.items():
         members_before[incident_id].add(mention_id)
-
-    incidents, sources = [], []
-    assignment = {}
-    updated = 0
-    for number, (group, incident_id) in enumerate(zip(groups, ids)):
-        members = {r.mention_id for r in group.members}
-        changed = incident_id in fresh or members != members_before.get(incident_id)
-        if changed and incident_id not in fresh:
-            updated += 1
-        row = _incident_row(group, number >= len(primary_groups), incident_id)
-        created = inputs.run_id if incident_id in fresh else inputs.previous_created_run.get(incident_id, inputs.run_id)
-        row["created_run_id"] = created
-        row["updated_run_id"] = inputs.run_id if changed else inputs.previous_updated_run.get(incident_id, created)
-        incidents.append(row)
-        for report in group.members:
-            assignment[report.mention_id] = incident_id
-            sources.append({"incident_id": incident_id, "article_id": report.article_id,
-                            "mention_id": report.mention_id, "role": PRIMARY if report.is_primary else BACKGROUND})
-
-    incidents.sort(key=lambda row: row["incident_id"])
-    sources.sort(key=lambda row: (row["incident_id"], row["mention_id"]))
+    assignment = {report.mention_id: incident_id for group, incident_id in zip(groups, ids) for report in group.members}
+    updated = sum(1 for group, incident_id in zip(groups, ids)
+                  if incident_id not in fresh and {r.mention_id for r in group.members} != members_before.get(incident_id))
     still_named = set(ids) | {row["retired_id"] for row in id_map}
     stats = {
-        "mentions": len(reports),
-        "incidents": len(incidents),
+        "mentions": len(made),
+        "incidents": len(groups),
         "background_incidents": len(background_groups),
         "new": len(fresh),
         "updated": updated,
@@ -984,7 +1011,28 @@ def _reconcile(inputs: ReconcileInputs) -> ReconcileResult:
         # Previous incidents none of whose mentions remain (their articles were removed).
         "dropped": len(set(members_before) - still_named),
     }
-    return ReconcileResult(incidents, sources, id_map, assignment, joined, stats)
+    return _Grouping(groups, len(primary_groups), ids, fresh, members_before, id_map, assignment, joined, stats)
+
+
+def _incident_rows(grouping: _Grouping, inputs: ReconcileInputs,
+                   incident_ids: set[str] | None) -> tuple[list[dict], list[dict]]:
+    """Rows of ``incidents`` and ``incident_sources`` for these incidents (None: for all)."""
+    incidents, sources = [], []
+    for number, (group, incident_id) in enumerate(zip(grouping.groups, grouping.ids)):
+        if incident_ids is not None and incident_id not in incident_ids:
+            continue
+        fresh = incident_id in grouping.fresh
+        changed = fresh or {r.mention_id for r in group.members} != grouping.members_before.get(incident_id)
+        row = _incident_row(group, number >= grouping.first_background, incident_id)
+        created = inputs.run_id if fresh else inputs.previous_created_run.get(incident_id, inputs.run_id)
+        row["created_run_id"] = created
+        row["updated_run_id"] = inputs.run_id if changed else inputs.previous_updated_run.get(incident_id, created)
+        incidents.append(row)
+        sources.extend({"incident_id": incident_id, "article_id": report.article_id, "mention_id": report.mention_id,
+                        "role": PRIMARY if report.is_primary else BACKGROUND} for report in group.members)
+    incidents.sort(key=lambda row: row["incident_id"])
+    sources.sort(key=lambda row: (row["incident_id"], row["mention_id"]))
+    return incidents, sources
 
 
 # --- regrouping only what new mentions reach (6) -------------------------------------------------
@@ -999,10 +1047,10 @@ class History(Protocol):
         """mention_id -> incident_id of every member, gone mentions included, of the incidents that
         hold one of ``mention_ids`` or are among ``incident_ids`` (None: of every incident)."""
 
-    def candidates(self, probes: list[Probe], min_specifics: int) -> list[tuple[str, str]]:
+    def candidates(self, probes: list[Probe], min_specifics: int, recall_lookback_days: int) -> list[tuple[str, str]]:
         """(probe mention_id, stored mention_id) for every stored mention that may be compatible
-        with a probe (rule 1, with ``min_specifics`` for a date without a year): at least every
-        compatible one, with no others required."""
+        with a probe (rule 1, with ``min_specifics`` for a date without a year and the lookback
+        of a recall without one): at least every compatible one, with no others required."""
 
     def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]: ...
 
@@ -1098,13 +1146,15 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
         rounds += 1
         incident_ids = set(previous.values())
         created, updated = history.incident_runs(incident_ids)
-        result = reconcile(ReconcileInputs(
+        inputs = ReconcileInputs(
             mentions=sorted(in_scope.values(), key=lambda m: m.mention_id), articles=articles,
             previous_assignment=previous, previous_created_run=created, previous_updated_run=updated,
             run_id=run_id, now=now, ids_in_use=ids_in_use, settings=settings, pinned=set(in_scope) - free,
-        ))
+        )
         if full:
-            return ScopedResult(result, incident_ids, len(in_scope), rounds)
+            return ScopedResult(reconcile(inputs), incident_ids, len(in_scope), rounds)
+        with _cycle_collector_paused():
+            result = _grouping(inputs, reports)
         before = _joined_before(in_scope, previous, reports)
         moved = orphan_members | {m for m in free if m not in before or m in changed or result.joined[m] != before[m]}
         # A pinned report whose group is not what it joined before decides again.
@@ -1115,7 +1165,8 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
         probed_moved |= moved
         for m, when in changed_from.items():
             probed_changes[m] = min(when, probed_changes.get(m, (math.inf,)))
-        pairs = history.candidates([_probe(reports[m]) for m in sorted(to_probe)], settings.strict_min_specifics)
+        pairs = history.candidates([_probe(reports[m]) for m in sorted(to_probe)], settings.strict_min_specifics,
+                                   settings.recall_lookback_days)
         nearby = history.mentions({c for _, c in pairs if c not in in_scope})
         articles.update(history.articles({m.article_id for m in nearby} - articles.keys()))
         outside = {m.mention_id: _report(m, articles, settings) for m in nearby}
@@ -1132,14 +1183,14 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
         pulled = take_in(wanted - in_scope.keys(), read=outside)
         unpinned |= freed - free
         if not unpinned and not pulled:
-            return _only_changed(result, free, previous, orphaned_incidents, len(in_scope), rounds)
+            return _only_changed(result, inputs, free, previous, orphaned_incidents, len(in_scope), rounds)
         free |= unpinned
 
 
-def _only_changed(result: ReconcileResult, free: set[str], previous: dict[str, str], orphaned_incidents: set[str],
-                  scope_mentions: int, rounds: int) -> ScopedResult:
+def _only_changed(result: _Grouping, inputs: ReconcileInputs, free: set[str], previous: dict[str, str],
+                  orphaned_incidents: set[str], scope_mentions: int, rounds: int) -> ScopedResult:
     """The incidents that free reports left or joined; a group of pinned reports only is its old
-    incident, unchanged, and is not written again."""
+    incident, unchanged, and is not written again (nor are its rows built)."""
     members: dict[str, list[str]] = defaultdict(list)
     for mention_id, incident_id in result.assignment.items():
         members[incident_id].append(mention_id)
@@ -1153,11 +1204,10 @@ def _only_changed(result: ReconcileResult, free: set[str], previous: dict[str, s
         if not more:
             break
         written |= more
-    incidents = [row for row in result.incidents if row["incident_id"] in written]
-    sources = [row for row in result.incident_sources if row["incident_id"] in written]
+    with _cycle_collector_paused():
+        incidents, sources = _incident_rows(result, inputs, written)
     replaced |= written & set(previous.values())
-    kept = ReconcileResult(incidents, sources, result.id_map, result.assignment, result.joined, result.stats)
-    return ScopedResult(kept, replaced, scope_mentions, rounds)
+    return ScopedResult(result.result(incidents, sources), replaced, scope_mentions, rounds)
 
 
 def _group_changes(in_scope: dict[str, Mention], previous: dict[str, str], assignment: dict[str, str],

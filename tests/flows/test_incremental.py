@@ -6,6 +6,7 @@ import hashlib
 import os
 import time
 
+import duckdb
 import pytest
 
 TABLES = ("articles", "incidents", "incident_sources", "incident_field_values", "rejected_files", "mentions")
@@ -51,6 +52,32 @@ def test_new_file_is_the_only_one_read_and_joins_its_incident(seeds_dir, inbox, 
     for name, incident_id in ids_before.items():
         assert ids_after[name] == incident_id, "known incidents keep their ids"
     assert ids_after["004_7af0b437ec28a498.txt"] == ids_before["000_89c9e4138a990f4e.txt"]
+
+
+def test_history_grouped_by_other_rules_is_regrouped_in_full_once(inbox, db_path, run, sql):
+    import json
+
+    from conftest import REPO, copy_tree
+
+    def last_run() -> dict:
+        return json.loads(sql(db_path, "SELECT settings FROM pipeline_runs ORDER BY run_id DESC LIMIT 1")[0][0])
+
+    copy_tree(REPO / "sample_inbox", inbox, "s0[1-5]*")
+    run(inbox, db_path)
+    copy_tree(REPO / "sample_inbox", inbox, "s06*")
+    run(inbox, db_path)
+    assert last_run()["reconciled_in_full"] is False, "a night regroups only what its reports reach"
+
+    # As a database written before the rules changed: its last run recorded older rules.
+    with duckdb.connect(str(db_path)) as conn:
+        conn.execute("UPDATE pipeline_runs SET settings = json_object('reconcile_rules', '1 older rules')")
+    copy_tree(REPO / "sample_inbox", inbox, "s08*")
+    run(inbox, db_path)
+    assert last_run()["reconciled_in_full"] is True
+    assert last_run()["reconcile_rules"] != "1 older rules"
+    copy_tree(REPO / "sample_inbox", inbox, "s09*")
+    run(inbox, db_path)
+    assert last_run()["reconciled_in_full"] is False, "once is enough"
 
 
 def test_changed_file_replaces_its_article(inbox, db_path, run, sql):

@@ -12,7 +12,7 @@ import pytest
 from incidents import store
 from incidents.model import ArticleInfo, FieldValue, Mention
 from tasks import load
-from tasks.reconcile import ReconcileInputs, reconcile
+from tasks.reconcile import ReconcileInputs, ReconcileSettings, reconcile
 
 NOW = datetime(2021, 1, 10, 12, 0, tzinfo=timezone.utc)
 DDL = Path(__file__).resolve().parents[2] / "sql" / "migrations" / "001_initial.sql"
@@ -442,6 +442,24 @@ def test_a_recalled_attack_is_never_one_that_happened_after_the_article_recallin
         run([recall, after], articles=articles).assignment["a3:0"]
     joined = run([recall, before], articles=articles).assignment
     assert joined["a1:0"] == joined["a2:0"]
+
+
+def test_a_recalled_attack_with_no_year_is_a_recent_one():
+    details = dict(weapon_type="rocket", weapon_detail="Katyusha", target_type="military", projectile_count=3,
+                   killed=1, injured=4, time_of_day="night")
+    recall = report("a1:0", role="background", **BALAD_BASE, **details)   # a1: 17 November 2020
+    months_before = report("a2:0", **on("2020-07-02"), **BALAD_BASE, **details)
+    years_before = report("a3:0", **on("2018-07-02"), **BALAD_BASE, **details)
+    articles = {"a1": article("a1"), "a2": article("a2", hours=-24 * 138), "a3": article("a3", hours=-24 * 869),
+                "a4": article("a4", hours=-24 * 800)}
+    assert groups(run([recall, months_before], articles=articles)) == {frozenset({"a1:0", "a2:0"})}
+    assert len(groups(run([recall, years_before], articles=articles))) == 2
+    # Two recalls published years apart cannot be recalling one attack.
+    old_recall = report("a4:0", role="background", **BALAD_BASE, **details)
+    assert len(groups(run([recall, old_recall], articles=articles))) == 2
+    # The lookback is a setting.
+    longer = ReconcileSettings(recall_lookback_days=3 * 365)
+    assert groups(run([recall, years_before], articles=articles, settings=longer)) == {frozenset({"a1:0", "a3:0"})}
 
 
 def test_an_incident_whose_articles_are_gone_is_dropped_not_retired():

@@ -106,22 +106,28 @@ def stored_assignment(writer: store.Writer) -> dict[str, str]:
     return dict(writer.query("SELECT mention_id, incident_id FROM incident_sources"))
 
 
+# The history's publications span three weeks: a short lookback makes recalls without a year
+# reach some of it and not the rest.
+LOOKBACKS = (ReconcileSettings(), ReconcileSettings(recall_lookback_days=6))
+
+
 @pytest.mark.parametrize("seed", range(16))
 def test_every_night_a_full_regroup_finds_nothing_to_change(tmp_path, seed):
     db = tmp_path / "history.duckdb"
+    settings = LOOKBACKS[seed % 2]
     scopes = []
     for run_id, night in enumerate(nights_of_history(seed), start=1):
         with store.write_transaction(db) as writer:
             load_night(writer, night)
             history = store.ReconcileHistory(writer, WEAPON_CLASS)
             scoped = reconcile_scope(history, {m.mention_id for m in night}, history.orphaned_incidents(),
-                                     run_id, NOW)
+                                     run_id, NOW, settings)
             result = scoped.result
             store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources,
                                   result.id_map)
             scopes.append(scoped.scope_mentions)
 
-            full = reconcile_scope(history, set(), set(), run_id, NOW, full=True).result
+            full = reconcile_scope(history, set(), set(), run_id, NOW, settings, full=True).result
             assert full.assignment == stored_assignment(writer), f"night {run_id}"
             assert (full.stats["new"], full.stats["updated"], full.stats["retired"]) == (0, 0, 0)
             stored_incidents = writer.query("SELECT incident_id, killed, killed_max, source_count, updated_run_id "
@@ -134,17 +140,22 @@ def test_every_night_a_full_regroup_finds_nothing_to_change(tmp_path, seed):
     assert min(scopes[2:]) < total, "some night regrouped less than the whole history"
 
 
-def test_candidates_found_in_sql_include_every_compatible_stored_mention(tmp_path):
+@pytest.mark.parametrize("settings", LOOKBACKS, ids=("lookback-365", "lookback-6"))
+def test_candidates_found_in_sql_include_every_compatible_stored_mention(tmp_path, settings):
     rng = random.Random(3)
     mentions = [m for n in range(300) for m in random_article(rng, f"b{n:04d}")]
-    settings = ReconcileSettings()
+    # Recalls with no date at one place, published over three weeks: the lookback decides which pair.
+    mentions += [Mention(mention_id=f"r{n:03d}:1", article_id=f"r{n:03d}", mention_index=1, role="background",
+                         date_precision="unknown", **PLACES[3], weapon_type="rocket", killed=1, injured=2)
+                 for n in range(40)]
     with store.write_transaction(tmp_path / "candidates.duckdb") as writer:
         load_night(writer, mentions)
         history = store.ReconcileHistory(writer, WEAPON_CLASS)
         articles = history.articles({m.article_id for m in mentions})
         reports = {m.mention_id: _report(m, articles, settings) for m in mentions}
-        probes = mentions[:60]
-        found = set(history.candidates([_probe(reports[p.mention_id]) for p in probes], settings.strict_min_specifics))
+        probes = mentions
+        found = set(history.candidates([_probe(reports[p.mention_id]) for p in probes], settings.strict_min_specifics,
+                                       settings.recall_lookback_days))
     compatible = {
         (p.mention_id, m.mention_id) for p in probes for m in mentions
         if m is not p and _compatible(reports[p.mention_id], reports[m.mention_id], settings)
