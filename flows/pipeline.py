@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
@@ -147,44 +146,64 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
 
 def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datetime, summary: RunSummary,
             clock: StageClock, logger) -> set[str]:
-    """Reads, dedupes, extracts and loads the inbox's new and changed files; returns the ids of
-    the mentions it wrote. Texts live until this returns; mentions one slice at a time."""
-    in_flight = 2 * settings.workers
-    # Discover and read ------------------------------------------------------------------------
+    """Reads, dedupes, extracts and loads the inbox's new and changed files, a slice of files at a
+    time, and returns the ids of the mentions it wrote.
+
+    A slice is read, signed, checked for copies against everything stored (earlier slices
+    included), extracted and loaded before the next is read, so a run holds one slice's texts
+    whatever the size of the inbox: slices of one run decide copies as consecutive runs would.
+    """
     with clock.stage("read"):
         listing = list_inbox_task(settings.inbox)
         delta = plan_reads(listing, store.compare_listing(writer, listing.table()), settings.min_file_age_seconds)
+        del listing
         known = store.known_files(writer, [name for f in delta.to_read for name in (f.source_file, f.sidecar) if name]
                                   + delta.deleted + [r.source_file for r in delta.rejected])
-        summary.files_seen = delta.files_seen
-        summary.files_deferred = len(delta.deferred)
+    summary.files_seen = delta.files_seen
+    summary.files_deferred = len(delta.deferred)
+    summary.files_unchanged = delta.unchanged
+    logger.info("%d files seen: %d to read, %d rejected when listed, %d deferred", delta.files_seen,
+                len(delta.to_read), len(delta.rejected), summary.files_deferred)
+    params = minhash.MinHashParams(num_perm=settings.minhash_permutations, shingle_words=settings.shingle_words,
+                                   threshold=settings.near_copy_threshold)
+    rejected_names = {r.source_file for r in delta.rejected}
+    written: set[str] = set()
+    for files in chunks(delta.to_read, settings.slice_size):
+        written |= _ingest_slice(settings, writer, files, delta, known, params, rejected_names, run_id, now,
+                                 summary, clock)
+    with clock.stage("load"):
+        _record_listing(writer, delta, known, run_id, now)
+    summary.files_rejected = len(rejected_names)
+    return written
+
+
+def _ingest_slice(settings: Settings, writer: store.Writer, files: list, delta, known: dict,
+                  params: minhash.MinHashParams, rejected_names: set[str], run_id: int, now: dt.datetime,
+                  summary: RunSummary, clock: StageClock) -> set[str]:
+    in_flight = 2 * settings.workers
+    with clock.stage("read"):
         results: list[ReadResult] = [
-            r for batch in _map(lambda files: read_task.submit(settings.inbox, files, settings.max_file_bytes,
-                                                                settings.default_timezone),
-                                chunks(delta.to_read, settings.batch_size), in_flight)
+            r for batch in _map(lambda part: read_task.submit(settings.inbox, part, settings.max_file_bytes,
+                                                               settings.default_timezone),
+                                chunks(files, settings.batch_size), in_flight)
             for r in batch
         ]
-    deferred = [r for r in results if r.deferred]
-    summary.files_deferred += len(deferred)
+    summary.files_deferred += sum(1 for r in results if r.deferred)
     results = [r for r in results if not r.deferred]
-    rejections: list[Rejection] = list(delta.rejected) + [x for r in results for x in r.rejections]
+    rejections = [x for r in results for x in r.rejections]
+    rejected_names.update(x.source_file for x in rejections)
     touched_only = {
         r.file.source_file for r in results
         if r.content_sha256 is not None and r.file.source_file in known
         and known[r.file.source_file][2] == r.content_sha256 and r.file.sidecar is None
     }
     fresh = [r for r in results if r.file.source_file not in touched_only]
-    summary.files_new = sum(1 for r in results if r.file.source_file in delta.new)
-    summary.files_changed = sum(1 for r in fresh if r.file.source_file in delta.changed)
-    summary.files_unchanged = delta.unchanged + len(touched_only)
-    summary.files_rejected = len({x.source_file for x in rejections})
-    logger.info("%d files seen: %d to read, %d rejected, %d deferred", delta.files_seen, len(delta.to_read),
-                summary.files_rejected, summary.files_deferred)
+    summary.files_new += sum(1 for r in results if r.file.source_file in delta.new)
+    summary.files_changed += sum(1 for r in fresh if r.file.source_file in delta.changed)
+    summary.files_unchanged += len(touched_only)
 
     # Sign and find copies ---------------------------------------------------------------------
     with clock.stage("dedupe"):
-        params = minhash.MinHashParams(num_perm=settings.minhash_permutations, shingle_words=settings.shingle_words,
-                                       threshold=settings.near_copy_threshold)
         articles = first_seen_order([a for r in fresh for a in r.articles])
         parts = _map(lambda batch: fingerprint_task.submit(batch, params), chunks(articles, settings.batch_size),
                      in_flight)
@@ -194,62 +213,61 @@ def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datet
                               if aid not in versions or versions[aid][2] != sha])
         replaced = [aid for aid in batch.article_ids if aid in versions]
         copies = _find_copies(writer, batch, params, replaced)
-        summary.duplicates_found = len(copies)
-        summary.articles_added = sum(1 for aid in batch.article_ids if aid not in versions)
-        summary.articles_updated = len(replaced)
+        summary.duplicates_found += len(copies)
+        summary.articles_added += sum(1 for aid in batch.article_ids if aid not in versions)
+        summary.articles_updated += len(replaced)
         if replaced:
             store.archive_articles(writer, replaced, now, run_id)
 
-    # Extract and load, a slice at a time -------------------------------------------------------
-    first_ingested = {aid: row[1] for aid, row in versions.items()}
-    version_numbers = {aid: row[0] for aid, row in versions.items()}
-    written: set[str] = set()
-    for start in range(0, len(batch.article_ids), settings.slice_size):
-        part = batch.select(list(range(start, min(start + settings.slice_size, len(batch.article_ids)))))
-        with clock.stage("extract"):
-            inputs = [ArticleInput(aid, a.text, _local_published(a, settings.default_timezone))
-                      for aid, a in zip(part.article_ids, part.articles)]
-            mentions: list[Mention] = [
-                m for done in _map(extract_task.submit, chunks(inputs, settings.batch_size), in_flight)
-                for m in done
-            ]
-        with clock.stage("load"):
-            ids = part.article_ids
-            writer.replace_where("articles", "article_id", ids,
-                                 load.articles_table(part, copies, version_numbers, first_ingested, run_id, now))
-            writer.replace_where("article_signatures", "article_id", ids, load.signatures_table(part))
-            writer.replace_where("article_band_keys", "article_id", ids, load.band_keys_table(part))
-            writer.replace_where("mentions", "article_id", ids, load.mentions_table(mentions))
-            writer.replace_where("mention_values", "article_id", ids, load.mention_values_table(mentions))
-            writer.checkpoint()
-        summary.mentions_extracted += len(mentions)
-        written.update(m.mention_id for m in mentions)
-
+    # Extract and load -------------------------------------------------------------------------
+    with clock.stage("extract"):
+        inputs = [ArticleInput(aid, a.text, _local_published(a, settings.default_timezone))
+                  for aid, a in zip(batch.article_ids, batch.articles)]
+        mentions: list[Mention] = [
+            m for done in _map(extract_task.submit, chunks(inputs, settings.batch_size), in_flight) for m in done
+        ]
     with clock.stage("load"):
-        _record_files(writer, delta, known, results, articles, rejections, run_id, now)
-    return written
+        ids = batch.article_ids
+        first_ingested = {aid: row[1] for aid, row in versions.items()}
+        version_numbers = {aid: row[0] for aid, row in versions.items()}
+        writer.replace_where("articles", "article_id", ids,
+                             load.articles_table(batch, copies, version_numbers, first_ingested, run_id, now))
+        writer.replace_where("article_signatures", "article_id", ids, load.signatures_table(batch))
+        writer.replace_where("article_band_keys", "article_id", ids, load.band_keys_table(batch))
+        writer.replace_where("mentions", "article_id", ids, load.mentions_table(mentions))
+        writer.replace_where("mention_values", "article_id", ids, load.mention_values_table(mentions))
+        _record_read_files(writer, known, results, articles, rejections, run_id, now)
+        writer.checkpoint()
+    summary.mentions_extracted += len(mentions)
+    return {m.mention_id for m in mentions}
 
 
 def _find_copies(writer: store.Writer, batch: PreparedArticles, params: minhash.MinHashParams,
                  replaced: list[str]) -> dict[str, CopyDecision]:
     history_exact = store.exact_copy_originals(writer, batch.normalized_sha256, replaced)
-    candidates = store.near_copy_candidates(writer, batch.band_keys, replaced)
-    history_pairs, history_roots = [], {}
-    if candidates:
-        stored = np.array([row[3] for row in candidates], dtype=np.uint32)
-        similarities = minhash.estimated_jaccard(batch.signatures[[row[0] for row in candidates]], stored)
-        for row, similarity in zip(candidates, similarities.tolist()):
-            history_roots[row[1]] = row[2]
-            if similarity >= params.threshold:
-                history_pairs.append((row[0], row[1], similarity))
+    near = store.near_copies(writer, batch.band_keys, batch.signatures, params.threshold, replaced)
+    history_pairs = [(index, article_id, similarity) for index, article_id, _, similarity in near]
+    history_roots = {article_id: original for _, article_id, original, _ in near}
     return decide_copies(batch, params, history_exact, history_pairs, history_roots)
 
 
-def _record_files(writer: store.Writer, delta, known: dict, results: list[ReadResult], articles: list[RawArticle],
-                  rejections: list[Rejection], run_id: int, now: dt.datetime) -> None:
-    """inbox_files says what became of every file; rejected_files lists the ones that are rejected now."""
+def _record_read_files(writer: store.Writer, known: dict, results: list[ReadResult], articles: list[RawArticle],
+                       rejections: list[Rejection], run_id: int, now: dt.datetime) -> None:
+    """inbox_files says what became of every file read; rejected_files lists the ones rejected now."""
     first_seen = {name: row[4] for name, row in known.items()}
     file_rows = load.inbox_file_rows(results, first_seen, run_id, now)
+    writer.replace_where("inbox_files", "source_file", [row["source_file"] for row in file_rows],
+                         load.inbox_files_table(file_rows))
+    # A file that now reads cleanly is no longer rejected; one that is rejected again is updated.
+    cleared = [r.file.source_file for r in results] + [r.file.sidecar for r in results if r.file.sidecar]
+    cleared += [a.source_file for a in articles]
+    writer.replace_where("rejected_files", "source_file", sorted(set(cleared) | {r.source_file for r in rejections}),
+                         load.rejections_table(rejections, run_id, now))
+
+
+def _record_listing(writer: store.Writer, delta, known: dict, run_id: int, now: dt.datetime) -> None:
+    """The files gone from the inbox, and the entries that could not be listed as files."""
+    file_rows = []
     for name in delta.deleted:
         size, mtime, digest, _, seen = known[name]
         file_rows.append({"source_file": name, "size_bytes": size, "mtime_ns": mtime, "content_sha256": digest,
@@ -258,15 +276,12 @@ def _record_files(writer: store.Writer, delta, known: dict, results: list[ReadRe
     for rejection in delta.rejected:
         file_rows.append({"source_file": rejection.source_file, "size_bytes": rejection.size_bytes, "mtime_ns": None,
                           "content_sha256": None, "outcome": "rejected", "article_count": 0,
-                          "first_seen_at": first_seen.get(rejection.source_file, now), "last_read_at": now,
-                          "last_run_id": run_id})
+                          "first_seen_at": known[rejection.source_file][4] if rejection.source_file in known else now,
+                          "last_read_at": now, "last_run_id": run_id})
     writer.replace_where("inbox_files", "source_file", [row["source_file"] for row in file_rows],
                          load.inbox_files_table(file_rows))
-    # A file that now reads cleanly is no longer rejected; one that is rejected again is updated.
-    cleared = [r.file.source_file for r in results] + [r.file.sidecar for r in results if r.file.sidecar]
-    cleared += [a.source_file for a in articles] + [r.source_file for r in delta.rejected]
-    writer.replace_where("rejected_files", "source_file", sorted(set(cleared) | {r.source_file for r in rejections}),
-                         load.rejections_table(rejections, run_id, now))
+    writer.replace_where("rejected_files", "source_file", sorted({r.source_file for r in delta.rejected}),
+                         load.rejections_table(delta.rejected, run_id, now))
 
 
 def _reconcile(settings: Settings, writer: store.Writer, changed: set[str], run_id: int, now: dt.datetime,

@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dask-address", help="address of an existing Dask scheduler (with --task-runner dask)")
     run.add_argument("--workers", type=int, help="parallel workers for threads, processes or a local Dask cluster")
     run.add_argument("--batch-size", type=int, help="articles per task")
-    run.add_argument("--slice-size", type=int, help="articles extracted and loaded at a time (bounds memory)")
+    run.add_argument("--slice-size", type=int, help="files read, deduped, extracted and loaded at a time (bounds memory)")
     run.add_argument("--full-reconcile", action="store_true",
                      help="regroup every stored report, not only what the new ones reach (same result, slower)")
     run.add_argument("--max-file-bytes", type=int, help="larger files are rejected unread")

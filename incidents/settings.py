@@ -40,7 +40,7 @@ class Settings:
     min_file_age_seconds: float = 0.0
     # Articles per task: large enough that Prefect's per-task cost is small against the work.
     batch_size: int = 2000
-    # Articles extracted and loaded at a time: what the run holds in memory besides the texts.
+    # Files read, deduped, extracted and loaded at a time: what a run holds in memory.
     slice_size: int = 10000
     # Regroup every stored mention instead of what the new ones reach (the result is the same).
     full_reconcile: bool = False

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
@@ -443,28 +444,49 @@ def exact_copy_originals(writer: Writer, normalized_hashes: list[str], exclude: 
     return dict(rows)
 
 
-def near_copy_candidates(writer: Writer, band_keys, exclude: list[str]):
-    """Stored articles sharing an LSH band with a new one: (new index, article_id, original, signature).
+_NEAR_COPIES_SQL = """
+WITH pairs AS (
+    SELECT DISTINCT n.new_index, k.article_id FROM _new_keys n
+    JOIN article_band_keys k ON k.band = n.band AND k.band_key = n.band_key
+    WHERE k.article_id NOT IN (SELECT article_id FROM _exclude)
+),
+scored AS (
+    SELECT p.new_index, p.article_id, coalesce(a.duplicate_of, a.article_id) AS original,
+           list_sum(list_transform(list_zip(s.minhash, n.minhash), lambda x: (x[1] = x[2])::INTEGER))
+             / len(n.minhash) AS similarity
+    FROM pairs p JOIN article_signatures s USING (article_id) JOIN articles a USING (article_id)
+    JOIN _new_signatures n USING (new_index)
+)
+SELECT new_index, article_id, original, similarity FROM scored WHERE similarity >= $threshold ORDER BY 1, 2
+"""
 
-    The equi-join on (band, band_key) is the only place the history is read for near copies.
+
+def near_copies(writer: Writer, band_keys: np.ndarray, signatures: np.ndarray, threshold: float,
+                exclude: list[str]) -> list[tuple[int, str, str, float]]:
+    """Stored near copies of new articles: (new index, article_id, its original, similarity).
+
+    Candidates share an LSH band with a new article (an equi-join on (band, band_key): the only
+    place the history is read for near copies); each is verified in the database on the share of
+    equal signature positions, as ``minhash.estimated_jaccard`` does, so only the pairs at or
+    above ``threshold`` come back, however many stored articles share a band.
     """
     count, bands = band_keys.shape
     if count == 0:
         return []
+    width = signatures.shape[1]
     keys = pa.table({
-        "new_index": pa.array([i for i in range(count) for _ in range(bands)], pa.int32()),
-        "band": pa.array(list(range(bands)) * count, pa.int16()),
-        "band_key": pa.array(band_keys.reshape(-1), pa.int64()),
+        "new_index": pa.array(np.repeat(np.arange(count, dtype=np.int32), bands)),
+        "band": pa.array(np.tile(np.arange(bands, dtype=np.int16), count)),
+        "band_key": pa.array(band_keys.reshape(-1).astype(np.int64)),
     })
-    return writer.rows(
-        "WITH pairs AS (SELECT DISTINCT n.new_index, k.article_id FROM _new_keys n "
-        "  JOIN article_band_keys k ON k.band = n.band AND k.band_key = n.band_key "
-        "  WHERE k.article_id NOT IN (SELECT article_id FROM _exclude)) "
-        "SELECT p.new_index, p.article_id, coalesce(a.duplicate_of, a.article_id), s.minhash "
-        "FROM pairs p JOIN article_signatures s USING (article_id) JOIN articles a USING (article_id) "
-        "ORDER BY 1, 2",
-        _new_keys=keys, _exclude=key_table("article_id", exclude),
-    )
+    new_signatures = pa.table({
+        "new_index": pa.array(np.arange(count, dtype=np.int32)),
+        "minhash": pa.ListArray.from_arrays(pa.array(np.arange(0, count * width + 1, width, dtype=np.int32)),
+                                            pa.array(signatures.reshape(-1).astype(np.uint32))),
+    })
+    return [tuple(row) for row in writer.rows(_NEAR_COPIES_SQL, {"threshold": threshold}, _new_keys=keys,
+                                              _new_signatures=new_signatures,
+                                              _exclude=key_table("article_id", exclude))]
 
 
 # What reconcile reads of a stored mention (its evidence stays in the database: no rule uses it).

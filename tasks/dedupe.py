@@ -1,12 +1,14 @@
 """Dedupe: exact and near copies of one report, against the whole history.
 
 New articles are normalized and MinHash-signed in parallel batches (``fingerprint_batch``). Their
-band keys are joined with the stored keys of every earlier article inside DuckDB (see
-``store.near_copy_candidates``), so a nightly run touches the history only through an index-like
-equi-join: its cost grows with the new articles. Candidates are verified on their signatures.
+band keys are joined with the stored keys of every earlier article inside DuckDB, and the
+candidates verified there on their signatures (``store.near_copies``), so a run touches the
+history only through an index-like equi-join and gets back only the copies: its cost grows with
+the new articles.
 
-``duplicate_of`` always names the first-seen article of a copy group (an earlier run's article
-before a new one; within a run, the earliest published, then the first by file name).
+``duplicate_of`` always names the first-seen article of a copy group (an earlier run's article,
+or an earlier slice's, before a new one; within a slice, the earliest published, then the first
+by file name).
 """
 
 from __future__ import annotations
