@@ -27,6 +27,7 @@ measured (a change to it while the benchmark ran is reported: the children impor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import hashlib
@@ -35,6 +36,7 @@ import os
 import platform
 import pstats
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -345,10 +347,24 @@ def run_child(kind: str, env: dict, **options) -> dict:
             command.append(f"--{key.replace('_', '-')}")
         elif value not in (None, False):
             command += [f"--{key.replace('_', '-')}", str(value)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO)
-    if done.returncode != 0:
-        raise RuntimeError(f"{kind} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    # Output goes to files, not pipes, and the child leads its own process group: when it dies
+    # (the kernel's OOM killer) its worker processes are killed too instead of holding a pipe open.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True, cwd=REPO,
+                                 start_new_session=True)
+        returncode = child.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        out.seek(0)
+        err.seek(0)
+        if returncode != 0:
+            raise ChildFailed(f"{kind} failed (exit {returncode}{', killed' if returncode < 0 else ''}): "
+                              f"{err.read()[-3000:]}")
+        return json.loads(out.read().strip().splitlines()[-1])
+
+
+class ChildFailed(RuntimeError):
+    pass
 
 
 def code_fingerprint() -> str:
@@ -556,6 +572,7 @@ def benchmark(args: argparse.Namespace) -> list[str]:
         harness_seconds = time.perf_counter() - started
         env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONPATH": str(REPO)}
         results = []
+        failures: list[str] = []
         extract: dict = {}
         for n in args.sizes:
             inbox, db = workdir / f"inbox-{n}", workdir / f"db-{n}" / "incidents.duckdb"
@@ -564,7 +581,13 @@ def benchmark(args: argparse.Namespace) -> list[str]:
             print(f"[{n:,}] writing the corpus ...", file=sys.stderr)
             written = corpus.generate(inbox, n, seed=args.seed)
             print(f"[{n:,}] first run ...", file=sys.stderr)
-            first = run_child("flow", env, inbox=inbox, db=db, task_runner=args.task_runner, workers=args.workers)
+            try:
+                first = run_child("flow", env, inbox=inbox, db=db, task_runner=args.task_runner, workers=args.workers)
+            except ChildFailed as failure:
+                # Larger sizes would fail the same way; the sizes measured so far are kept.
+                failures.append(f"First run over {n:,} articles failed: {str(failure).splitlines()[0]}")
+                print(failures[-1], file=sys.stderr)
+                break
             print(f"[{n:,}] floor and near-copy peers ...", file=sys.stderr)
             floor = run_child("floor", env, inbox=inbox)
             nearcopy = (run_child("nearcopy", env, inbox=inbox, n=n, seed=args.seed)
@@ -585,7 +608,7 @@ def benchmark(args: argparse.Namespace) -> list[str]:
                 shutil.rmtree(db.parent, ignore_errors=True)
     lines = [f"## Benchmark of {dt.datetime.now():%Y-%m-%d %H:%M}", ""]
     lines += machine_lines(description, harness_seconds, os.getloadavg(), (code_before, code_fingerprint()))
-    lines += target_lines(results, extract)
+    lines += target_lines(results, extract) + [f"**{failure}**" for failure in failures] + [""] * bool(failures)
     for result in results:
         lines += size_tables(result)
     lines += extract_table(extract)
