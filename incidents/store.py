@@ -32,9 +32,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from incidents import SQL_DIR
+from incidents import SQL_DIR, minhash
 from incidents.model import ArticleInfo, Mention, StoredFiles
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -444,49 +445,60 @@ def exact_copy_originals(writer: Writer, normalized_hashes: list[str], exclude: 
     return dict(rows)
 
 
-_NEAR_COPIES_SQL = """
-WITH pairs AS (
-    SELECT DISTINCT n.new_index, k.article_id FROM _new_keys n
-    JOIN article_band_keys k ON k.band = n.band AND k.band_key = n.band_key
-    WHERE k.article_id NOT IN (SELECT article_id FROM _exclude)
-),
-scored AS (
-    SELECT p.new_index, p.article_id, coalesce(a.duplicate_of, a.article_id) AS original,
-           list_sum(list_transform(list_zip(s.minhash, n.minhash), lambda x: (x[1] = x[2])::INTEGER))
-             / len(n.minhash) AS similarity
-    FROM pairs p JOIN article_signatures s USING (article_id) JOIN articles a USING (article_id)
-    JOIN _new_signatures n USING (new_index)
-)
-SELECT new_index, article_id, original, similarity FROM scored WHERE similarity >= $threshold ORDER BY 1, 2
+_NEAR_COPY_PAIRS_SQL = """
+SELECT DISTINCT n.new_index, k.article_id FROM _new_keys n
+JOIN article_band_keys k ON k.band = n.band AND k.band_key = n.band_key
+WHERE k.article_id NOT IN (SELECT article_id FROM _exclude)
+ORDER BY 1, 2
 """
+# Pairs verified per block: a block's comparison matrix is this many times the signature width.
+_VERIFIED_PER_BLOCK = 200_000
 
 
 def near_copies(writer: Writer, band_keys: np.ndarray, signatures: np.ndarray, threshold: float,
                 exclude: list[str]) -> list[tuple[int, str, str, float]]:
     """Stored near copies of new articles: (new index, article_id, its original, similarity).
 
-    Candidates share an LSH band with a new article (an equi-join on (band, band_key): the only
-    place the history is read for near copies); each is verified in the database on the share of
-    equal signature positions, as ``minhash.estimated_jaccard`` does, so only the pairs at or
-    above ``threshold`` come back, however many stored articles share a band.
+    Candidates share an LSH band with a new article: an equi-join on (band, band_key), the only
+    place the history is read for near copies. Where many articles share a band (agency
+    boilerplate) candidates grow with the history, so the join returns ids only, and the stored
+    signatures of the candidates are fetched as one Arrow column and compared in blocks with
+    ``minhash.estimated_jaccard``: no hash table of signature lists inside DuckDB's memory limit.
     """
     count, bands = band_keys.shape
     if count == 0:
         return []
-    width = signatures.shape[1]
     keys = pa.table({
         "new_index": pa.array(np.repeat(np.arange(count, dtype=np.int32), bands)),
         "band": pa.array(np.tile(np.arange(bands, dtype=np.int16), count)),
         "band_key": pa.array(band_keys.reshape(-1).astype(np.int64)),
     })
-    new_signatures = pa.table({
-        "new_index": pa.array(np.arange(count, dtype=np.int32)),
-        "minhash": pa.ListArray.from_arrays(pa.array(np.arange(0, count * width + 1, width, dtype=np.int32)),
-                                            pa.array(signatures.reshape(-1).astype(np.uint32))),
-    })
-    return [tuple(row) for row in writer.rows(_NEAR_COPIES_SQL, {"threshold": threshold}, _new_keys=keys,
-                                              _new_signatures=new_signatures,
-                                              _exclude=key_table("article_id", exclude))]
+    with writer.scratch(_new_keys=keys, _exclude=key_table("article_id", exclude)):
+        pairs = writer.arrow(_NEAR_COPY_PAIRS_SQL)
+    if pairs.num_rows == 0:
+        return []
+    candidates = pc.unique(pairs.column("article_id"))
+    with writer.scratch(_candidates=pa.table({"article_id": candidates})):
+        stored = writer.arrow(
+            "SELECT article_id, coalesce(a.duplicate_of, a.article_id) AS original, s.minhash "
+            "FROM article_signatures s SEMI JOIN _candidates USING (article_id) "
+            "JOIN articles a USING (article_id)")
+    ids = stored.column("article_id").to_pylist()
+    originals = stored.column("original").to_pylist()
+    width = signatures.shape[1]
+    stored_signatures = np.asarray(pc.list_flatten(stored.column("minhash")).to_numpy(zero_copy_only=False),
+                                   dtype=np.uint32).reshape(-1, width)
+    row_of = {article_id: row for row, article_id in enumerate(ids)}
+    new_index = pairs.column("new_index").to_numpy()
+    stored_row = np.fromiter((row_of[a] for a in pairs.column("article_id").to_pylist()), np.int64, pairs.num_rows)
+    found = []
+    for start in range(0, len(new_index), _VERIFIED_PER_BLOCK):
+        block = slice(start, start + _VERIFIED_PER_BLOCK)
+        similarity = minhash.estimated_jaccard(signatures[new_index[block]], stored_signatures[stored_row[block]])
+        for offset in np.flatnonzero(similarity >= threshold).tolist():
+            row = stored_row[start + offset]
+            found.append((int(new_index[start + offset]), ids[row], originals[row], float(similarity[offset])))
+    return found
 
 
 # What reconcile reads of a stored mention (its evidence stays in the database: no rule uses it).
