@@ -246,6 +246,12 @@ class Writer:
             warnings.simplefilter("ignore", UserWarning)
             return self.raw.execute(sql).to_arrow_table()
 
+    def arrow_batches(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
+        """A statement's result as Arrow batches of ``rows``, read as they are needed."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # as in ``arrow``
+            yield from self.raw.execute(sql).to_arrow_reader(rows)
+
     @contextlib.contextmanager
     def scratch(self, **tables: pa.Table) -> Iterator[None]:
         """Arrow tables visible to SQL by name for the duration of a block, inside the transaction."""
@@ -606,16 +612,19 @@ class ReconcileHistory:
     weapon_classes: dict[str, str]
 
     def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
-        if mention_ids is None:
-            table = self.writer.arrow(f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions ORDER BY mention_id")
-        else:
+        # Unordered (reconcile orders them) and streamed in batches: a first run's full regroup
+        # reads every stored mention, more than DuckDB's memory limit holds at once at 1M articles.
+        tables = {}
+        sql = f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions"
+        if mention_ids is not None:
             ids = sorted(mention_ids)
             if not ids:
                 return []
-            with self.writer.scratch(_ids=key_table("mention_id", ids)):
-                table = self.writer.arrow(f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions "
-                                          "WHERE mention_id IN (SELECT mention_id FROM _ids) ORDER BY mention_id")
-        return [mention_from_row(row) for row in table.to_pylist()]
+            tables["_ids"] = key_table("mention_id", ids)
+            sql += " WHERE mention_id IN (SELECT mention_id FROM _ids)"
+        with self.writer.scratch(**tables):
+            return [mention_from_row(row) for batch in self.writer.arrow_batches(sql, 50_000)
+                    for row in batch.to_pylist()]
 
     def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
         if mention_ids is None:
