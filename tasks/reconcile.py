@@ -970,7 +970,7 @@ class _Grouping:
     first_background: int            # groups from this number on hold recalled attacks only
     ids: list[str]
     fresh: set[str]
-    members_before: dict[str, set[str]]
+    changed: set[str]                # fresh ids and ids whose members are not the ones they had
     id_map: list[dict]
     assignment: dict[str, str]
     joined: dict[str, frozenset[str]]
@@ -998,20 +998,20 @@ def _grouping(inputs: ReconcileInputs, reports: dict[str, _Report] | None = None
     for mention_id, incident_id in inputs.previous_assignment.items():
         members_before[incident_id].add(mention_id)
     assignment = {report.mention_id: incident_id for group, incident_id in zip(groups, ids) for report in group.members}
-    updated = sum(1 for group, incident_id in zip(groups, ids)
-                  if incident_id not in fresh and {r.mention_id for r in group.members} != members_before.get(incident_id))
+    changed = {incident_id for group, incident_id in zip(groups, ids)
+               if incident_id in fresh or {r.mention_id for r in group.members} != members_before.get(incident_id)}
     still_named = set(ids) | {row["retired_id"] for row in id_map}
     stats = {
         "mentions": len(made),
         "incidents": len(groups),
         "background_incidents": len(background_groups),
         "new": len(fresh),
-        "updated": updated,
+        "updated": len(changed - fresh),
         "retired": len(id_map),
         # Previous incidents none of whose mentions remain (their articles were removed).
         "dropped": len(set(members_before) - still_named),
     }
-    return _Grouping(groups, len(primary_groups), ids, fresh, members_before, id_map, assignment, joined, stats)
+    return _Grouping(groups, len(primary_groups), ids, fresh, changed, id_map, assignment, joined, stats)
 
 
 def _incident_rows(grouping: _Grouping, inputs: ReconcileInputs,
@@ -1021,12 +1021,12 @@ def _incident_rows(grouping: _Grouping, inputs: ReconcileInputs,
     for number, (group, incident_id) in enumerate(zip(grouping.groups, grouping.ids)):
         if incident_ids is not None and incident_id not in incident_ids:
             continue
-        fresh = incident_id in grouping.fresh
-        changed = fresh or {r.mention_id for r in group.members} != grouping.members_before.get(incident_id)
         row = _incident_row(group, number >= grouping.first_background, incident_id)
-        created = inputs.run_id if fresh else inputs.previous_created_run.get(incident_id, inputs.run_id)
+        created = inputs.run_id if incident_id in grouping.fresh else inputs.previous_created_run.get(incident_id,
+                                                                                                       inputs.run_id)
         row["created_run_id"] = created
-        row["updated_run_id"] = inputs.run_id if changed else inputs.previous_updated_run.get(incident_id, created)
+        row["updated_run_id"] = (inputs.run_id if incident_id in grouping.changed
+                                 else inputs.previous_updated_run.get(incident_id, created))
         incidents.append(row)
         sources.extend({"incident_id": incident_id, "article_id": report.article_id, "mention_id": report.mention_id,
                         "role": PRIMARY if report.is_primary else BACKGROUND} for report in group.members)
