@@ -494,9 +494,8 @@ def near_copies(writer: Writer, band_keys: np.ndarray, signatures: np.ndarray, t
     width = signatures.shape[1]
     stored_signatures = np.asarray(pc.list_flatten(stored.column("minhash")).to_numpy(zero_copy_only=False),
                                    dtype=np.uint32).reshape(-1, width)
-    row_of = {article_id: row for row, article_id in enumerate(ids)}
     new_index = pairs.column("new_index").to_numpy()
-    stored_row = np.fromiter((row_of[a] for a in pairs.column("article_id").to_pylist()), np.int64, pairs.num_rows)
+    stored_row = pc.index_in(pairs.column("article_id"), value_set=stored.column("article_id")).to_numpy()
     found = []
     for start in range(0, len(new_index), _VERIFIED_PER_BLOCK):
         block = slice(start, start + _VERIFIED_PER_BLOCK)
