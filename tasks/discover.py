@@ -145,13 +145,15 @@ def plan_reads(listing: InboxListing, stored: StoredFiles, min_file_age_seconds:
         owner = rel[: -len(SIDECAR_SUFFIX)] + ".txt" if rel.endswith(SIDECAR_SUFFIX) else None
         return owner if owner in files else None
 
+    def sidecar_of(rel: str) -> str | None:
+        sidecar = rel[: -len(".txt")] + SIDECAR_SUFFIX if rel.endswith(".txt") else None
+        return sidecar if sidecar in files else None
+
     owned_sidecars = sum(1 for rel in files if rel.endswith(SIDECAR_SUFFIX) and owner_of(rel))
     touched = {owner_of(rel) or rel for rel in stored.differing if rel in files}
     for rel in (rel for rel in files if rel in touched):  # in the walk's order
         size, mtime = files[rel]
-        sidecar = rel[: -len(".txt")] + SIDECAR_SUFFIX if rel.endswith(".txt") else None
-        if sidecar not in files:
-            sidecar = None
+        sidecar = sidecar_of(rel)
         newest = max(mtime, files[sidecar][1] if sidecar else 0) / 1e9
         if now - newest < min_file_age_seconds:
             delta.deferred.append(rel)
