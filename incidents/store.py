@@ -25,6 +25,7 @@ import re
 import shutil
 import time
 import warnings
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -689,19 +690,42 @@ class ReconcileHistory:
             "SELECT DISTINCT incident_id FROM incident_sources WHERE mention_id NOT IN (SELECT mention_id FROM mentions)")}
 
 
+# A reconciliation's incidents are written and committed this many at a time. DuckDB holds a
+# transaction's new rows and the primary-key index they touch in memory until it commits, and the
+# field-values transform joins every value of the incidents it rebuilds: written at once, a full
+# regroup needs memory in proportion to the history. A part of 50,000 incidents (with their ~830k
+# values) was written within 128 MB, half of WRITER_MEMORY_LIMIT (docs/benchmarks.md).
+INCIDENTS_PER_COMMIT = 50_000
+
+
 def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dict], sources: list[dict],
                     id_map: list[dict]) -> None:
-    """Puts a reconciliation's incidents in place of the ones it regrouped, with their values."""
+    """Puts a reconciliation's incidents in place of the ones it regrouped, with their values.
+
+    Written in parts of INCIDENTS_PER_COMMIT incidents, each committed into the staged copy: a
+    run that fails later still leaves the live database as it was.
+    """
     ids = sorted(set(replaced) | {row["incident_id"] for row in incidents})
-    with writer.scratch(_reconciled_incidents=key_table("incident_id", ids)):
-        for table in ("incident_sources", "incidents"):
-            writer.raw.execute(
-                f"DELETE FROM {table} WHERE incident_id IN (SELECT incident_id FROM _reconciled_incidents)")
-        writer.insert_rows("incidents", incidents)
-        writer.insert_rows("incident_sources", sources)
-        writer.insert_rows("incident_id_map", id_map)
-        for statement in sql_statements((SQL_DIR / "transforms" / "incident_field_values.sql").read_text("utf-8")):
-            writer.raw.execute(statement)
+    incidents = sorted(incidents, key=lambda row: row["incident_id"])
+    sources = sorted(sources, key=lambda row: row["incident_id"])
+    incident_keys = [row["incident_id"] for row in incidents]
+    source_keys = [row["incident_id"] for row in sources]
+    transform = sql_statements((SQL_DIR / "transforms" / "incident_field_values.sql").read_text("utf-8"))
+    for start in range(0, len(ids), INCIDENTS_PER_COMMIT):
+        part = ids[start:start + INCIDENTS_PER_COMMIT]
+        first, last = part[0], part[-1]
+        with writer.scratch(_reconciled_incidents=key_table("incident_id", part)):
+            for table in ("incident_sources", "incidents"):
+                writer.raw.execute(
+                    f"DELETE FROM {table} WHERE incident_id IN (SELECT incident_id FROM _reconciled_incidents)")
+            writer.insert_rows("incidents", incidents[bisect_left(incident_keys, first):
+                                                      bisect_right(incident_keys, last)])
+            writer.insert_rows("incident_sources", sources[bisect_left(source_keys, first):
+                                                           bisect_right(source_keys, last)])
+            for statement in transform:
+                writer.raw.execute(statement)
+        writer.checkpoint()
+    writer.insert_rows("incident_id_map", id_map)
 
 
 def last_run_settings(writer: Writer) -> dict:

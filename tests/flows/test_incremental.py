@@ -117,3 +117,48 @@ def test_failed_load_leaves_database_as_it_was(seeds_dir, inbox, db_path, run, s
     monkeypatch.undo()
     result = run(inbox, db_path)
     assert result["files_new"] == 2
+
+
+def test_incidents_committed_in_parts_equal_written_at_once(tmp_path, run, sql, monkeypatch):
+    from conftest import REPO, incident_tables
+
+    from incidents import store
+
+    at_once, in_parts = tmp_path / "at_once.duckdb", tmp_path / "in_parts.duckdb"
+    run(REPO / "sample_inbox", at_once)
+    monkeypatch.setattr(store, "INCIDENTS_PER_COMMIT", 2)
+    run(REPO / "sample_inbox", in_parts)
+    assert sql(in_parts, "SELECT count(*) FROM incidents")[0][0] > 2 * store.INCIDENTS_PER_COMMIT
+    assert incident_tables(sql, in_parts) == incident_tables(sql, at_once)
+
+
+def test_failure_after_a_committed_part_leaves_database_as_it_was(inbox, db_path, run, sql, monkeypatch):
+    from conftest import REPO, copy_tree
+
+    from incidents import store
+
+    copy_tree(REPO / "sample_inbox", inbox, "s0[1-3]*")
+    run(inbox, db_path)
+    before = snapshot(sql, db_path)
+    digest = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    copy_tree(REPO / "sample_inbox", inbox, "s0[4-9]*")
+
+    parts = []
+    insert_rows = store.Writer.insert_rows
+
+    def failing_second_part(writer, table_name, rows):
+        if table_name == "incidents":
+            parts.append(len(rows))
+            if len(parts) == 2:
+                raise OSError("disk went away after the first part was committed")
+        return insert_rows(writer, table_name, rows)
+
+    monkeypatch.setattr(store, "INCIDENTS_PER_COMMIT", 1)
+    monkeypatch.setattr(store.Writer, "insert_rows", failing_second_part)
+    with pytest.raises(Exception, match="disk went away"):
+        run(inbox, db_path)
+    assert parts == [1, 1], "the first part was committed into the staged copy before the failure"
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == digest
+    assert snapshot(sql, db_path) == before
+    monkeypatch.undo()
+    assert run(inbox, db_path)["files_new"] == 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import DEVSET_INBOX
+from conftest import DEVSET_INBOX, incident_tables
 
 INCIDENT_FIELDS = ("event_date", "date_precision", "country", "admin1", "city", "location_name", "weapon_type",
                    "projectile_count", "projectile_count_max", "killed", "killed_max", "injured", "injured_max",
@@ -20,11 +20,6 @@ def incidents_by_articles(sql, db) -> dict:
         FROM incidents i JOIN incident_sources s USING (incident_id) JOIN articles a USING (article_id)
         GROUP BY ALL""")
     return {tuple(row[0]): row[1:] for row in rows}
-
-
-def incident_tables(sql, db) -> tuple:
-    return tuple(sorted(sql(db, f"SELECT * FROM {table}"), key=repr)
-                 for table in ("incidents", "incident_sources", "incident_field_values", "incident_id_map"))
 
 
 def test_ten_nightly_slices_equal_one_batch(tmp_path, run, sql):
