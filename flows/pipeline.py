@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import logging
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from incidents.report import publish_incident_table
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import load
 from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, fingerprint_task, first_seen_order, prepared
-from tasks.discover import list_inbox_task, plan_reads
+from tasks.discover import InboxDelta, list_inbox_task, plan_reads
 from tasks.extract import ArticleInput, extract_task
 from tasks.read import read_task
 from tasks.reconcile import WEAPON_CLASS, reconcile_task, rules_fingerprint
@@ -120,14 +121,44 @@ def incident_pipeline(
     return {"run_id": summary.run_id, "db": str(settings.db), **summary.counts(), "stage_seconds": summary.stage_seconds}
 
 
+@dataclass
+class _Run:
+    """What every stage of one run shares: its settings, the write transaction, its id and
+    start time (the ``now`` of every row it writes), the counts it reports, its clock and log."""
+
+    settings: Settings
+    writer: store.Writer
+    run_id: int
+    now: dt.datetime
+    summary: RunSummary
+    clock: StageClock
+    logger: logging.Logger | logging.LoggerAdapter
+
+    @property
+    def minhash_params(self) -> minhash.MinHashParams:
+        return minhash.MinHashParams(num_perm=self.settings.minhash_permutations,
+                                     shingle_words=self.settings.shingle_words,
+                                     threshold=self.settings.near_copy_threshold)
+
+
+@dataclass
+class _Inbox:
+    """What the listing found to do, the stored rows of the files it names, and the names
+    rejected so far in this run (by the listing, then by the readers)."""
+
+    delta: InboxDelta
+    known: dict
+    rejected_names: set[str]
+
+
 def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger) -> RunSummary:
-    clock = StageClock()
     run_id = store.next_run_id(writer)
-    summary = RunSummary(run_id=run_id, db=str(settings.db))
-    changed = _ingest(settings, writer, run_id, started, summary, clock, logger)
-    with clock.stage("reconcile"):
-        in_full = _reconcile(settings, writer, changed, run_id, started, summary, logger)
-    summary.stage_seconds = clock.rounded()
+    run = _Run(settings, writer, run_id, started, RunSummary(run_id=run_id, db=str(settings.db)), StageClock(), logger)
+    summary = run.summary
+    changed = _ingest(run)
+    with run.clock.stage("reconcile"):
+        in_full = _reconcile(run, changed)
+    summary.stage_seconds = run.clock.rounded()
     recorded = {**settings.as_dict(), "reconcile_rules": rules_fingerprint(), "reconciled_in_full": in_full}
     writer.execute(
         "INSERT INTO pipeline_runs (run_id, flow_run_id, started_at, finished_at, status, inbox, files_seen, "
@@ -144,8 +175,7 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
     return summary
 
 
-def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datetime, summary: RunSummary,
-            clock: StageClock, logger) -> set[str]:
+def _ingest(run: _Run) -> set[str]:
     """Reads, dedupes, extracts and loads the inbox's new and changed files, a slice of files at a
     time, and returns the ids of the mentions it wrote.
 
@@ -153,33 +183,31 @@ def _ingest(settings: Settings, writer: store.Writer, run_id: int, now: dt.datet
     included), extracted and loaded before the next is read, so a run holds one slice's texts
     whatever the size of the inbox: slices of one run decide copies as consecutive runs would.
     """
-    with clock.stage("read"):
+    settings, writer, summary = run.settings, run.writer, run.summary
+    with run.clock.stage("read"):
         listing = list_inbox_task(settings.inbox)
         delta = plan_reads(listing, store.compare_listing(writer, listing.table()), settings.min_file_age_seconds)
         del listing
         known = store.known_files(writer, [name for f in delta.to_read for name in (f.source_file, f.sidecar) if name]
                                   + delta.deleted + [r.source_file for r in delta.rejected])
+    inbox = _Inbox(delta, known, {r.source_file for r in delta.rejected})
     summary.files_seen = delta.files_seen
     summary.files_deferred = len(delta.deferred)
     summary.files_unchanged = delta.unchanged
-    logger.info("%d files seen: %d to read, %d rejected when listed, %d deferred", delta.files_seen,
-                len(delta.to_read), len(delta.rejected), summary.files_deferred)
-    params = minhash.MinHashParams(num_perm=settings.minhash_permutations, shingle_words=settings.shingle_words,
-                                   threshold=settings.near_copy_threshold)
-    rejected_names = {r.source_file for r in delta.rejected}
+    run.logger.info("%d files seen: %d to read, %d rejected when listed, %d deferred", delta.files_seen,
+                    len(delta.to_read), len(delta.rejected), summary.files_deferred)
     written: set[str] = set()
     for files in chunks(delta.to_read, settings.slice_size):
-        written |= _ingest_slice(settings, writer, files, delta, known, params, rejected_names, run_id, now,
-                                 summary, clock)
-    with clock.stage("load"):
-        _record_listing(writer, delta, known, run_id, now)
-    summary.files_rejected = len(rejected_names)
+        written |= _ingest_slice(run, inbox, files)
+    with run.clock.stage("load"):
+        _record_listing(run, inbox)
+    summary.files_rejected = len(inbox.rejected_names)
     return written
 
 
-def _ingest_slice(settings: Settings, writer: store.Writer, files: list, delta, known: dict,
-                  params: minhash.MinHashParams, rejected_names: set[str], run_id: int, now: dt.datetime,
-                  summary: RunSummary, clock: StageClock) -> set[str]:
+def _ingest_slice(run: _Run, inbox: _Inbox, files: list) -> set[str]:
+    settings, writer, summary, clock = run.settings, run.writer, run.summary, run.clock
+    known, params = inbox.known, run.minhash_params
     in_flight = 2 * settings.workers
     with clock.stage("read"):
         results: list[ReadResult] = [
@@ -191,15 +219,15 @@ def _ingest_slice(settings: Settings, writer: store.Writer, files: list, delta, 
     summary.files_deferred += sum(1 for r in results if r.deferred)
     results = [r for r in results if not r.deferred]
     rejections = [x for r in results for x in r.rejections]
-    rejected_names.update(x.source_file for x in rejections)
+    inbox.rejected_names.update(x.source_file for x in rejections)
     touched_only = {
         r.file.source_file for r in results
         if r.content_sha256 is not None and r.file.source_file in known
         and known[r.file.source_file][2] == r.content_sha256 and r.file.sidecar is None
     }
     fresh = [r for r in results if r.file.source_file not in touched_only]
-    summary.files_new += sum(1 for r in results if r.file.source_file in delta.new)
-    summary.files_changed += sum(1 for r in fresh if r.file.source_file in delta.changed)
+    summary.files_new += sum(1 for r in results if r.file.source_file in inbox.delta.new)
+    summary.files_changed += sum(1 for r in fresh if r.file.source_file in inbox.delta.changed)
     summary.files_unchanged += len(touched_only)
 
     # Sign and find copies ---------------------------------------------------------------------
@@ -217,7 +245,7 @@ def _ingest_slice(settings: Settings, writer: store.Writer, files: list, delta, 
         summary.articles_added += sum(1 for aid in batch.article_ids if aid not in versions)
         summary.articles_updated += len(replaced)
         if replaced:
-            store.archive_articles(writer, replaced, now, run_id)
+            store.archive_articles(writer, replaced, run.now, run.run_id)
 
     # Extract and load -------------------------------------------------------------------------
     with clock.stage("extract"):
@@ -231,12 +259,12 @@ def _ingest_slice(settings: Settings, writer: store.Writer, files: list, delta, 
         first_ingested = {aid: row[1] for aid, row in versions.items()}
         version_numbers = {aid: row[0] for aid, row in versions.items()}
         writer.replace_where("articles", "article_id", ids,
-                             load.articles_table(batch, copies, version_numbers, first_ingested, run_id, now))
+                             load.articles_table(batch, copies, version_numbers, first_ingested, run.run_id, run.now))
         writer.replace_where("article_signatures", "article_id", ids, load.signatures_table(batch))
         writer.replace_where("article_band_keys", "article_id", ids, load.band_keys_table(batch))
         writer.replace_where("mentions", "article_id", ids, load.mentions_table(mentions))
         writer.replace_where("mention_values", "article_id", ids, load.mention_values_table(mentions))
-        _record_read_files(writer, known, results, articles, rejections, run_id, now)
+        _record_read_files(run, known, results, articles, rejections)
         writer.checkpoint()
     summary.mentions_extracted += len(mentions)
     return {m.mention_id for m in mentions}
@@ -251,9 +279,10 @@ def _find_copies(writer: store.Writer, batch: PreparedArticles, params: minhash.
     return decide_copies(batch, params, history_exact, history_pairs, history_roots)
 
 
-def _record_read_files(writer: store.Writer, known: dict, results: list[ReadResult], articles: list[RawArticle],
-                       rejections: list[Rejection], run_id: int, now: dt.datetime) -> None:
+def _record_read_files(run: _Run, known: dict, results: list[ReadResult], articles: list[RawArticle],
+                       rejections: list[Rejection]) -> None:
     """inbox_files says what became of every file read; rejected_files lists the ones rejected now."""
+    writer, run_id, now = run.writer, run.run_id, run.now
     first_seen = {name: row[4] for name, row in known.items()}
     file_rows = load.inbox_file_rows(results, first_seen, run_id, now)
     writer.replace_where("inbox_files", "source_file", [row["source_file"] for row in file_rows],
@@ -265,8 +294,9 @@ def _record_read_files(writer: store.Writer, known: dict, results: list[ReadResu
                          load.rejections_table(rejections, run_id, now))
 
 
-def _record_listing(writer: store.Writer, delta, known: dict, run_id: int, now: dt.datetime) -> None:
+def _record_listing(run: _Run, inbox: _Inbox) -> None:
     """The files gone from the inbox, and the entries that could not be listed as files."""
+    writer, run_id, now, delta, known = run.writer, run.run_id, run.now, inbox.delta, inbox.known
     file_rows = []
     for name in delta.deleted:
         size, mtime, digest, _, seen = known[name]
@@ -284,26 +314,26 @@ def _record_listing(writer: store.Writer, delta, known: dict, run_id: int, now: 
                          load.rejections_table(delta.rejected, run_id, now))
 
 
-def _reconcile(settings: Settings, writer: store.Writer, changed: set[str], run_id: int, now: dt.datetime,
-               summary: RunSummary, logger) -> bool:
+def _reconcile(run: _Run, changed: set[str]) -> bool:
     """Regroups what this run's mentions reach: all of it when they are most of the history, or
     when the history was grouped by other rules (an upgrade). Returns whether it regrouped all."""
+    writer, summary = run.writer, run.summary
     history = store.ReconcileHistory(writer, WEAPON_CLASS)
     orphaned = history.orphaned_incidents()
     stored = store.mention_count(writer)
     other_rules = store.last_run_settings(writer).get("reconcile_rules") != rules_fingerprint()
     if other_rules and 2 * len(changed) < stored:
-        logger.info("the history was grouped by other reconciliation rules: regrouping all of it once")
-    full = settings.full_reconcile or other_rules or 2 * len(changed) >= stored
-    scoped = reconcile_task(history, changed, orphaned, run_id, now, full=full)
+        run.logger.info("the history was grouped by other reconciliation rules: regrouping all of it once")
+    full = run.settings.full_reconcile or other_rules or 2 * len(changed) >= stored
+    scoped = reconcile_task(history, changed, orphaned, run.run_id, run.now, full=full)
     result = scoped.result
     store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
     summary.incidents_new = result.stats.get("new", 0)
     summary.incidents_updated = result.stats.get("updated", 0)
     summary.incidents_retired = result.stats.get("retired", 0)
     summary.incidents_total = store.incident_count(writer)
-    logger.info("reconciled %d of %d mentions%s in %d round(s)", scoped.scope_mentions, stored,
-                " (all)" if full else "", scoped.rounds)
+    run.logger.info("reconciled %d of %d mentions%s in %d round(s)", scoped.scope_mentions, stored,
+                    " (all)" if full else "", scoped.rounds)
     return full
 
 
