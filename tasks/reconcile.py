@@ -100,6 +100,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import math
+import sys
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -368,8 +369,8 @@ def _report(mention: Mention, articles: dict[str, ArticleInfo], settings: Reconc
     report.sort_key = (point is None, point or 0, published, mention.mention_id)
     report.order = (not report.is_primary, report.sort_key)
     window = _window(report)
-    report.index_keys = _index_keys(report, window)
-    report.probe_keys = _probe_keys(report, window)
+    report.index_keys = _index_keys(report, window, settings)
+    report.probe_keys = _probe_keys(report, window, settings)
     return report
 
 
@@ -544,14 +545,31 @@ def _window(report: _Report) -> list[date]:
             for ordinal in range(report.first_day - report.tolerance, report.last_day + report.tolerance + 1)]
 
 
-def _index_keys(report: _Report, window: list[date]) -> list[str]:
+def _years(first_day: int, last_day: int) -> range:
+    """The years of the days from ``first_day`` to ``last_day`` (ordinals)."""
+    first_day, last_day = max(first_day, 1), min(last_day, date.max.toordinal())
+    return range(date.fromordinal(first_day).year, date.fromordinal(last_day).year + 1)
+
+
+def _anchors(report: _Report) -> list[str]:
+    """What a report without a month can be matched on: its place and its launch site."""
+    return [f"{kind} {value}" for kind, value in (("place", report.place_id), ("launch", report.launch_key)) if value]
+
+
+def _index_keys(report: _Report, window: list[date], settings: ReconcileSettings) -> list[str]:
     """Keys a group holding this report is filed under.
 
     A key names what the report's date covers: a day, a month, a year, or a month of any year for
     dates without a year. For any two compatible reports one's index keys and the other's probe
     keys share a key; the full comparison then decides. Keys are strings: a string keeps its hash.
+
+    A recall without a year (``recalled_since``) stands for a day of the lookback before its
+    article, so it is filed under the year of that article, and dated reports and other recalls
+    look it up only in the years their own dates allow: the candidates of such a recall grow with
+    the density of the history, not its length (a recall matched every month M of every year).
     """
     keys = []
+    anchors = _anchors(report)
     if report.year_known:
         if window:
             keys += [f"day {day.toordinal()}" for day in window]
@@ -564,49 +582,82 @@ def _index_keys(report: _Report, window: list[date]) -> list[str]:
                          f"dated month {first.month} of any year"]
             else:
                 keys += [f"year {first.year}", "dated any year"]
+        keys += [f"{anchor} in year {year}" for anchor in anchors
+                 for year in _years(report.first_day, report.last_day)]
+    elif report.recalled_since is not None:
+        recalled = date.fromordinal(report.recalled_by).year
+        if report.month is not None:
+            keys += [f"yearless month {report.month} recalled {recalled}", f"yearless recalled {recalled}",
+                     f"bounded yearless month {report.month}"]
+        else:
+            keys += [f"no month, {anchor} recalled {recalled}" for anchor in anchors]
+            keys += [f"bounded no month, {anchor}" for anchor in anchors]
+        keys += [f"{anchor} recalled {recalled}" for anchor in anchors]
     elif report.month is not None:
         keys += [f"yearless month {report.month}", "yearless"]
+        keys += [f"unbounded {anchor}" for anchor in anchors]
     else:
-        if report.place_id:
-            keys.append(f"no month, place {report.place_id}")
-        if report.launch_key:
-            keys.append(f"no month, launch {report.launch_key}")
-    if report.place_id:
-        keys.append(f"place {report.place_id}")
-    if report.launch_key:
-        keys.append(f"launch {report.launch_key}")
-    return list(dict.fromkeys(keys))
+        keys += [f"no month, {anchor}" for anchor in anchors]
+    keys += anchors
+    return _distinct(keys)
 
 
-def _probe_keys(report: _Report, window: list[date]) -> list[str]:
+def _probe_keys(report: _Report, window: list[date], settings: ReconcileSettings) -> list[str]:
     """Keys under which the groups this report may join are filed."""
     keys = []
-    if not report.year_known and report.month is None:
-        if report.place_id:
-            keys.append(f"place {report.place_id}")
-        if report.launch_key:
-            keys.append(f"launch {report.launch_key}")
-        return keys
+    anchors = _anchors(report)
+    lookback = settings.recall_lookback_days
     if report.year_known:
+        # Recalls without a year that this date may be: published from the day before it to the
+        # lookback after it (tasks/reconcile.py, _pair_points).
+        recall_years = _years(report.first_day - 1, report.last_day + lookback)
         if window:
             keys += [f"day {day.toordinal()}" for day in window]
             for year, month in {(day.year, day.month) for day in window}:
                 keys += [f"month {year}-{month}", f"yearless month {month}", f"year {year}"]
+                keys += [f"yearless month {month} recalled {recalled}" for recalled in recall_years]
         else:
             first = date.fromordinal(report.first_day)
             if report.precision == "month":
                 keys += [f"in month {first.year}-{first.month}", f"month {first.year}-{first.month}",
                          f"year {first.year}", f"yearless month {first.month}"]
+                keys += [f"yearless month {first.month} recalled {recalled}" for recalled in recall_years]
             else:
                 keys += [f"in year {first.year}", f"year {first.year}", "yearless"]
-    else:
+                keys += [f"yearless recalled {recalled}" for recalled in recall_years]
+        keys += [f"no month, {anchor}" for anchor in anchors]
+        keys += [f"no month, {anchor} recalled {recalled}" for anchor in anchors for recalled in recall_years]
+    elif report.recalled_since is not None:
+        # Dated reports from the lookback before the article to the day after it (with a week's
+        # slack for the window of a dated report), and recalls published within the lookback.
+        slack = settings.week_tolerance_days + 1
+        dated_years = _years(report.recalled_since - slack, report.recalled_by + 1 + slack)
+        recall_years = _years(report.recalled_by - lookback - 1, report.recalled_by + lookback + 1)
+        if report.month is not None:
+            for year in dated_years:
+                keys += [f"in month {year}-{report.month}", f"month {year}-{report.month}", f"year {year}"]
+            keys += [f"yearless month {report.month} recalled {recalled}" for recalled in recall_years]
+            keys.append(f"yearless month {report.month}")
+            keys += [f"no month, {anchor} recalled {recalled}" for anchor in anchors for recalled in recall_years]
+        else:
+            keys += [f"{anchor} in year {year}" for anchor in anchors for year in _years(
+                report.recalled_since, report.recalled_by + 1)]
+            keys += [f"{anchor} recalled {recalled}" for anchor in anchors for recalled in recall_years]
+            keys += [f"unbounded {anchor}" for anchor in anchors]
+        keys += [f"no month, {anchor}" for anchor in anchors]
+    elif report.month is not None:
         keys += [f"dated in month {report.month} of any year", f"dated month {report.month} of any year",
-                 "dated any year", f"yearless month {report.month}"]
-    if report.place_id:
-        keys.append(f"no month, place {report.place_id}")
-    if report.launch_key:
-        keys.append(f"no month, launch {report.launch_key}")
-    return list(dict.fromkeys(keys))
+                 "dated any year", f"yearless month {report.month}", f"bounded yearless month {report.month}"]
+        keys += [f"no month, {anchor}" for anchor in anchors]
+        keys += [f"bounded no month, {anchor}" for anchor in anchors]
+    else:
+        keys += anchors
+    return _distinct(keys)
+
+
+def _distinct(keys: list[str]) -> list[str]:
+    # Reports of one day or place build the same keys: interned, a million reports hold one copy.
+    return [sys.intern(key) for key in dict.fromkeys(keys)]
 
 
 _ANY_CITY = ("any city",)   # a tuple: never equal to a city name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -469,3 +470,64 @@ def test_an_incident_whose_articles_are_gone_is_dropped_not_retired():
                  run_id=2)
     assert gone not in second.assignment.values()
     assert (second.stats["dropped"], second.stats["retired"], second.id_map) == (1, 0, [])
+
+
+def test_every_compatible_pair_shares_a_key():
+    """Grouping compares a report only with the groups filed under one of its probe keys: every
+    pair the rules accept must meet there, whatever the two dates are (a day, week, month or
+    year; a recall without a year, with or without a month; a primary date without a year) and
+    wherever they fall around the turn of a year, where keys by year could miss each other."""
+    from tasks.reconcile import _pair_points, _report
+
+    settings = ReconcileSettings(recall_lookback_days=40, week_tolerance_days=3, strict_min_specifics=0)
+    rng = random.Random(11)
+    places = [dict(place_id="p1", geo_precision="site"), dict(place_id="p2", geo_precision="site"),
+              dict(launch_site="west bank of the river")]
+
+    def around_new_year() -> date:
+        return date(rng.choice([2018, 2019, 2020]), 11, 20) + timedelta(days=rng.randrange(0, 75))
+
+    def random_report(number: int):
+        day = around_new_year()
+        kind = rng.choice(["day", "week", "month", "year", "yearless day", "yearless month", "yearless"])
+        fields = dict(country="Iraq", **rng.choice(places))
+        if kind in ("day", "week", "month", "year"):
+            fields.update(event_date=day.isoformat(), event_year=day.year, event_month=day.month,
+                          event_day=day.day, date_precision=kind)
+        elif kind == "yearless day":
+            fields.update(event_month=day.month, event_day=day.day, date_precision="day")
+        elif kind == "yearless month":
+            fields.update(event_month=day.month, date_precision="month")
+        article_id = f"a{number}"
+        published = datetime.combine(around_new_year(), datetime.min.time(), tzinfo=timezone.utc)
+        info = ArticleInfo(article_id=article_id, copy_group=article_id, source=article_id,
+                           published_at=None if rng.random() < 0.1 else published)
+        mention = report(f"{article_id}:0", role=rng.choice(["primary", "background"]), **fields)
+        return _report(mention, {article_id: info}, settings)
+
+    def kind(r) -> str:
+        if r.year_known:
+            return "dated"
+        bounded = "recall" if r.recalled_since is not None else "unbounded"
+        return f"{bounded} {'with' if r.month else 'without'} month"
+
+    reports = [random_report(number) for number in range(600)]
+    met = Counter()
+    for a in reports:
+        for b in reports:
+            if a is b or _pair_points(a, b, settings) is None:
+                continue
+            assert set(a.probe_keys) & set(b.index_keys), (a.mention, b.mention)
+            met[kind(a), kind(b)] += 1
+    kinds = ("dated", "recall with month", "recall without month", "unbounded with month", "unbounded without month")
+    assert {(a, b) for a in kinds for b in kinds} <= set(met), "every pair of kinds must be drawn compatible"
+
+    # A week read as 2 January may be 30 December: a recall of "December" published on 10 February,
+    # whose 40-day lookback starts on 1 January, is compatible and must find it in the year before.
+    week = report("w:0", role="primary", country="Iraq", **places[0], **on("2020-01-02", "week"))
+    december = report("r:0", role="background", country="Iraq", **places[0], event_month=12, date_precision="month")
+    articles = {"w": article("w"), "r": ArticleInfo(article_id="r", copy_group="r", source="r",
+                                                    published_at=datetime(2020, 2, 10, tzinfo=timezone.utc))}
+    week, december = _report(week, articles, settings), _report(december, articles, settings)
+    assert _pair_points(december, week, settings) is not None
+    assert set(december.probe_keys) & set(week.index_keys)
