@@ -75,7 +75,7 @@ class ReadResult:
     deferred: bool = False            # changed while being read: read on the next run
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldValue:
     """One value read from an article, with the sentence (original text) and span it came from."""
 
@@ -88,7 +88,9 @@ class FieldValue:
     statement: int                    # index of the sentence in the article: later updates win
 
 
-@dataclass(frozen=True)
+# Slots: a first run over 1M articles reconciles 1.7M mentions at once, and an instance
+# dictionary costs ~1.3 KB of each.
+@dataclass(frozen=True, slots=True)
 class Mention:
     """What one article says about one attack."""
 
