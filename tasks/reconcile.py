@@ -369,7 +369,7 @@ def _report(mention: Mention, articles: dict[str, ArticleInfo], settings: Reconc
     report.sort_key = (point is None, point or 0, published, mention.mention_id)
     report.order = (not report.is_primary, report.sort_key)
     window = _window(report)
-    report.index_keys = _index_keys(report, window, settings)
+    report.index_keys = _index_keys(report, window)
     report.probe_keys = _probe_keys(report, window, settings)
     return report
 
@@ -556,7 +556,7 @@ def _anchors(report: _Report) -> list[str]:
     return [f"{kind} {value}" for kind, value in (("place", report.place_id), ("launch", report.launch_key)) if value]
 
 
-def _index_keys(report: _Report, window: list[date], settings: ReconcileSettings) -> list[str]:
+def _index_keys(report: _Report, window: list[date]) -> list[str]:
     """Keys a group holding this report is filed under.
 
     A key names what the report's date covers: a day, a month, a year, or a month of any year for
@@ -609,7 +609,7 @@ def _probe_keys(report: _Report, window: list[date], settings: ReconcileSettings
     lookback = settings.recall_lookback_days
     if report.year_known:
         # Recalls without a year that this date may be: published from the day before it to the
-        # lookback after it (tasks/reconcile.py, _pair_points).
+        # lookback after it (_pair_points).
         recall_years = _years(report.first_day - 1, report.last_day + lookback)
         if window:
             keys += [f"day {day.toordinal()}" for day in window]
