@@ -214,6 +214,11 @@ _ARROW_TYPES = {
 }
 
 
+# Changes to a table written and committed this many rows at a time (``Writer.replace_where``):
+# 2M inbox rows replaced at once exceed WRITER_MEMORY_LIMIT; parts of 500,000 fit (docs/benchmarks.md).
+ROWS_PER_COMMIT = 200_000
+
+
 @dataclass
 class Writer:
     """A write transaction on the staged copy, with DuckDB's bulk path for Arrow tables."""
@@ -288,11 +293,23 @@ class Writer:
         return self.insert_arrow(table_name, table)
 
     def replace_where(self, table_name: str, key: str, keys: list[str], rows: pa.Table) -> None:
-        """Deletes the rows whose ``key`` is in ``keys`` and inserts ``rows`` in their place."""
-        if keys:
+        """Deletes the rows whose ``key`` is in ``keys`` and inserts ``rows`` in their place.
+
+        More than ROWS_PER_COMMIT keys or rows are written in committed parts: DuckDB holds a
+        transaction's changes to a table and its primary-key index in memory, and a night that
+        finds a million files gone from the inbox (an archived backlog) must still fit the
+        writer's memory limit. The parts are commits into the staged copy only (``checkpoint``).
+        """
+        parts = max(len(keys), rows.num_rows) > ROWS_PER_COMMIT
+        for start in range(0, len(keys), ROWS_PER_COMMIT):
             self.rows(f"DELETE FROM {table_name} WHERE {key} IN (SELECT {key} FROM _keys)",
-                      _keys=key_table(key, keys))
-        self.insert_arrow(table_name, rows)
+                      _keys=key_table(key, keys[start:start + ROWS_PER_COMMIT]))
+            if parts:
+                self.checkpoint()
+        for start in range(0, rows.num_rows, ROWS_PER_COMMIT):
+            self.insert_arrow(table_name, rows.slice(start, ROWS_PER_COMMIT))
+            if parts:
+                self.checkpoint()
 
 
 _WRITE_FAILURE_RE = re.compile(r'Could not write file "[^"]*": ([^"\n]+)')

@@ -132,6 +132,32 @@ def test_incidents_committed_in_parts_equal_written_at_once(tmp_path, run, sql, 
     assert incident_tables(sql, in_parts) == incident_tables(sql, at_once)
 
 
+def test_inbox_archived_away_is_recorded_in_committed_parts(inbox, db_path, run, sql, monkeypatch):
+    """Users move processed files out of the inbox: a night that finds the whole backlog gone
+    keeps every article and incident and records each file as deleted, part by part."""
+    import shutil
+
+    from conftest import REPO, copy_tree
+
+    from incidents import store
+
+    copy_tree(REPO / "sample_inbox", inbox)
+    run(inbox, db_path)
+    before = snapshot(sql, db_path)
+    files = sql(db_path, "SELECT count(*) FROM inbox_files")[0][0]
+    shutil.rmtree(inbox)
+    inbox.mkdir()
+    monkeypatch.setattr(store, "ROWS_PER_COMMIT", 3)
+    commits = []
+    checkpoint = store.Writer.checkpoint
+    monkeypatch.setattr(store.Writer, "checkpoint", lambda writer: commits.append(1) or checkpoint(writer))
+    result = run(inbox, db_path)
+    assert result["files_seen"] == 0 and result["articles_added"] == 0
+    assert len(commits) >= 2 * files // store.ROWS_PER_COMMIT, "deletes and inserts went in parts"
+    assert sql(db_path, "SELECT outcome, count(*) FROM inbox_files GROUP BY 1") == [("deleted", files)]
+    assert snapshot(sql, db_path) == before
+
+
 def test_failure_after_a_committed_part_leaves_database_as_it_was(inbox, db_path, run, sql, monkeypatch):
     from conftest import REPO, copy_tree
 
