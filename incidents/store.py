@@ -572,21 +572,31 @@ FROM parts
 # ``min_specifics`` possibly shared specifics (place, launch site, projectile count, killed,
 # injured), and neither place nor launch site when either has no month. Launch sites are compared
 # by presence only (reconcile folds their case).
-# A superset: reconcile checks each pair in full. The four joins are the four ways a pair can
-# qualify, so that no probe is paired with the whole history.
+# A superset: reconcile checks each pair in full. Each join is one way a pair can qualify, with
+# both sides narrowed before it joins (dated or not, with a launch site or not): a join on country
+# alone would pair every probe with most of the history before a filter threw the pairs away.
 _CANDIDATES_SQL = f"""
 WITH s AS ({_MENTION_FACTS_SQL}),
+dated_p AS (SELECT * FROM _probes WHERE p_first IS NOT NULL),
+undated_p AS (SELECT * FROM _probes WHERE p_first IS NULL),
+undated_s AS (SELECT * FROM s WHERE s_first IS NULL),
 pairs AS (
-    SELECT p.*, s.* FROM _probes p JOIN s ON s.s_first <= p.p_last + 7 AND s.s_last >= p.p_first - 7
+    SELECT p.*, s.* FROM dated_p p JOIN (SELECT * FROM s WHERE s_first IS NOT NULL) s
+      ON s.s_first <= p.p_last + 7 AND s.s_last >= p.p_first - 7
     UNION ALL
-    SELECT p.*, s.* FROM _probes p JOIN s ON s.s_place = p.p_place
-    WHERE p.p_first IS NULL OR s.s_first IS NULL
+    SELECT p.*, s.* FROM dated_p p JOIN undated_s s ON s.s_place = p.p_place
     UNION ALL
-    SELECT p.*, s.* FROM (SELECT * FROM _probes WHERE p_has_launch) p JOIN (SELECT * FROM s WHERE s_has_launch) s
-      ON s.s_country = p.p_country WHERE p.p_first IS NULL OR s.s_first IS NULL
+    SELECT p.*, s.* FROM (SELECT * FROM dated_p WHERE p_has_launch) p
+      JOIN (SELECT * FROM undated_s WHERE s_has_launch) s ON s.s_country = p.p_country
     UNION ALL
-    SELECT p.*, s.* FROM _probes p JOIN s ON s.s_country = p.p_country
-    WHERE (p.p_first IS NULL AND p.p_month_known) OR (s.s_first IS NULL AND s.s_month_known AND p.p_first IS NOT NULL)
+    SELECT p.*, s.* FROM dated_p p JOIN (SELECT * FROM undated_s WHERE s_month_known) s ON s.s_country = p.p_country
+    UNION ALL
+    SELECT p.*, s.* FROM undated_p p JOIN s ON s.s_place = p.p_place
+    UNION ALL
+    SELECT p.*, s.* FROM (SELECT * FROM undated_p WHERE p_has_launch) p
+      JOIN (SELECT * FROM s WHERE s_has_launch) s ON s.s_country = p.p_country
+    UNION ALL
+    SELECT p.*, s.* FROM (SELECT * FROM undated_p WHERE p_month_known) p JOIN s ON s.s_country = p.p_country
 ),
 checked AS (
     SELECT p_id, s_id, p_first IS NOT NULL AND s_first IS NOT NULL AS both_dated,
