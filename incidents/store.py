@@ -707,9 +707,11 @@ class ReconcileHistory:
         )
         return {row[0]: row[1] for row in rows}, {row[0]: row[2] for row in rows}
 
-    def ids_in_use(self) -> set[str]:
-        return {row[0] for row in self.writer.query(
-            "SELECT incident_id FROM incidents UNION ALL SELECT retired_id FROM incident_id_map")}
+    def ids_in_use(self, incident_ids: Iterable[str]) -> set[str]:
+        return {row[0] for row in self.writer.rows(
+            "SELECT incident_id FROM _ids WHERE incident_id IN (SELECT incident_id FROM incidents) "
+            "OR incident_id IN (SELECT retired_id FROM incident_id_map)",
+            _ids=key_table("incident_id", sorted(incident_ids)))}
 
     def orphaned_incidents(self) -> set[str]:
         """Incidents that hold a mention no longer stored (its article was re-read)."""
