@@ -227,3 +227,8 @@ def test_table_artifact_of_the_latest_incidents(devset_db):
     rows = json.loads(artifact.data)
     assert rows and set(rows[0]) >= {"incident_id", "event_date", "place", "weapon_type", "killed", "sources"}
     assert len(rows) == min(20, query(devset_db, "SELECT count(*) FROM incidents WHERE NOT is_background")[0][0])
+    as_in_the_view = query(devset_db, """
+        SELECT incident_id, coalesce(CAST(event_date AS VARCHAR), ''), array_to_string(outlets, '; ')
+        FROM v_incidents WHERE NOT is_background ORDER BY event_date DESC NULLS LAST, incident_id LIMIT 20""")
+    assert [(r["incident_id"], r["event_date"], r["sources"]) for r in rows] == [tuple(r) for r in as_in_the_view]
+    assert any("; " in r["sources"] for r in rows), "some incident has more than one outlet"
