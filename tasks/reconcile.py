@@ -106,7 +106,7 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Iterator, Protocol
+from typing import Iterable, Protocol
 
 from prefect import task
 
@@ -800,15 +800,13 @@ def _group_reports(reports: list[_Report], settings: ReconcileSettings, previous
 
 # --- ids that last --------------------------------------------------------------------------------
 
-def _id_candidates(anchor: str) -> Iterator[str]:
-    """The ids a group anchored on this mention may take, in the order it tries them."""
-    yield "inc_" + hashlib.sha256(anchor.encode("utf-8")).hexdigest()[:12]
-    for counter in itertools.count(1):
-        yield "inc_" + hashlib.sha256(f"{anchor}#{counter}".encode("utf-8")).hexdigest()[:12]
+def _id_candidate(anchor: str, attempt: int) -> str:
+    """The id a group anchored on this mention tries at this attempt, when the earlier ones were taken."""
+    return "inc_" + hashlib.sha256((f"{anchor}#{attempt}" if attempt else anchor).encode("utf-8")).hexdigest()[:12]
 
 
 def _fresh_id(anchor: str, taken: set[str]) -> str:
-    return next(candidate for candidate in _id_candidates(anchor) if candidate not in taken)
+    return next(candidate for attempt in itertools.count() if (candidate := _id_candidate(anchor, attempt)) not in taken)
 
 
 def _assign_ids(groups: list[_Group], inputs: ReconcileInputs) -> tuple[list[str], list[dict], set[str]]:
@@ -1169,13 +1167,13 @@ def ids_a_fresh_id_may_meet(history: History, anchors: Iterable[str]) -> set[str
     ``_fresh_id`` walks each anchor's candidates until one is free; asking the history about
     those candidates, a step at a time, replaces reading every id it holds (a second at 1M
     articles, for a few hundred fresh ids a night)."""
-    chains = {anchor: _id_candidates(anchor) for anchor in anchors}
-    asked = {anchor: next(chain) for anchor, chain in chains.items()}
+    attempts = dict.fromkeys(anchors, 0)
     in_use: set[str] = set()
-    while asked:
-        taken = history.ids_in_use(set(asked.values()))
+    while attempts:
+        asked = {anchor: _id_candidate(anchor, attempt) for anchor, attempt in attempts.items()}
+        taken = history.ids_in_use(asked.values())
         in_use |= taken
-        asked = {anchor: next(chains[anchor]) for anchor, candidate in asked.items() if candidate in taken}
+        attempts = {anchor: attempts[anchor] + 1 for anchor, candidate in asked.items() if candidate in taken}
     return in_use
 
 

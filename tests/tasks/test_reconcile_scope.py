@@ -168,18 +168,17 @@ def test_candidates_found_in_sql_include_every_compatible_stored_mention(tmp_pat
 def test_fresh_id_passes_over_every_id_its_anchor_ever_had(tmp_path):
     """A scoped run asks the history only about the ids its fresh ids would try: an anchor whose
     first ids were retired by earlier merges still gets one no incident ever had."""
-    from tasks.reconcile import _id_candidates
+    from tasks.reconcile import _id_candidate
 
     mention = Mention(mention_id="a0001:0", article_id="a0001", mention_index=0, role="primary",
                       event_date="2021-03-02", date_precision="day", **PLACES[3], weapon_type="rocket")
-    tried = _id_candidates(mention.mention_id)
-    retired = [next(tried), next(tried)]
+    retired = [_id_candidate(mention.mention_id, 0), _id_candidate(mention.mention_id, 1)]
     with store.write_transaction(tmp_path / "ids.duckdb") as writer:
         load_night(writer, [mention])
         writer.insert_rows("incident_id_map", [{"retired_id": old, "surviving_id": "inc_elsewhere",
                                                 "retired_at": NOW.replace(tzinfo=None), "run_id": 1}
                                                for old in retired])
         history = store.ReconcileHistory(writer, WEAPON_CLASS)
-        assert history.ids_in_use(retired + [next(_id_candidates("a0002:0"))]) == set(retired)
+        assert history.ids_in_use(retired + [_id_candidate("a0002:0", 0)]) == set(retired)
         result = reconcile_scope(history, {mention.mention_id}, set(), 2, NOW).result
-    assert result.assignment == {mention.mention_id: next(tried)}
+    assert result.assignment == {mention.mention_id: _id_candidate(mention.mention_id, 2)}
