@@ -63,6 +63,16 @@ def _printable(rel: str) -> str:
     return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
+def _is_utf8(rel: str) -> bool:
+    """Whether the name was valid UTF-8 (no surrogate escapes): one C call per file, where
+    comparing with ``_printable`` took a quarter of a 2M-file walk."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _link_target(path: Path) -> Path:
     # Path.resolve raises on a link loop (a -> b -> a); realpath stops and returns where it got.
     return Path(os.path.realpath(path))
@@ -110,7 +120,7 @@ def walk_inbox(root: Path) -> InboxListing:
                 else:
                     folders.append((entry.path, rel + "/"))
                 continue
-            if _printable(rel) != rel:
+            if not _is_utf8(rel):
                 rejected.append(Rejection(_printable(rel), "bad_file_name",
                                           "the name is not valid UTF-8; rename the file to have it read"))
                 continue
