@@ -215,7 +215,8 @@ _ARROW_TYPES = {
 
 
 # Changes to a table written and committed this many rows at a time (``Writer.replace_where``):
-# 2M inbox rows replaced at once exceed WRITER_MEMORY_LIMIT; parts of 500,000 fit (docs/benchmarks.md).
+# the 2M inbox rows of a 1M-article inbox replaced at once exceeded WRITER_MEMORY_LIMIT; parts of
+# 500,000 fitted (measured on the benchmark's 1M database; docs/reliability.md).
 ROWS_PER_COMMIT = 200_000
 
 
