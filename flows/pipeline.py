@@ -264,7 +264,7 @@ def _ingest_slice(run: _Run, inbox: _Inbox, files: list) -> set[str]:
         writer.replace_where("article_band_keys", "article_id", ids, load.band_keys_table(batch))
         writer.replace_where("mentions", "article_id", ids, load.mentions_table(mentions))
         writer.replace_where("mention_values", "article_id", ids, load.mention_values_table(mentions))
-        _record_read_files(run, known, results, articles, rejections)
+        _record_read_files(run, inbox, results, articles, rejections)
         writer.checkpoint()
     summary.mentions_extracted += len(mentions)
     return {m.mention_id for m in mentions}
@@ -279,11 +279,12 @@ def _find_copies(writer: store.Writer, batch: PreparedArticles, params: minhash.
     return decide_copies(batch, params, history_exact, history_pairs, history_roots)
 
 
-def _record_read_files(run: _Run, known: dict, results: list[ReadResult], articles: list[RawArticle],
+def _record_read_files(run: _Run, inbox: _Inbox, results: list[ReadResult], articles: list[RawArticle],
                        rejections: list[Rejection]) -> None:
     """inbox_files says what became of every file read; rejected_files lists the ones rejected now."""
     writer, run_id, now = run.writer, run.run_id, run.now
-    first_seen = {name: row[4] for name, row in known.items()}
+    first_seen = {name: inbox.known[name][4] for r in results for name in (r.file.source_file, r.file.sidecar)
+                  if name in inbox.known}
     file_rows = load.inbox_file_rows(results, first_seen, run_id, now)
     writer.replace_where("inbox_files", "source_file", [row["source_file"] for row in file_rows],
                          load.inbox_files_table(file_rows))
