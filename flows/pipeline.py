@@ -329,6 +329,10 @@ def _reconcile(run: _Run, changed: set[str]) -> bool:
     scoped = reconcile_task(history, changed, orphaned, run.run_id, run.now, full=full)
     result = scoped.result
     store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
+    uncited = store.incidents_without_citations(writer)
+    if uncited:
+        run.logger.info("building the citations of %d incidents stored before schema version 2", len(uncited))
+        store.rebuild_derived_rows(writer, uncited)
     summary.incidents_new = result.stats.get("new", 0)
     summary.incidents_updated = result.stats.get("updated", 0)
     summary.incidents_retired = result.stats.get("retired", 0)

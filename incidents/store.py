@@ -727,10 +727,19 @@ class ReconcileHistory:
 # values) was written within 128 MB, half of WRITER_MEMORY_LIMIT (docs/benchmarks.md).
 INCIDENTS_PER_COMMIT = 50_000
 
+# The tables derived from an incident and its sources, rebuilt in this order by the transforms of
+# sql/transforms for the incidents listed in the scratch table _reconciled_incidents.
+DERIVED_TABLES = ("incident_field_values", "incident_articles", "incident_citations")
+
+
+def _derived_statements() -> list[str]:
+    return [statement for table in DERIVED_TABLES
+            for statement in sql_statements((SQL_DIR / "transforms" / f"{table}.sql").read_text("utf-8"))]
+
 
 def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dict], sources: list[dict],
                     id_map: list[dict]) -> None:
-    """Puts a reconciliation's incidents in place of the ones it regrouped, with their values.
+    """Puts a reconciliation's incidents in place of the ones it regrouped, with their derived rows.
 
     Written in parts of INCIDENTS_PER_COMMIT incidents, each committed into the staged copy: a
     run that fails later still leaves the live database as it was.
@@ -740,7 +749,7 @@ def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dic
     sources = sorted(sources, key=lambda row: row["incident_id"])
     incident_keys = [row["incident_id"] for row in incidents]
     source_keys = [row["incident_id"] for row in sources]
-    transform = sql_statements((SQL_DIR / "transforms" / "incident_field_values.sql").read_text("utf-8"))
+    derived = _derived_statements()
     for start in range(0, len(ids), INCIDENTS_PER_COMMIT):
         part = ids[start:start + INCIDENTS_PER_COMMIT]
         first, last = part[0], part[-1]
@@ -752,10 +761,28 @@ def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dic
                                                       bisect_right(incident_keys, last)])
             writer.insert_rows("incident_sources", sources[bisect_left(source_keys, first):
                                                            bisect_right(source_keys, last)])
-            for statement in transform:
+            for statement in derived:
                 writer.raw.execute(statement)
         writer.checkpoint()
     writer.insert_rows("incident_id_map", id_map)
+
+
+def incidents_without_citations(writer: Writer) -> list[str]:
+    """Incidents whose derived rows were never built: all of them in a database upgraded to
+    schema version 2, none after a run."""
+    return [row[0] for row in writer.query(
+        "SELECT incident_id FROM incidents ANTI JOIN incident_citations USING (incident_id) ORDER BY incident_id")]
+
+
+def rebuild_derived_rows(writer: Writer, incident_ids: list[str]) -> None:
+    """Rebuilds the derived tables of these incidents from the incidents and their sources as stored,
+    in committed parts of INCIDENTS_PER_COMMIT."""
+    derived = _derived_statements()
+    for start in range(0, len(incident_ids), INCIDENTS_PER_COMMIT):
+        with writer.scratch(_reconciled_incidents=key_table("incident_id", incident_ids[start:start + INCIDENTS_PER_COMMIT])):
+            for statement in derived:
+                writer.raw.execute(statement)
+        writer.checkpoint()
 
 
 def last_run_settings(writer: Writer) -> dict:

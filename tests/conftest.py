@@ -48,7 +48,8 @@ def copy_tree(source: Path, target: Path, pattern: str = "*") -> Path:
 def incident_tables(sql, db) -> tuple:
     """Every row of the incident tables, sorted: equal when two databases hold the same incidents."""
     return tuple(sorted(sql(db, f"SELECT * FROM {table}"), key=repr)
-                 for table in ("incidents", "incident_sources", "incident_field_values", "incident_id_map"))
+                 for table in ("incidents", "incident_sources", "incident_field_values", "incident_id_map",
+                               "incident_articles", "incident_citations"))
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@
 -- Rebuilt for the incidents this run reconciled, listed in the scratch table _reconciled_incidents.
 -- Values are compared as the extractor writes them: '7', 'true', '2020-11-17', a month date as
 -- '2020-11-??', a year date as '2020-??-??'; a name list holds the value when it names it.
+-- `cited` marks, per incident and field, the chosen value whose sentence the incident cites: a
+-- primary source before a background one, an original before its copies, then the earliest
+-- published.
 DELETE FROM incident_field_values WHERE incident_id IN (SELECT incident_id FROM _reconciled_incidents);
 INSERT INTO incident_field_values
 SELECT
@@ -40,8 +43,24 @@ SELECT
         WHEN 'claim_disowned' THEN lower(trim(v.value)) = CAST(i.claim_disowned AS VARCHAR)
         WHEN 'perpetrator_claimed' THEN list_contains(string_split(i.perpetrator_claimed, '; '), trim(v.value))
         WHEN 'perpetrator_accused' THEN list_contains(string_split(i.perpetrator_accused, '; '), trim(v.value))
-    END, false) AS chosen
+    END, false) AS chosen,
+    false AS cited
 FROM mention_values v
 JOIN incident_sources s ON s.mention_id = v.mention_id
 JOIN incidents i ON i.incident_id = s.incident_id
-WHERE s.incident_id IN (SELECT incident_id FROM _reconciled_incidents)
+WHERE s.incident_id IN (SELECT incident_id FROM _reconciled_incidents);
+-- The ranking sorts only the columns it needs (the sentences themselves would not fit a part's
+-- memory at 1M articles).
+UPDATE incident_field_values SET cited = true
+WHERE rowid IN (
+    SELECT v.rowid
+    FROM incident_field_values v
+    LEFT JOIN articles a ON a.article_id = v.article_id
+    WHERE v.incident_id IN (SELECT incident_id FROM _reconciled_incidents)
+      AND v.chosen AND coalesce(v.evidence, '') <> ''
+    QUALIFY row_number() OVER (
+        PARTITION BY v.incident_id, v.field
+        ORDER BY v.role <> 'primary', a.duplicate_of IS NOT NULL, a.published_at NULLS LAST, v.article_id,
+                 v.span_start, v.span_end, v.mention_id
+    ) = 1
+);

@@ -30,8 +30,11 @@ def migrations_folder(target, extra: dict[str, str], only_first: bool = False):
 
 @pytest.fixture
 def old_database(tmp_path, db_path, monkeypatch):
-    """A database with only migration 001 applied, and an article in it."""
+    """A database with only migration 001 applied, and an article in it (today's views need the
+    later tables; a version-1 database had its own, replaced by every migration)."""
     monkeypatch.setattr(store, "MIGRATIONS_DIR", migrations_folder(tmp_path / "v1", {}, only_first=True))
+    (tmp_path / "no_views").mkdir()
+    monkeypatch.setattr(store, "VIEWS_DIR", tmp_path / "no_views")
     db_path.parent.mkdir(parents=True)
     engine = store.engine_for(db_path)
     with engine.begin() as conn:
@@ -93,3 +96,30 @@ def test_failing_migration_changes_nothing(old_database, inbox, run, tmp_path, m
         run(inbox, old_database)
     assert hashlib.sha256(old_database.read_bytes()).hexdigest() == digest
     assert versions(old_database) == [(1, "initial")]
+
+
+def test_incidents_stored_before_version_2_get_their_citations(inbox, db_path, run, sql):
+    """Schema version 2 keeps who reported an incident and the sentences it cites in tables; the
+    first run after the upgrade builds them for the incidents already stored, and v_incidents
+    then reads as it did when it computed them on every query."""
+    from conftest import REPO, copy_tree
+
+    copy_tree(REPO / "sample_inbox", inbox)
+    run(inbox, db_path)
+    cited = sql(db_path, "SELECT * FROM v_incidents ORDER BY incident_id")
+    sources = sql(db_path, "SELECT * FROM v_incident_sources ORDER BY incident_id, article_id")
+    assert any(row[-5] for row in cited) and any(row[-4] for row in cited), "evidence and dates are cited"
+    conn = duckdb.connect(str(db_path))
+    try:  # back to what version 1 stored: no derived tables, no `cited` column
+        conn.execute("DROP TABLE incident_citations")
+        conn.execute("DROP TABLE incident_articles")
+        conn.execute("ALTER TABLE incident_field_values DROP COLUMN cited")
+        conn.execute("DELETE FROM schema_version WHERE version >= 2")
+    finally:
+        conn.close()
+
+    result = run(inbox, db_path)
+    assert result["articles_added"] == 0 and result["incidents_updated"] == 0
+    assert versions(db_path)[-1][0] == store.schema_version_of_code()
+    assert sql(db_path, "SELECT * FROM v_incidents ORDER BY incident_id") == cited
+    assert sql(db_path, "SELECT * FROM v_incident_sources ORDER BY incident_id, article_id") == sources

@@ -42,6 +42,13 @@ BREAKAGES = {
     "coordinates_in_range":
         "UPDATE incidents SET latitude = 123.4 "
         "WHERE rowid = (SELECT min(rowid) FROM incidents WHERE latitude IS NOT NULL)",
+    "citations_one_per_incident":
+        "DELETE FROM incident_citations WHERE incident_id = (SELECT min(incident_id) FROM incidents)",
+    "cited_once_per_field":
+        "UPDATE incident_field_values SET cited = true "
+        "WHERE rowid = (SELECT min(rowid) FROM incident_field_values WHERE chosen AND NOT cited AND length(evidence) > 0)",
+    "incident_articles_match_sources":
+        "INSERT INTO incident_articles SELECT * FROM incident_articles WHERE rowid = (SELECT min(rowid) FROM incident_articles)",
     "retired_ids_not_live":
         "INSERT INTO incident_id_map SELECT min(incident_id), 'inc_elsewhere', TIMESTAMP '2024-01-01', 1 FROM incidents",
 }
