@@ -17,7 +17,9 @@ process (so that its peak memory is its own and one measurement's heap does not 
   MinHashLSH (``bench/bench_nearcopy.py``'s functions), scored against the planted copies;
 - extraction alone (``tasks.extract.extract_batch``) on a sample of the articles, in one process
   and in two, with the top of a cProfile;
-- the nightly run: 1,000 new articles added to the N-article inbox, run again.
+- the nightly run: 1,000 new articles added to the N-article inbox, run again;
+- analysts' queries on the database after the night: ``SELECT * FROM v_incidents LIMIT 5`` and
+  every example of ``sql/queries``, each in a read-only connection, with its peak RSS.
 
 Timings are wall-clock on whatever else the machine is doing: the load average at the start and
 at the end is printed with the machine's description, and so is a fingerprint of the code
@@ -333,7 +335,33 @@ def child_extract(args: argparse.Namespace) -> dict:
     return result
 
 
-CHILDREN = {"flow": child_flow, "floor": child_floor, "nearcopy": child_nearcopy, "extract": child_extract}
+# What `make run` suggests trying first, then the example questions of sql/queries.
+FIRST_QUERY = "SELECT * FROM v_incidents LIMIT 5"
+
+
+def child_queries(args: argparse.Namespace) -> dict:
+    """Analysts' queries on the database, each in its own read-only connection (as `incidents
+    query` opens one), with the memory it took."""
+    from incidents.store import read_only_connection
+
+    queries = {"v_incidents LIMIT 5 (the first query `make run` suggests)": FIRST_QUERY}
+    queries.update({path.name: path.read_text(encoding="utf-8") for path in sorted((REPO / "sql" / "queries").glob("*.sql"))})
+    rows = []
+    for name, sql in queries.items():
+        connection = read_only_connection(Path(args.db))
+        try:
+            with ResourceSampler() as sampler:
+                start = time.perf_counter()
+                found = len(connection.execute(sql).fetchall())
+                wall = time.perf_counter() - start
+        finally:
+            connection.close()
+        rows.append({"query": name, "seconds": wall, "rows": found, "peak_mib": sampler.peak_mib()})
+    return {"rows": rows}
+
+
+CHILDREN = {"flow": child_flow, "floor": child_floor, "nearcopy": child_nearcopy, "extract": child_extract,
+            "queries": child_queries}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -401,6 +429,7 @@ class SizeResult:
     nightly: dict
     nightly_corpus: corpus.CorpusSummary
     task_runner: str
+    queries: dict
 
 
 def _rate(count: float, seconds: float | None) -> str:
@@ -471,7 +500,11 @@ def size_tables(result: SizeResult) -> list[str]:
                   "pairs (an original and its copy, or two copies of one original); texts already normalized.", ""]
     lines += flow_table(f"(b) Nightly run: {NIGHTLY_ARTICLES:,} new articles onto the {n:,}-article history", NIGHTLY_ARTICLES,
                         result.nightly)
-    return lines
+    lines += [f"#### (d) Analysts' queries on the {n + NIGHTLY_ARTICLES:,}-article database", "",
+              "| query | wall s | rows | peak RSS MiB |", "| --- | ---: | ---: | ---: |"]
+    lines += [f"| {row['query']} | {row['seconds']:.2f} | {row['rows']:,} | {row['peak_mib']:,.0f} |"
+              for row in result.queries["rows"]]
+    return lines + [""]
 
 
 def extract_table(extract: dict) -> list[str]:
@@ -602,7 +635,9 @@ def benchmark(args: argparse.Namespace) -> list[str]:
             print(f"[{n:,}] nightly run ...", file=sys.stderr)
             added = corpus.generate(inbox, NIGHTLY_ARTICLES, seed=args.seed, start=n)
             nightly = run_child("flow", env, inbox=inbox, db=db, task_runner=args.task_runner, workers=args.workers)
-            results.append(SizeResult(n, written, first, floor, nearcopy, nightly, added, args.task_runner))
+            print(f"[{n:,}] analysts' queries ...", file=sys.stderr)
+            queries = run_child("queries", env, db=db)
+            results.append(SizeResult(n, written, first, floor, nearcopy, nightly, added, args.task_runner, queries))
             if not args.keep:
                 shutil.rmtree(inbox, ignore_errors=True)
                 shutil.rmtree(db.parent, ignore_errors=True)
