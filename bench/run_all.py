@@ -500,7 +500,7 @@ def size_tables(result: SizeResult) -> list[str]:
                   "pairs (an original and its copy, or two copies of one original); texts already normalized.", ""]
     lines += flow_table(f"(b) Nightly run: {NIGHTLY_ARTICLES:,} new articles onto the {n:,}-article history", NIGHTLY_ARTICLES,
                         result.nightly)
-    lines += [f"#### (d) Analysts' queries on the {n + NIGHTLY_ARTICLES:,}-article database", "",
+    lines += [f"#### (e) Analysts' queries on the {n + NIGHTLY_ARTICLES:,}-article database", "",
               "| query | wall s | rows | peak RSS MiB |", "| --- | ---: | ---: | ---: |"]
     lines += [f"| {row['query']} | {row['seconds']:.2f} | {row['rows']:,} | {row['peak_mib']:,.0f} |"
               for row in result.queries["rows"]]
