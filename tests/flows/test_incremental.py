@@ -83,12 +83,20 @@ def test_history_grouped_by_other_rules_is_regrouped_in_full_once(inbox, db_path
 def test_changed_file_replaces_its_article(inbox, db_path, run, sql):
     path = inbox / "report.txt"
     path.write_text("سقط صاروخان على قاعدة عين الأسد الجوية فجر اليوم دون خسائر بشرية.", encoding="utf-8")
+    sidecar = inbox / "report.meta.json"
+    sidecar.write_text('{"source": "وكالة الأنباء", "url": "https://example.org/1"}', encoding="utf-8")
     run(inbox, db_path)
     (article_id, old_sha), = sql(db_path, "SELECT article_id, content_sha256 FROM articles")
+    first_seen = sql(db_path, "SELECT source_file, first_seen_at, last_read_at FROM inbox_files ORDER BY 1")
+    assert [row[0] for row in first_seen] == ["report.meta.json", "report.txt"]
     time.sleep(0.01)
     path.write_text("سقطت ثلاثة صواريخ على قاعدة عين الأسد الجوية فجر اليوم وأصيب جندي.", encoding="utf-8")
+    sidecar.write_text('{"source": "وكالة الأنباء", "url": "https://example.org/2"}', encoding="utf-8")
     result = run(inbox, db_path)
     assert result["files_changed"] == 1 and result["articles_updated"] == 1
+    reread = sql(db_path, "SELECT source_file, first_seen_at, last_read_at FROM inbox_files ORDER BY 1")
+    assert [row[:2] for row in reread] == [row[:2] for row in first_seen], "a re-read file keeps when it was first seen"
+    assert all(new[2] > old[2] for new, old in zip(reread, first_seen)), "and records when it was read again"
     rows = sql(db_path, "SELECT article_id, version, content_sha256 FROM articles")
     assert rows == [(article_id, 2, hashlib.sha256(path.read_text(encoding="utf-8").strip().encode()).hexdigest())]
     assert sql(db_path, "SELECT article_id, version, content_sha256 FROM article_versions") == [(article_id, 1, old_sha)]
