@@ -36,6 +36,7 @@ from incidents.arabic.lexicon import (
     TargetTerm,
     actor_matcher,
     cue_matcher,
+    cue_matchers,
     target_matcher,
     victim_roles,
     weapon_matcher,
@@ -98,6 +99,10 @@ _BARE_COUNT_RE = re.compile(r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخ
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
                   "claim", "disown", "accuse")
+# The cues read in every sentence that has a trigger (lexicons/cues.csv).
+_SENTENCE_CUES = ("attack_noun", "event_verb", "background", "generic", "veto", "launch", "killed", "injured",
+                  "no_casualties", "no_killed", "no_injured", "damage", "no_damage", "update", "claim", "disown",
+                  "accuse", "intercept", "separate", "report_verb")
 _WEEK_DAYS = 7
 
 
@@ -168,10 +173,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     facts = SentenceFacts(sentence, normalized)
     if not _trigger_regex().search(normalized):
         return facts
-    for kind in ("attack_noun", "event_verb", "background", "generic", "veto", "launch", "killed",
-                 "injured", "no_casualties", "no_killed", "no_injured", "damage", "no_damage", "update", "claim", "disown",
-                 "accuse", "intercept", "separate", "report_verb"):
-        facts.cues[kind] = cue_matcher(kind).find_all(normalized)
+    facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
     facts.attack_nouns = facts.cues["attack_noun"]
     facts.event_verbs = facts.cues["event_verb"]
     facts.weapons = _valid_weapons(normalized, facts.attack_nouns)

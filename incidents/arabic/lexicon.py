@@ -139,9 +139,57 @@ class PhraseMatcher:
         return next(self.finditer(text), None)
 
 
+class LexiconSet:
+    """Several lexicons matched in one walk over a text's words.
+
+    Each lexicon finds exactly what its own ``PhraseMatcher.find_all`` finds (longest phrases,
+    left to right, no overlaps within a lexicon; lexicons may overlap each other), but the words
+    that can start a phrase are looked up once for all of them: a sentence is read by some twenty
+    cue lexicons, and their separate walks were a third of the extractor's time.
+    """
+
+    def __init__(self, matchers: dict[str, PhraseMatcher]):
+        if len({matcher.definite_too for matcher in matchers.values()}) > 1:
+            raise ValueError("the lexicons of a set must take clitics off the same way")
+        self.matchers = matchers
+        self.definite_too = next(iter(matchers.values())).definite_too if matchers else False
+        self._names_by_first_word: dict[str, tuple[str, ...]] = {}
+        for name, matcher in matchers.items():
+            for word in matcher._first_words:
+                self._names_by_first_word[word] = self._names_by_first_word.get(word, ()) + (name,)
+        self._first_words = frozenset(self._names_by_first_word)
+
+    def find_all(self, text: str) -> dict[str, list[Match]]:
+        found: dict[str, list[Match]] = {name: [] for name in self.matchers}
+        tokens = _tokens(text)
+        by_base = _token_positions_by_base(text, self.definite_too)
+        starts: dict[int, set[str]] = {}
+        for base in self._first_words & by_base.keys():
+            for position in by_base[base]:
+                starts.setdefault(position, set()).update(self._names_by_first_word[base])
+        free_from = dict.fromkeys(self.matchers, 0)
+        for index in sorted(starts):
+            for name in starts[index]:
+                if index < free_from[name]:
+                    continue
+                matcher = self.matchers[name]
+                match = matcher._match_at(text, tokens, index)
+                if match is not None:
+                    length, phrase = match
+                    found[name].append(Match(tokens[index][0], tokens[index + length - 1][1], phrase,
+                                             matcher.entries[phrase]))
+                    free_from[name] = index + length
+        return found
+
+
 @lru_cache(maxsize=None)
 def cue_matcher(kind: str) -> PhraseMatcher:
     return PhraseMatcher({row["phrase"]: kind for row in read_rows("cues.csv") if row["kind"] == kind})
+
+
+@lru_cache(maxsize=None)
+def cue_matchers(kinds: tuple[str, ...]) -> LexiconSet:
+    return LexiconSet({kind: cue_matcher(kind) for kind in kinds})
 
 
 @dataclass(frozen=True)
