@@ -83,17 +83,28 @@ def normalize(text: str) -> str:
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """Normalized text and, for each of its characters, the index of its source character.
 
-    The list has one extra entry (``len(text)``) so that an end offset maps back too.
+    The list has one extra entry (``len(text)``) so that an end offset maps back too. Most
+    characters map to one character; only the runs between those that vanish (diacritics,
+    tatweel) or grow (ligatures) are counted apart, so the offsets of a sentence without them
+    are one ``range``.
     """
     table = translation_table()
-    parts: list[str] = []
     offsets: list[int] = []
-    for index, ch in enumerate(text):
-        mapped = table.get(ord(ch), ch)
-        parts.append(mapped)
-        offsets.extend([index] * len(mapped))
-    offsets.append(len(text))
-    return "".join(parts), offsets
+    position = 0
+    for found in _not_one_to_one().finditer(text):
+        index = found.start()
+        offsets.extend(range(position, index))
+        offsets.extend([index] * len(table[ord(found.group())]))
+        position = index + 1
+    offsets.extend(range(position, len(text) + 1))
+    return text.translate(table), offsets
+
+
+@lru_cache(maxsize=1)
+def _not_one_to_one() -> re.Pattern:
+    """The characters that normalize to none or to several characters."""
+    return re.compile("[" + "".join(re.escape(chr(code)) for code, mapped in sorted(translation_table().items())
+                                     if len(mapped) != 1) + "]")
 
 
 def original_span(offsets: list[int], start: int, end: int) -> tuple[int, int]:
