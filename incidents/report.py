@@ -34,6 +34,7 @@ KILLED_COLOUR, INJURED_COLOUR = "#7f1d1d", "#f59e0b"
 # linked to Iraqi armed groups were reported.
 MAP_WEST, MAP_EAST, MAP_SOUTH, MAP_NORTH = 38.3, 49.0, 28.8, 37.6
 MAP_WIDTH = 500
+MIN_MARK_RADIUS, MAX_MARK_RADIUS = 4.0, 22.0
 
 RECENT_LIMIT = 30
 CONFLICT_LIMIT = 40
@@ -49,8 +50,8 @@ class ReportData:
     db_label: str
     generated_at: dt.datetime
     totals: dict
-    points: list[dict]          # attacks inside the map's frame
-    unmapped: list[dict]        # placed attacks outside it
+    places: list[dict]          # places of attacks inside the map's frame, one mark each
+    unmapped: list[dict]        # places of attacks outside it
     months: list[dict]
     undated: int                # attacks the timeline cannot place in a month
     recent: list[dict]
@@ -95,6 +96,23 @@ def _timeline(conn: duckdb.DuckDBPyConnection) -> tuple[list[dict], int]:
     return list(by_month.values()), undated
 
 
+def _places(conn: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The places of the attacks, one per point of the gazetteer (and whether it stands for a
+    governorate or a country), with their incidents by weapon: a map mark per place keeps the
+    page the same size at a million incidents, and incidents at one place would overlap anyway.
+    The largest come first, so that smaller marks are drawn on top and can be pointed at."""
+    return _rows(conn, """
+        SELECT latitude, longitude, geo_precision IN ('governorate', 'country') AS approximate,
+               min(coalesce(location_name, admin1, country)) AS name, histogram(weapon_type) AS weapons,
+               count(*) AS incidents, coalesce(sum(killed), 0) AS killed, coalesce(sum(injured), 0) AS injured,
+               min(event_date) AS first_date, max(event_date) AS last_date,
+               -- the one the table of latest incidents would list first
+               first(incident_id ORDER BY event_date DESC NULLS LAST, incident_id) AS latest_id
+        FROM incidents WHERE NOT is_background AND latitude IS NOT NULL
+        GROUP BY latitude, longitude, approximate
+        ORDER BY incidents DESC, name, latitude, longitude""")
+
+
 def collect(conn: duckdb.DuckDBPyConnection, db_label: str, recent_limit: int = RECENT_LIMIT) -> ReportData:
     """Everything the page shows, read through one read-only connection."""
     totals = _rows(conn, """
@@ -110,15 +128,10 @@ def collect(conn: duckdb.DuckDBPyConnection, db_label: str, recent_limit: int = 
         SELECT count(*) AS articles, count(DISTINCT source) AS outlets, count(duplicate_of) AS copies,
                (SELECT count(*) FROM rejected_files) AS rejected
         FROM articles""")[0])
-    points = _rows(conn, """
-        SELECT incident_id, event_date, date_precision, location_name, admin1, country, latitude, longitude,
-               geo_precision, weapon_type, target_type, killed, injured
-        FROM v_incidents WHERE NOT is_background AND latitude IS NOT NULL
-        ORDER BY coalesce(killed, 0) + coalesce(injured, 0) DESC, incident_id""")
     mapped, unmapped = [], []
-    for point in points:
-        inside = MAP_WEST <= point["longitude"] <= MAP_EAST and MAP_SOUTH <= point["latitude"] <= MAP_NORTH
-        (mapped if inside else unmapped).append(point)
+    for place in _places(conn):
+        inside = MAP_WEST <= place["longitude"] <= MAP_EAST and MAP_SOUTH <= place["latitude"] <= MAP_NORTH
+        (mapped if inside else unmapped).append(place)
     totals["no_place"] = conn.execute(
         "SELECT count(*) FROM incidents WHERE NOT is_background AND latitude IS NULL").fetchone()[0]
     months, undated = _timeline(conn)
@@ -187,9 +200,15 @@ def load_outline(path: Path = OUTLINE_PATH) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _point_radius(point: dict) -> float:
-    casualties = (point["killed"] or 0) + (point["injured"] or 0)
-    return 4 + 2.2 * math.sqrt(casualties)
+def _place_radius(place: dict, most: int) -> float:
+    """Area in proportion to the place's incidents, up to MAX_MARK_RADIUS for the busiest."""
+    return MIN_MARK_RADIUS + (MAX_MARK_RADIUS - MIN_MARK_RADIUS) * math.sqrt((place["incidents"] - 1) / max(most - 1, 1))
+
+
+def _main_weapon(place: dict) -> str:
+    """The weapon used most at a place (ties in the legend's order)."""
+    order = list(WEAPON_COLOURS)
+    return min(place["weapons"], key=lambda w: (-place["weapons"][w], order.index(w) if w in order else len(order)))
 
 
 def _date_text(event_date, precision: str | None) -> str:
@@ -237,16 +256,20 @@ def map_svg(data: ReportData, outline: dict) -> str:
                          f'<title>{_e(properties["name"])}, capital of {_e(properties["governorate"])}</title></rect>')
             labels.append(f'<text class="capital-label" x="{x + dx:.1f}" y="{y + dy:.1f}" '
                           f'text-anchor="{anchor}">{_e(properties["name"])}</text>')
-    for point in data.points:
-        x, y = frame.project(point["longitude"], point["latitude"])
-        approximate = point["geo_precision"] in ("governorate", "country")
-        colour = WEAPON_COLOURS.get(point["weapon_type"], WEAPON_COLOURS["unknown"])
-        style = f'stroke="{colour}" fill="none" stroke-width="2"' if approximate else f'fill="{colour}"'
-        tooltip = (f'{_date_text(point["event_date"], point["date_precision"])} · {point["location_name"] or ""} · '
-                   f'{point["weapon_type"]} on {point["target_type"]} · killed {_figure(point["killed"], None)}, '
-                   f'injured {_figure(point["injured"], None)}')
-        parts.append(f'<circle class="incident" data-incident="{_e(point["incident_id"])}" cx="{x:.1f}" cy="{y:.1f}" '
-                     f'r="{_point_radius(point):.1f}" {style}><title>{_e(tooltip)}</title></circle>')
+    most = max((place["incidents"] for place in data.places), default=1)
+    for place in data.places:
+        x, y = frame.project(place["longitude"], place["latitude"])
+        colour = WEAPON_COLOURS.get(_main_weapon(place), WEAPON_COLOURS["unknown"])
+        style = f'stroke="{colour}" fill="none" stroke-width="2"' if place["approximate"] else f'fill="{colour}" fill-opacity="0.8"'
+        weapons = ", ".join(f"{weapon} {count}" for weapon, count in
+                            sorted(place["weapons"].items(), key=lambda item: (-item[1], item[0])))
+        period = (f' · {place["first_date"]} to {place["last_date"]}' if place["first_date"] else "")
+        tooltip = (f'{place["name"] or ""}{" (governorate)" if place["approximate"] else ""} · '
+                   f'{place["incidents"]} incident{"s" if place["incidents"] != 1 else ""} ({weapons}){period} · '
+                   f'killed {place["killed"]}, injured {place["injured"]}')
+        parts.append(f'<circle class="place" data-incidents="{place["incidents"]}" data-incident="{_e(place["latest_id"])}" '
+                     f'cx="{x:.1f}" cy="{y:.1f}" r="{_place_radius(place, most):.1f}" {style}>'
+                     f'<title>{_e(tooltip)}</title></circle>')
     parts += labels
     parts.append("</svg>")
     return "".join(parts)
@@ -491,8 +514,8 @@ def render(data: ReportData, outline: dict) -> str:
     ]
     map_notes = []
     if data.unmapped:
-        places = ", ".join(sorted({p["location_name"] or p["country"] or "?" for p in data.unmapped}))
-        map_notes.append(f"{len(data.unmapped)} incident(s) lie outside the map ({_e(places)}).")
+        places = ", ".join(sorted({p["name"] or "?" for p in data.unmapped}))
+        map_notes.append(f"{sum(p['incidents'] for p in data.unmapped)} incident(s) lie outside the map ({_e(places)}).")
     if totals["no_place"]:
         map_notes.append(f'{totals["no_place"]} incident(s) have no known place.')
     timeline_note = (f"{data.undated} incident(s) without a date to the month are not shown."
@@ -518,8 +541,9 @@ def render(data: ReportData, outline: dict) -> str:
 <h2>Where</h2>
 {map_svg(data, outline)}
 <div class="legend">{_weapon_legend()}</div>
-<p class="note">Circle area grows with killed + injured; a ring marks a place known only to the governorate.
-Squares are governorate capitals. Click a circle to find the incident in the table below.
+<p class="note">One circle per place: its area grows with the incidents there, its colour is the weapon used
+most there, and a ring marks a place known only to the governorate. Hover for the counts; click to find the
+place's latest incident in the table below. Squares are governorate capitals.
 {" ".join(map_notes)}</p>
 </div>
 <div>

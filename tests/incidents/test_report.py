@@ -49,11 +49,17 @@ def test_the_page_loads_nothing_from_elsewhere(page):
 
 def test_the_page_shows_map_timeline_incidents_and_runs(page, devset_db):
     text = page.read_text(encoding="utf-8")
-    placed = query(devset_db, """
-        SELECT count(*) FROM incidents WHERE NOT is_background
+    (placed, places), = query(devset_db, """
+        SELECT count(*), count(DISTINCT (latitude, longitude, geo_precision IN ('governorate', 'country')))
+        FROM incidents WHERE NOT is_background
         AND longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?""",
         (report.MAP_WEST, report.MAP_EAST, report.MAP_SOUTH, report.MAP_NORTH))
-    assert text.count('class="incident"') == placed[0][0] > 0
+    marks = re.findall(r'<circle class="place" data-incidents="(\d+)" data-incident="(inc_\w+)"[^>]*><title>([^<]*)</title>',
+                       text)
+    assert len(marks) == places > 0, "one mark per place"
+    assert sum(int(count) for count, _, _ in marks) == placed, "every placed incident is counted once"
+    assert placed > places, "the dev set has places with several incidents"
+    assert all(f"{count} incident" in title for count, _, title in marks)
     assert text.count('class="capital-label"') == 19
     assert re.search(r'<svg id="timeline".*?<rect ', text, re.S)
     recent = query(devset_db, "SELECT count(*) FROM incidents WHERE NOT is_background")[0][0]
@@ -65,6 +71,22 @@ def test_the_page_shows_map_timeline_incidents_and_runs(page, devset_db):
     runs = re.search(r'<table id="runs">.*?</table>', text, re.S).group(0)
     assert runs.count("<tr>") == 1 + query(devset_db, "SELECT count(*) FROM pipeline_runs")[0][0]
     assert '<table id="conflicts">' in text
+
+
+def test_the_map_stays_one_mark_per_place_however_many_incidents(devset_db, tmp_path):
+    """A database with 40 times the incidents at the same places: the page does not grow with them."""
+    grown = tmp_path / "grown.duckdb"
+    shutil.copyfile(devset_db, grown)
+    with duckdb.connect(str(grown)) as conn:
+        conn.execute("""INSERT INTO incidents SELECT i.* REPLACE (i.incident_id || '_' || copy AS incident_id)
+                        FROM incidents i, range(39) AS copies(copy)""")
+    small = _write_report(devset_db, tmp_path / "small").read_text(encoding="utf-8")
+    large = _write_report(grown, tmp_path / "large").read_text(encoding="utf-8")
+    def map_of(page):
+        return re.search(r'<svg id="map".*?</svg>', page, re.S).group(0)
+    counts = [int(c) for c in re.findall(r'data-incidents="(\d+)"', map_of(large))]
+    assert counts == [40 * int(c) for c in re.findall(r'data-incidents="(\d+)"', map_of(small))]
+    assert len(map_of(large)) < 1.1 * len(map_of(small))
 
 
 def test_links_from_the_inbox_cannot_run_script(devset_db, tmp_path):
