@@ -722,9 +722,10 @@ class ReconcileHistory:
 
 # A reconciliation's incidents are written and committed this many at a time. DuckDB holds a
 # transaction's new rows and the primary-key index they touch in memory until it commits, and the
-# field-values transform joins every value of the incidents it rebuilds: written at once, a full
-# regroup needs memory in proportion to the history. A part of 50,000 incidents (with their ~830k
-# values) was written within 128 MB, half of WRITER_MEMORY_LIMIT (docs/benchmarks.md).
+# transforms join every value of the incidents they rebuild: written at once, a full regroup needs
+# memory in proportion to the history. A part of 50,000 incidents (with their ~830k values) and
+# its three derived tables were written within 128 MB, half of WRITER_MEMORY_LIMIT
+# (docs/benchmarks.md, "Analysts' queries").
 INCIDENTS_PER_COMMIT = 50_000
 
 # The tables derived from an incident and its sources, rebuilt in this order by the transforms of
