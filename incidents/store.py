@@ -738,6 +738,16 @@ def _derived_statements() -> list[str]:
             for statement in sql_statements((SQL_DIR / "transforms" / f"{table}.sql").read_text("utf-8"))]
 
 
+def _parts(writer: Writer, incident_ids: list[str]) -> Iterator[list[str]]:
+    """The incidents in parts of INCIDENTS_PER_COMMIT, each listed in the scratch table
+    _reconciled_incidents while the caller writes it, then committed into the staged copy."""
+    for start in range(0, len(incident_ids), INCIDENTS_PER_COMMIT):
+        part = incident_ids[start:start + INCIDENTS_PER_COMMIT]
+        with writer.scratch(_reconciled_incidents=key_table("incident_id", part)):
+            yield part
+        writer.checkpoint()
+
+
 def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dict], sources: list[dict],
                     id_map: list[dict]) -> None:
     """Puts a reconciliation's incidents in place of the ones it regrouped, with their derived rows.
@@ -751,20 +761,14 @@ def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dic
     incident_keys = [row["incident_id"] for row in incidents]
     source_keys = [row["incident_id"] for row in sources]
     derived = _derived_statements()
-    for start in range(0, len(ids), INCIDENTS_PER_COMMIT):
-        part = ids[start:start + INCIDENTS_PER_COMMIT]
+    for part in _parts(writer, ids):
         first, last = part[0], part[-1]
-        with writer.scratch(_reconciled_incidents=key_table("incident_id", part)):
-            for table in ("incident_sources", "incidents"):
-                writer.raw.execute(
-                    f"DELETE FROM {table} WHERE incident_id IN (SELECT incident_id FROM _reconciled_incidents)")
-            writer.insert_rows("incidents", incidents[bisect_left(incident_keys, first):
-                                                      bisect_right(incident_keys, last)])
-            writer.insert_rows("incident_sources", sources[bisect_left(source_keys, first):
-                                                           bisect_right(source_keys, last)])
-            for statement in derived:
-                writer.raw.execute(statement)
-        writer.checkpoint()
+        for table in ("incident_sources", "incidents"):
+            writer.raw.execute(f"DELETE FROM {table} WHERE incident_id IN (SELECT incident_id FROM _reconciled_incidents)")
+        writer.insert_rows("incidents", incidents[bisect_left(incident_keys, first):bisect_right(incident_keys, last)])
+        writer.insert_rows("incident_sources", sources[bisect_left(source_keys, first):bisect_right(source_keys, last)])
+        for statement in derived:
+            writer.raw.execute(statement)
     writer.insert_rows("incident_id_map", id_map)
 
 
@@ -779,11 +783,9 @@ def rebuild_derived_rows(writer: Writer, incident_ids: list[str]) -> None:
     """Rebuilds the derived tables of these incidents from the incidents and their sources as stored,
     in committed parts of INCIDENTS_PER_COMMIT."""
     derived = _derived_statements()
-    for start in range(0, len(incident_ids), INCIDENTS_PER_COMMIT):
-        with writer.scratch(_reconciled_incidents=key_table("incident_id", incident_ids[start:start + INCIDENTS_PER_COMMIT])):
-            for statement in derived:
-                writer.raw.execute(statement)
-        writer.checkpoint()
+    for _ in _parts(writer, incident_ids):
+        for statement in derived:
+            writer.raw.execute(statement)
 
 
 def last_run_settings(writer: Writer) -> dict:
