@@ -341,7 +341,7 @@ FIRST_QUERY = "SELECT * FROM v_incidents LIMIT 5"
 
 def child_queries(args: argparse.Namespace) -> dict:
     """Analysts' queries on the database, each in its own read-only connection (as `incidents
-    query` opens one), with the memory it took."""
+    sql` opens one), with the memory it took."""
     from incidents.store import read_only_connection
 
     queries = {"v_incidents LIMIT 5 (the first query `make run` suggests)": FIRST_QUERY}
