@@ -205,10 +205,10 @@ def _place_radius(place: dict, most: int) -> float:
     return MIN_MARK_RADIUS + (MAX_MARK_RADIUS - MIN_MARK_RADIUS) * math.sqrt((place["incidents"] - 1) / max(most - 1, 1))
 
 
-def _main_weapon(place: dict) -> str:
-    """The weapon used most at a place (ties in the legend's order)."""
+def _weapons_by_use(place: dict) -> list[str]:
+    """A place's weapons, the most used first (ties in the legend's order)."""
     order = list(WEAPON_COLOURS)
-    return min(place["weapons"], key=lambda w: (-place["weapons"][w], order.index(w) if w in order else len(order)))
+    return sorted(place["weapons"], key=lambda w: (-place["weapons"][w], order.index(w) if w in order else len(order)))
 
 
 def _date_text(event_date, precision: str | None) -> str:
@@ -259,10 +259,10 @@ def map_svg(data: ReportData, outline: dict) -> str:
     most = max((place["incidents"] for place in data.places), default=1)
     for place in data.places:
         x, y = frame.project(place["longitude"], place["latitude"])
-        colour = WEAPON_COLOURS.get(_main_weapon(place), WEAPON_COLOURS["unknown"])
+        by_use = _weapons_by_use(place)
+        colour = WEAPON_COLOURS.get(by_use[0], WEAPON_COLOURS["unknown"])
         style = f'stroke="{colour}" fill="none" stroke-width="2"' if place["approximate"] else f'fill="{colour}" fill-opacity="0.8"'
-        weapons = ", ".join(f"{weapon} {count}" for weapon, count in
-                            sorted(place["weapons"].items(), key=lambda item: (-item[1], item[0])))
+        weapons = ", ".join(f"{weapon} {place['weapons'][weapon]}" for weapon in by_use)
         period = (f' · {place["first_date"]} to {place["last_date"]}' if place["first_date"] else "")
         tooltip = (f'{place["name"] or ""}{" (governorate)" if place["approximate"] else ""} · '
                    f'{place["incidents"]} incident{"s" if place["incidents"] != 1 else ""} ({weapons}){period} · '
