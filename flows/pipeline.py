@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
 
 from incidents import minhash, store
+from incidents.heap import paced_for_batches
 from incidents.model import Mention, RawArticle, ReadResult, Rejection
 from incidents.progress import StageClock
 from incidents.report import publish_incident_table
@@ -109,7 +110,7 @@ def incident_pipeline(
     try:
         with store.RunLock(settings.db, settings.lock_timeout_seconds):
             with store.staged_database(settings.db) as staged:
-                with store.write_transaction(staged) as writer:
+                with store.write_transaction(staged) as writer, paced_for_batches():
                     summary = _run(settings, writer, started, logger)
     except Exception as exc:
         store.append_run_journal(settings.db, {"started_at": started, "status": "failed", "error": str(exc)})

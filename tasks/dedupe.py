@@ -22,6 +22,7 @@ from prefect import task
 from tasks import STAGE_TASK_OPTIONS
 
 from incidents import minhash
+from incidents.heap import paced_for_batches
 from incidents.arabic.normalize import normalize, squeeze_spaces
 from incidents.model import RawArticle
 
@@ -145,4 +146,5 @@ def decide_copies(
 
 @task(name="sign-articles", **STAGE_TASK_OPTIONS)
 def fingerprint_task(articles: list[RawArticle], params: minhash.MinHashParams) -> Fingerprints:
-    return fingerprint_batch(articles, params)
+    with paced_for_batches():
+        return fingerprint_batch(articles, params)

@@ -45,6 +45,7 @@ from incidents.arabic.ner import available_recognizer
 from incidents.arabic.normalize import normalize, normalize_with_offsets
 from incidents.arabic.numbers import Quantity, find_quantities, parse_number
 from incidents.arabic.sentences import Sentence, split_sentences
+from incidents.heap import paced_for_batches
 from incidents.model import FieldValue, Mention, TextPickledAsUTF8
 
 BACKGROUND_AFTER_DAYS = 3
@@ -945,4 +946,5 @@ def extract_batch(articles: list[ArticleInput]) -> list[Mention]:
 
 @task(name="extract-incidents", **STAGE_TASK_OPTIONS)
 def extract_task(articles: list[ArticleInput]) -> list[Mention]:
-    return extract_batch(articles)
+    with paced_for_batches():
+        return extract_batch(articles)

@@ -16,6 +16,7 @@ from prefect import task
 
 from tasks import STAGE_TASK_OPTIONS
 
+from incidents.heap import paced_for_batches
 from incidents.model import InboxFile, RawArticle, ReadResult, Rejection
 from incidents.textfiles import Unreadable, check_article_text, decode_text, is_valid_unicode, parse_published_at
 from tasks.discover import SIDECAR_SUFFIX
@@ -211,4 +212,5 @@ def read_batch(root: Path, files: list[InboxFile], max_bytes: int, default_timez
 
 @task(name="read-files", retries=2, retry_delay_seconds=2, **STAGE_TASK_OPTIONS)
 def read_task(root: Path, files: list[InboxFile], max_bytes: int, default_timezone: str) -> list[ReadResult]:
-    return read_batch(root, files, max_bytes, default_timezone)
+    with paced_for_batches():
+        return read_batch(root, files, max_bytes, default_timezone)
