@@ -2,8 +2,8 @@
 
 The flow only composes the stages in ``tasks``; the database is touched through
 ``incidents.store`` alone, in the flow's own process (DuckDB has one writer), while the
-parallel stages (read, sign, extract) run on the flow's task runner: threads by default,
-processes, or Dask when asked (``make_task_runner``).
+parallel stages (read, sign and extract, one task a batch of files: ``tasks.prepare``) run on
+the flow's task runner: threads by default, processes, or Dask when asked (``make_task_runner``).
 """
 
 from __future__ import annotations
@@ -13,23 +13,21 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
 
 from incidents import minhash, store
-from incidents.heap import paced_for_batches
+from incidents.heap import free_reference_cycles, paced_for_batches, set_aside_survivors
 from incidents.model import Mention, RawArticle, ReadResult, Rejection
 from incidents.progress import StageClock
 from incidents.report import publish_incident_table
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import load
-from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, fingerprint_task, first_seen_order, prepared
+from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, first_seen_order, prepared
 from tasks.discover import InboxDelta, list_inbox_task, plan_reads
-from tasks.extract import ArticleInput, extract_task
-from tasks.read import read_task
+from tasks.prepare import PreparedFiles, prepare_task
 from tasks.reconcile import WEAPON_CLASS, reconcile_task, rules_fingerprint
 
 
@@ -52,6 +50,7 @@ class RunSummary:
     incidents_retired: int = 0
     incidents_total: int = 0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    worker_cpu_seconds: dict[str, float] = field(default_factory=dict)   # summed over the workers
 
     def counts(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, int) and k != "run_id"}
@@ -60,30 +59,18 @@ class RunSummary:
         lines = ["| what | count |", "| --- | ---: |"]
         lines += [f"| {name.replace('_', ' ')} | {value} |" for name, value in self.counts().items()]
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in self.stage_seconds.items())
-        return f"### Incident pipeline run {self.run_id}\n\nDatabase: `{self.db}`\n\n" + "\n".join(lines) + f"\n\nStages: {timing}\n"
+        workers = ", ".join(f"{k} {v:.1f}s" for k, v in self.worker_cpu_seconds.items())
+        return (f"### Incident pipeline run {self.run_id}\n\nDatabase: `{self.db}`\n\n" + "\n".join(lines)
+                + f"\n\nStages: {timing}\n\nWorkers' CPU time: {workers or 'none'}\n")
+
+
+# Two: with one, the workers would wait at the end of each slice for its last batch (a slice of
+# 10,000 files is five batches of 2,000 on two workers) and for the flow to take its results.
+SLICES_AHEAD = 2
 
 
 def chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-def _map(submit, batches: list, in_flight: int) -> list:
-    """``submit`` (a task's submission) over every batch, results in batch order.
-
-    At most ``in_flight`` batches are submitted at a time: with worker processes each submitted
-    batch is a pickled copy of its articles, so submitting all at once would hold the inbox twice.
-    """
-    pending, results = collections.deque(), []
-    for batch in batches:
-        if len(pending) >= in_flight:
-            results.append(pending.popleft().result())
-        pending.append(submit(batch))
-    results.extend(future.result() for future in pending)
-    return results
-
-
-def _local_published(article: RawArticle, default_timezone: str) -> dt.datetime | None:
-    return article.published_at.astimezone(article.published_at.tzinfo or ZoneInfo(default_timezone)) if article.published_at else None
 
 
 @flow(name="incident-pipeline", log_prints=False, validate_parameters=True)
@@ -119,7 +106,8 @@ def incident_pipeline(
                              description="What this run of the incident pipeline read and added")
     publish_incident_table(settings.db)
     logger.info("run %s done: %s", summary.run_id, json.dumps(summary.counts()))
-    return {"run_id": summary.run_id, "db": str(settings.db), **summary.counts(), "stage_seconds": summary.stage_seconds}
+    return {"run_id": summary.run_id, "db": str(settings.db), **summary.counts(), "stage_seconds": summary.stage_seconds,
+            "worker_cpu_seconds": summary.worker_cpu_seconds}
 
 
 @dataclass
@@ -160,6 +148,7 @@ def _run(settings: Settings, writer: store.Writer, started: dt.datetime, logger)
     with run.clock.stage("reconcile"):
         in_full = _reconcile(run, changed)
     summary.stage_seconds = run.clock.rounded()
+    summary.worker_cpu_seconds = {stage: round(seconds, 3) for stage, seconds in summary.worker_cpu_seconds.items()}
     recorded = {**settings.as_dict(), "reconcile_rules": rules_fingerprint(), "reconciled_in_full": in_full}
     writer.execute(
         "INSERT INTO pipeline_runs (run_id, flow_run_id, started_at, finished_at, status, inbox, files_seen, "
@@ -180,12 +169,13 @@ def _ingest(run: _Run) -> set[str]:
     """Reads, dedupes, extracts and loads the inbox's new and changed files, a slice of files at a
     time, and returns the ids of the mentions it wrote.
 
-    A slice is read, signed, checked for copies against everything stored (earlier slices
-    included), extracted and loaded before the next is read, so a run holds one slice's texts
-    whatever the size of the inbox: slices of one run decide copies as consecutive runs would.
+    The workers prepare (read, sign, extract) the next ``SLICES_AHEAD`` slices while the flow
+    stores one; a slice is checked for copies against everything stored (earlier slices included)
+    and loaded before the next is, so a run holds at most 1 + ``SLICES_AHEAD`` slices' texts
+    whatever the size of the inbox, and slices of one run decide copies as consecutive runs would.
     """
     settings, writer, summary = run.settings, run.writer, run.summary
-    with run.clock.stage("read"):
+    with run.clock.stage("list"):
         listing = list_inbox_task(settings.inbox)
         delta = plan_reads(listing, store.compare_listing(writer, listing.table()), settings.min_file_age_seconds)
         del listing
@@ -198,45 +188,56 @@ def _ingest(run: _Run) -> set[str]:
     run.logger.info("%d files seen: %d to read, %d rejected when listed, %d deferred", delta.files_seen,
                     len(delta.to_read), len(delta.rejected), summary.files_deferred)
     written: set[str] = set()
-    for files in chunks(delta.to_read, settings.slice_size):
-        written |= _ingest_slice(run, inbox, files)
+    set_aside_survivors()
+    slices = chunks(delta.to_read, settings.slice_size)
+    ahead = collections.deque(_prepare(run, inbox, files) for files in slices[:SLICES_AHEAD])
+    for index in range(len(slices)):
+        with run.clock.stage("prepare"):
+            batches = [future.result() for future in ahead.popleft()]
+        if index + SLICES_AHEAD < len(slices):
+            ahead.append(_prepare(run, inbox, slices[index + SLICES_AHEAD]))
+        written |= _ingest_slice(run, inbox, batches)
+        del batches
+        free_reference_cycles()   # the slice's results, held in its futures' cycles
     with run.clock.stage("load"):
         _record_listing(run, inbox)
     summary.files_rejected = len(inbox.rejected_names)
     return written
 
 
-def _ingest_slice(run: _Run, inbox: _Inbox, files: list) -> set[str]:
-    settings, writer, summary, clock = run.settings, run.writer, run.summary, run.clock
-    known, params = inbox.known, run.minhash_params
-    in_flight = 2 * settings.workers
-    with clock.stage("read"):
-        results: list[ReadResult] = [
-            r for batch in _map(lambda part: read_task.submit(settings.inbox, part, settings.max_file_bytes,
-                                                               settings.default_timezone),
-                                chunks(files, settings.batch_size), in_flight)
-            for r in batch
-        ]
+def _prepare(run: _Run, inbox: _Inbox, files: list) -> list:
+    """Submits a slice's batches to the workers (``prepare_task``); returns their futures."""
+    settings, params = run.settings, run.minhash_params
+    futures = []
+    for batch in chunks(files, settings.batch_size):
+        stored_sha256 = {f.source_file: inbox.known[f.source_file][2] for f in batch if f.source_file in inbox.known}
+        futures.append(prepare_task.submit(settings.inbox, batch, settings.max_file_bytes,
+                                           settings.default_timezone, params, stored_sha256))
+    return futures
+
+
+def _ingest_slice(run: _Run, inbox: _Inbox, batches: list[PreparedFiles]) -> set[str]:
+    writer, summary, clock = run.writer, run.summary, run.clock
+    params = run.minhash_params
+    for prepared_files in batches:
+        for stage, seconds in prepared_files.cpu_seconds.items():
+            summary.worker_cpu_seconds[stage] = summary.worker_cpu_seconds.get(stage, 0.0) + seconds
+    results: list[ReadResult] = [r for b in batches for r in b.results]
     summary.files_deferred += sum(1 for r in results if r.deferred)
     results = [r for r in results if not r.deferred]
     rejections = [x for r in results for x in r.rejections]
     inbox.rejected_names.update(x.source_file for x in rejections)
-    touched_only = {
-        r.file.source_file for r in results
-        if r.content_sha256 is not None and r.file.source_file in known
-        and known[r.file.source_file][2] == r.content_sha256 and r.file.sidecar is None
-    }
-    fresh = [r for r in results if r.file.source_file not in touched_only]
+    touched_only = set().union(*(b.touched_only for b in batches))
     summary.files_new += sum(1 for r in results if r.file.source_file in inbox.delta.new)
-    summary.files_changed += sum(1 for r in fresh if r.file.source_file in inbox.delta.changed)
+    summary.files_changed += sum(1 for r in results
+                                 if r.file.source_file in inbox.delta.changed and r.file.source_file not in touched_only)
     summary.files_unchanged += len(touched_only)
 
-    # Sign and find copies ---------------------------------------------------------------------
+    # Find copies ------------------------------------------------------------------------------
     with clock.stage("dedupe"):
-        articles = first_seen_order([a for r in fresh for a in r.articles])
-        parts = _map(lambda batch: fingerprint_task.submit(batch, params), chunks(articles, settings.batch_size),
-                     in_flight)
-        batch = prepared(articles, parts, params)
+        read = [a for b in batches for a in b.articles]
+        articles = first_seen_order(read)
+        batch = prepared(read, [b.fingerprints for b in batches], params).in_order_of(articles)
         versions = store.article_versions(writer, batch.article_ids)
         batch = batch.select([i for i, (aid, sha) in enumerate(zip(batch.article_ids, batch.content_sha256))
                               if aid not in versions or versions[aid][2] != sha])
@@ -248,15 +249,13 @@ def _ingest_slice(run: _Run, inbox: _Inbox, files: list) -> set[str]:
         if replaced:
             store.archive_articles(writer, replaced, run.now, run.run_id)
 
-    # Extract and load -------------------------------------------------------------------------
-    with clock.stage("extract"):
-        inputs = [ArticleInput(aid, a.text, _local_published(a, settings.default_timezone))
-                  for aid, a in zip(batch.article_ids, batch.articles)]
-        mentions: list[Mention] = [
-            m for done in _map(extract_task.submit, chunks(inputs, settings.batch_size), in_flight) for m in done
-        ]
     with clock.stage("load"):
+        by_article: dict[str, list[Mention]] = {}
+        for prepared_files in batches:
+            for mention in prepared_files.mentions:
+                by_article.setdefault(mention.article_id, []).append(mention)
         ids = batch.article_ids
+        mentions = [m for aid in ids for m in by_article.get(aid, ())]
         first_ingested = {aid: row[1] for aid, row in versions.items()}
         version_numbers = {aid: row[0] for aid, row in versions.items()}
         writer.replace_where("articles", "article_id", ids,

@@ -6,7 +6,12 @@ values, file rows), almost none of them in reference cycles; at the default pace
 process spent 4.3 of a 10k-article run's 28 s, and 3.6 s of a 100k full reconcile, walking
 them again and again, and a worker 8% of its extraction (docs/benchmarks.md, "Garbage
 collection"). Collecting every ``YOUNG_OBJECTS_PER_COLLECTION`` allocations instead still
-frees what cycles there are, a few megabytes late at most.
+frees what cycles there are, a few megabytes late at most, except where big data hangs on a
+cycle: Prefect keeps a task's result in one (future -> state -> result, and the future's
+callbacks back to the future), so a run frees each slice's results itself
+(``free_reference_cycles``) instead of letting them wait for a full collection; and what lives
+for the whole run (the inbox listing, Prefect's own objects: 360k of them at 10k files) is set
+aside first (``set_aside_survivors``), so that such a collection walks only the new objects.
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ _saved: tuple[int, ...] = ()
 
 @contextlib.contextmanager
 def paced_for_batches() -> Iterator[None]:
-    """Collects at the batch pace inside, and at the process's own pace again once the last
-    of any nested or concurrent (threads) users leaves."""
+    """Collects at the batch pace inside, and at the process's own pace again, with what was set
+    aside back in the collections, once the last of any nested or concurrent (threads) users leaves."""
     global _depth, _saved
     with _lock:
         if _depth == 0:
@@ -41,3 +46,16 @@ def paced_for_batches() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 gc.set_threshold(*_saved)
+                gc.unfreeze()
+
+
+def free_reference_cycles() -> None:
+    """A full collection now, for data known to hang on reference cycles that just became garbage."""
+    gc.collect()
+
+
+def set_aside_survivors() -> None:
+    """Leaves every object alive now out of collections until ``paced_for_batches`` ends; garbage
+    first, so that none is kept."""
+    gc.collect()
+    gc.freeze()

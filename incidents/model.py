@@ -2,26 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
-
-
-class TextPickledAsUTF8:
-    """A record whose ``text`` crosses to worker processes as UTF-8 bytes.
-
-    Pickling a str makes CPython keep a UTF-8 copy inside it for as long as it lives; a run that
-    sends every article's text to a worker would otherwise hold the inbox's texts twice.
-    """
-
-    def __reduce__(self):
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values["text"] = values["text"].encode("utf-8", "surrogatepass")
-        return _with_decoded_text, (type(self), values)
-
-
-def _with_decoded_text(cls, values: dict):
-    values["text"] = values["text"].decode("utf-8", "surrogatepass")
-    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -54,7 +36,7 @@ class Rejection:
 
 
 @dataclass(frozen=True)
-class RawArticle(TextPickledAsUTF8):
+class RawArticle:
     source_file: str                  # 'file.jsonl#3' for line 3
     text: str
     encoding: str

@@ -1,4 +1,5 @@
-"""The pipeline's stages: plain functions, each with a thin Prefect task beside it."""
+"""The pipeline's stages: plain functions, run by the flow through thin Prefect tasks (read, sign
+and extract together, one task a batch of files: ``tasks.prepare``)."""
 
 from prefect.cache_policies import NO_CACHE
 

@@ -17,12 +17,8 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from prefect import task
-
-from tasks import STAGE_TASK_OPTIONS
 
 from incidents import minhash
-from incidents.heap import paced_for_batches
 from incidents.arabic.normalize import normalize, squeeze_spaces
 from incidents.model import RawArticle
 
@@ -53,6 +49,11 @@ class PreparedArticles(Fingerprints):
             [self.normalized_sha256[i] for i in indices], self.signatures[indices], self.band_keys[indices],
             [self.articles[i] for i in indices],
         )
+
+    def in_order_of(self, articles: list[RawArticle]) -> "PreparedArticles":
+        """The same articles, in the order of ``articles``."""
+        position = {article.source_file: index for index, article in enumerate(self.articles)}
+        return self.select([position[article.source_file] for article in articles])
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,3 @@ def decide_copies(
         roots[article_id] = decisions[article_id].duplicate_of if article_id in decisions else article_id
         seen_exact.setdefault(digest, article_id)
     return decisions
-
-
-@task(name="sign-articles", **STAGE_TASK_OPTIONS)
-def fingerprint_task(articles: list[RawArticle], params: minhash.MinHashParams) -> Fingerprints:
-    with paced_for_batches():
-        return fingerprint_batch(articles, params)

@@ -25,10 +25,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from prefect import task
-
-from tasks import STAGE_TASK_OPTIONS
-
 from incidents.arabic import dates as arabic_dates
 from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places
 from incidents.arabic.lexicon import (
@@ -45,8 +41,7 @@ from incidents.arabic.ner import available_recognizer
 from incidents.arabic.normalize import normalize, normalize_with_offsets
 from incidents.arabic.numbers import Quantity, find_quantities, parse_number
 from incidents.arabic.sentences import Sentence, split_sentences
-from incidents.heap import paced_for_batches
-from incidents.model import FieldValue, Mention, TextPickledAsUTF8
+from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
 LEAD_PARAGRAPHS = 3
@@ -141,7 +136,7 @@ class SentenceFacts:
 
 
 @dataclass(frozen=True)
-class ArticleInput(TextPickledAsUTF8):
+class ArticleInput:
     article_id: str
     text: str
     published_at: dt.datetime | None     # timezone-aware, in the source's own offset
@@ -942,9 +937,3 @@ def extract_batch(articles: list[ArticleInput]) -> list[Mention]:
     for article in articles:
         mentions.extend(extract_article(article))
     return mentions
-
-
-@task(name="extract-incidents", **STAGE_TASK_OPTIONS)
-def extract_task(articles: list[ArticleInput]) -> list[Mention]:
-    with paced_for_batches():
-        return extract_batch(articles)

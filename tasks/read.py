@@ -12,11 +12,6 @@ import json
 import os
 from pathlib import Path
 
-from prefect import task
-
-from tasks import STAGE_TASK_OPTIONS
-
-from incidents.heap import paced_for_batches
 from incidents.model import InboxFile, RawArticle, ReadResult, Rejection
 from incidents.textfiles import Unreadable, check_article_text, decode_text, is_valid_unicode, parse_published_at
 from tasks.discover import SIDECAR_SUFFIX
@@ -208,9 +203,3 @@ def _with_sidecar(root, file: InboxFile, article: RawArticle, max_bytes: int, de
 
 def read_batch(root: Path, files: list[InboxFile], max_bytes: int, default_timezone: str) -> list[ReadResult]:
     return [read_file(root, file, max_bytes, default_timezone) for file in files]
-
-
-@task(name="read-files", retries=2, retry_delay_seconds=2, **STAGE_TASK_OPTIONS)
-def read_task(root: Path, files: list[InboxFile], max_bytes: int, default_timezone: str) -> list[ReadResult]:
-    with paced_for_batches():
-        return read_batch(root, files, max_bytes, default_timezone)

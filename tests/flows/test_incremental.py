@@ -26,14 +26,30 @@ def test_second_run_changes_nothing(seeds_dir, inbox, db_path, run, sql):
     from conftest import copy_tree
 
     copy_tree(seeds_dir / "with-metadata", inbox)
-    run(inbox, db_path)
+    first = run(inbox, db_path)
+    assert set(first["worker_cpu_seconds"]) == {"read", "sign", "extract"}
+    assert first["worker_cpu_seconds"]["extract"] > 0
     before = snapshot(sql, db_path)
     result = run(inbox, db_path)
     assert result["files_new"] == result["files_changed"] == result["articles_added"] == 0
     assert result["files_unchanged"] == 5
+    assert result["worker_cpu_seconds"] == {}, "nothing was read"
     assert snapshot(sql, db_path) == before
     os.utime(inbox / "000_89c9e4138a990f4e.txt")  # touched, same bytes: still nothing to do
     assert run(inbox, db_path)["articles_updated"] == 0
+    assert snapshot(sql, db_path) == before
+
+
+def test_file_touched_without_change_is_only_read(seeds_dir, inbox, db_path, run, sql):
+    from conftest import copy_tree
+
+    copy_tree(seeds_dir, inbox, "00*.txt")     # no sidecars: the file's bytes are all there is
+    run(inbox, db_path)
+    before = snapshot(sql, db_path)
+    os.utime(inbox / "000_89c9e4138a990f4e.txt")
+    touched = run(inbox, db_path)
+    assert (touched["files_changed"], touched["files_unchanged"], touched["articles_updated"]) == (0, 5, 0)
+    assert touched["mentions_extracted"] == 0
     assert snapshot(sql, db_path) == before
 
 

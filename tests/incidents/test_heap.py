@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from incidents.heap import YOUNG_OBJECTS_PER_COLLECTION, paced_for_batches
+from incidents.heap import YOUNG_OBJECTS_PER_COLLECTION, paced_for_batches, set_aside_survivors
 
 PROCESS_PACE = (700, 10, 10)    # CPython's default
 
@@ -49,3 +49,12 @@ def test_threads_that_overlap_keep_the_pace_until_the_last_leaves():
         thread.join(10)
     assert seen_after_first_left == [YOUNG_OBJECTS_PER_COLLECTION]
     assert gc.get_threshold() == PROCESS_PACE
+
+
+def test_what_is_set_aside_comes_back_into_collections_at_the_end():
+    with paced_for_batches():
+        with paced_for_batches():
+            set_aside_survivors()
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > 0, "a nested user left early and took it back"
+    assert gc.get_freeze_count() == 0
