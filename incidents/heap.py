@@ -2,7 +2,8 @@
 
 By default a collection runs every 700 net allocations, and every 100th one walks every object
 alive. A run allocates hundreds of thousands of long-lived records a slice (mentions, field
-values, file rows), almost none of them in reference cycles; at the default pace the flow's
+values, file rows), and reconciliation millions of small objects, almost none of them in
+reference cycles; at the default pace the flow's
 process spent 4.3 of a 10k-article run's 28 s, and 3.6 s of a 100k full reconcile, walking
 them again and again, and a worker 8% of its extraction (docs/benchmarks.md, "Garbage
 collection"). Collecting every ``YOUNG_OBJECTS_PER_COLLECTION`` allocations instead still

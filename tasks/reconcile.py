@@ -97,13 +97,11 @@ analysts, with examples. Thresholds are the defaults of ``ReconcileSettings``.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
 import math
 import sys
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Iterable, Protocol
@@ -112,6 +110,7 @@ from prefect import task
 
 from tasks import STAGE_TASK_OPTIONS
 
+from incidents.heap import paced_for_batches
 from incidents.model import ArticleInfo, Mention
 
 PRIMARY = "primary"
@@ -994,22 +993,9 @@ def _incident_row(group: _Group, is_background: bool, incident_id: str) -> dict:
 
 # --- the whole reconciliation ---------------------------------------------------------------------
 
-@contextmanager
-def _cycle_collector_paused():
-    """Reconciliation makes millions of small objects and no reference cycles; left on, the cycle
-    collector walks the growing heap again and again, which costs a third of the run."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     """All mentions to incidents; the same inputs in any order give the same result."""
-    with _cycle_collector_paused():
+    with paced_for_batches():
         grouping = _grouping(inputs)
         incidents, sources = _incident_rows(grouping, inputs, None)
     return grouping.result(incidents, sources)
@@ -1225,7 +1211,7 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
         )
         if full:
             return ScopedResult(reconcile(inputs), incident_ids, len(in_scope), rounds)
-        with _cycle_collector_paused():
+        with paced_for_batches():
             result = _grouping(inputs, reports)
         before = _joined_before(in_scope, previous, reports)
         moved = orphan_members | {m for m in free if m not in before or m in changed or result.joined[m] != before[m]}
@@ -1276,7 +1262,7 @@ def _only_changed(result: _Grouping, inputs: ReconcileInputs, free: set[str], pr
         if not more:
             break
         written |= more
-    with _cycle_collector_paused():
+    with paced_for_batches():
         incidents, sources = _incident_rows(result, inputs, written)
     replaced |= written & set(previous.values())
     return ScopedResult(result.result(incidents, sources), replaced, scope_mentions, rounds)
