@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 
 _BREAK_RE = re.compile(r"[.!?؟]+(?=\s|$)|\n")
-_OPENING = "\"“«"
-_CLOSING = "\"”»"
+_QUOTE_MARK_RE = re.compile("[\"“«”»]")
 
 
 @dataclass(frozen=True)
@@ -27,14 +26,13 @@ class Sentence:
 def _quote_depth_changes(text: str) -> list[tuple[int, int]]:
     changes = []
     straight_open = False
-    for position, ch in enumerate(text):
+    for mark in _QUOTE_MARK_RE.finditer(text):
+        ch = mark.group()
         if ch == '"':
             straight_open = not straight_open
-            changes.append((position, 1 if straight_open else -1))
-        elif ch in "“«":
-            changes.append((position, 1))
-        elif ch in "”»":
-            changes.append((position, -1))
+            changes.append((mark.start(), 1 if straight_open else -1))
+        else:
+            changes.append((mark.start(), 1 if ch in "“«" else -1))
     return changes
 
 
