@@ -229,8 +229,8 @@ def _ingest_slice(run: _Run, inbox: _Inbox, batches: list[PreparedFiles]) -> set
     inbox.rejected_names.update(x.source_file for x in rejections)
     touched_only = set().union(*(b.touched_only for b in batches))
     summary.files_new += sum(1 for r in results if r.file.source_file in inbox.delta.new)
-    summary.files_changed += sum(1 for r in results
-                                 if r.file.source_file in inbox.delta.changed and r.file.source_file not in touched_only)
+    summary.files_changed += sum(1 for r in results if r.file.source_file in inbox.delta.changed
+                                 and r.file.source_file not in touched_only)
     summary.files_unchanged += len(touched_only)
 
     # Find copies ------------------------------------------------------------------------------

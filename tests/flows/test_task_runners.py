@@ -1,8 +1,9 @@
 """Every task runner gives the tables of the default one: threads, sequential, processes, Dask.
 
 The parallel stages (read, sign and extract, one task a batch) run in other processes under
-'processes' and 'dask'; their results must not depend on where they ran. Dask runs on a two-process ``LocalCluster``
-that the test creates, reached through ``dask_address`` as a user's cluster would be.
+'processes' and 'dask'; their results must not depend on where they ran. Dask runs on a
+two-process ``LocalCluster`` that the test creates, reached through ``dask_address`` as a user's
+cluster would be.
 
 Worker processes need no PREFECT_API_URL in their environment: Prefect serializes the settings
 context (the test server's address included) with each task it sends them, and the test checks
