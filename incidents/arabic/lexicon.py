@@ -66,17 +66,23 @@ def _tokens(text: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text))
 
 
-@lru_cache(maxsize=256)
-def _token_positions_by_base(text: str, definite_too: bool) -> dict[str, list[int]]:
-    """For one text: each form a word may have without its clitics -> where such words stand.
+# Words seen per matcher before its memo of them is dropped: a corpus has a few hundred thousand
+# word forms, most of them met once; this keeps each memo a few megabytes.
+_MEMO_WORDS = 100_000
 
-    Built once per sentence and shared by every matcher, each of which then looks only at the
-    words that can start one of its phrases (a set intersection), not at every word."""
-    positions: dict[str, list[int]] = {}
-    for index, (_, _, token) in enumerate(_tokens(text)):
-        for base in _bases(token, definite_too):
-            positions.setdefault(base, []).append(index)
-    return positions
+
+class _WordMemo(dict):
+    """What a matcher makes of each text word, computed the first time it meets the word."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, word: str):
+        if len(self) >= _MEMO_WORDS:
+            self.clear()
+        value = self[word] = self.compute(word)
+        return value
 
 
 class PhraseMatcher:
@@ -97,14 +103,15 @@ class PhraseMatcher:
         for candidates in self._by_first_word.values():
             candidates.sort(key=lambda item: (-len(item[0]), -len(item[1])))
         self._first_words = frozenset(self._by_first_word)
+        # Whether a text word, its clitics taken off, is the first word of some phrase.
+        self._starts_phrase = _WordMemo(lambda word: not self._first_words.isdisjoint(_bases(word, definite_too)))
 
     def finditer(self, text: str) -> Iterator[Match]:
         tokens = _tokens(text)
-        by_base = _token_positions_by_base(text, self.definite_too)
-        starts = sorted({position for base in self._first_words & by_base.keys() for position in by_base[base]})
+        starts_phrase = self._starts_phrase
         free_from = 0
-        for index in starts:
-            if index < free_from:
+        for index, (_, _, word) in enumerate(tokens):
+            if index < free_from or not starts_phrase[word]:
                 continue
             found = self._match_at(text, tokens, index)
             if found is not None:
@@ -157,19 +164,22 @@ class LexiconSet:
         for name, matcher in matchers.items():
             for word in matcher._first_words:
                 self._names_by_first_word[word] = self._names_by_first_word.get(word, ()) + (name,)
-        self._first_words = frozenset(self._names_by_first_word)
+        # The lexicons a text word, its clitics taken off, can start a phrase of.
+        self._lexicons_started = _WordMemo(self._lexicons_starting)
+
+    def _lexicons_starting(self, word: str) -> tuple[str, ...]:
+        names: set[str] = set()
+        for base in _bases(word, self.definite_too):
+            names.update(self._names_by_first_word.get(base, ()))
+        return tuple(names)
 
     def find_all(self, text: str) -> dict[str, list[Match]]:
         found: dict[str, list[Match]] = {name: [] for name in self.matchers}
         tokens = _tokens(text)
-        by_base = _token_positions_by_base(text, self.definite_too)
-        starts: dict[int, set[str]] = {}
-        for base in self._first_words & by_base.keys():
-            for position in by_base[base]:
-                starts.setdefault(position, set()).update(self._names_by_first_word[base])
+        lexicons_started = self._lexicons_started
         free_from = dict.fromkeys(self.matchers, 0)
-        for index in sorted(starts):
-            for name in starts[index]:
+        for index, (_, _, word) in enumerate(tokens):
+            for name in lexicons_started[word]:
                 if index < free_from[name]:
                     continue
                 matcher = self.matchers[name]

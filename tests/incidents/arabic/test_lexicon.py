@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from incidents.arabic import lexicon
 from incidents.arabic.lexicon import LexiconSet, PhraseMatcher, cue_matcher, cue_matchers
 from incidents.arabic.normalize import normalize
 
@@ -53,3 +54,15 @@ def test_the_cue_set_reads_sentences_as_the_cue_lexicons_do():
 def test_lexicons_that_take_clitics_off_differently_do_not_share_a_walk():
     with pytest.raises(ValueError):
         LexiconSet({"plain": PhraseMatcher({"هجوم": 1}), "definite": PhraseMatcher({"هجوم": 1}, definite_too=True)})
+
+
+def test_matchers_find_the_same_after_their_word_memo_is_dropped(monkeypatch):
+    monkeypatch.setattr(lexicon, "_MEMO_WORDS", 3)   # every few words the memo starts again
+    matchers = {name: PhraseMatcher(entries) for name, entries in LEXICONS.items()}
+    lexicon_set = LexiconSet(matchers)
+    for text in TEXTS * 2:
+        normalized = normalize(text)
+        assert lexicon_set.find_all(normalized) == {name: m.find_all(normalized) for name, m in matchers.items()}
+    assert len(lexicon_set._lexicons_started) <= 3 and len(matchers["killed"]._starts_phrase) <= 3
+    normalized = normalize(TEXTS[0])
+    assert [m.phrase for m in matchers["killed"].find_all(normalized)] == [normalize("مقتل"), normalize("لقي مصرعه")]
