@@ -36,6 +36,7 @@ from incidents.arabic.lexicon import (
     target_matcher,
     victim_roles,
     weapon_matcher,
+    word_alternation,
 )
 from incidents.arabic.ner import available_recognizer
 from incidents.arabic.normalize import normalize, normalize_with_offsets
@@ -53,7 +54,7 @@ LAUNCH_WINDOW_CHARS = 60
 CASUALTY_WINDOW_CHARS = 45
 ATTACHED_DATE_WINDOW_CHARS = 20
 
-_AGGREGATE_RE = re.compile(r"(?:\d+|\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
+_AGGREGATE_RE = re.compile(r"(?:\d+|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
 _SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
 _CASUALTY_NOUN_RE = re.compile(
     r"(?<!\w)(?:(?P<number>\d+|[^\s\d]+)\s+)?(?:ال)?(?P<noun>قتلي|قتيلا|قتيلين|قتيلان|قتيل|جرحي|جريحا|جريحين|جريحان|جريح|مصابين|مصابا)(?!\w)"
@@ -148,8 +149,7 @@ def _trigger_regex() -> re.Pattern:
     for kind in _TRIGGER_KINDS:
         phrases.update(cue_matcher(kind).entries)
     phrases.update(weapon_matcher().entries)
-    words = sorted({word for phrase in phrases for word in phrase.split()[:1]}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(word) for word in words))
+    return re.compile(word_alternation({word for phrase in phrases for word in phrase.split()[:1]}))
 
 
 def _valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
