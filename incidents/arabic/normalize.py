@@ -75,9 +75,17 @@ def translation_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _translation_by_code_point() -> list[str | int]:
+    """``translation_table`` as a list indexed by code point (a character past its end maps to
+    itself): ``str.translate`` indexes a list nearly twice as fast as it hashes into a dict."""
+    table = translation_table()
+    return [table.get(code, code) for code in range(max(table) + 1)]
+
+
 def normalize(text: str) -> str:
     """The matching form of ``text`` (same number of lines; runs of spaces kept)."""
-    return text.translate(translation_table())
+    return text.translate(_translation_by_code_point())
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -97,7 +105,7 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
         offsets.extend([index] * len(table[ord(found.group())]))
         position = index + 1
     offsets.extend(range(position, len(text) + 1))
-    return text.translate(table), offsets
+    return normalize(text), offsets
 
 
 @lru_cache(maxsize=1)

@@ -50,3 +50,15 @@ def test_a_span_of_the_matching_form_maps_back_to_the_words_as_written():
     start = normalized.index(needle)
     begin, end = original_span(offsets, start, start + len(needle))
     assert text[begin:end] == "بطائرةٍ مسيّرة"
+
+
+def test_normalize_reads_every_character_as_the_table_says():
+    """Characters the table changes, characters between its entries, and characters past its last
+    one (emoji, CJK, astral planes) come out exactly as the mapping of the pipeline says."""
+    table = translation_table()
+    alphabet = [chr(code) for code in table] + ["ب", "\u2100", "\ufb4f", "\uffef", "\ufff0", "中", "\U0001F600",
+                                                "\U00010000", "\x00"]
+    rng = random.Random(11)
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert normalize(text) == "".join(table.get(ord(ch), ch) for ch in text), repr(text)
