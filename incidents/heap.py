@@ -5,8 +5,8 @@ alive. A run allocates hundreds of thousands of long-lived records a slice (ment
 values, file rows), and reconciliation millions of small objects, almost none of them in
 reference cycles; at the default pace the flow's
 process spent 4.3 of a 10k-article run's 28 s, and 3.6 s of a 100k full reconcile, walking
-them again and again, and a worker 8% of its extraction (docs/benchmarks.md, "Garbage
-collection"). Collecting every ``YOUNG_OBJECTS_PER_COLLECTION`` allocations instead still
+them again and again, and a worker 8% of its extraction (docs/benchmarks.md, "The shape of
+the flow"). Collecting every ``YOUNG_OBJECTS_PER_COLLECTION`` allocations instead still
 frees what cycles there are, a few megabytes late at most, except where big data hangs on a
 cycle: Prefect keeps a task's result in one (future -> state -> result, and the future's
 callbacks back to the future), so a run frees each slice's results itself
@@ -33,7 +33,8 @@ _saved: tuple[int, ...] = ()
 @contextlib.contextmanager
 def paced_for_batches() -> Iterator[None]:
     """Collects at the batch pace inside, and at the process's own pace again, with what was set
-    aside back in the collections, once the last of any nested or concurrent (threads) users leaves."""
+    aside back in the collections, once the last of any nested or concurrent (threads) users leaves.
+    Also a decorator: ``@paced_for_batches()``."""
     global _depth, _saved
     with _lock:
         if _depth == 0:

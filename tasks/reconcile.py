@@ -993,11 +993,11 @@ def _incident_row(group: _Group, is_background: bool, incident_id: str) -> dict:
 
 # --- the whole reconciliation ---------------------------------------------------------------------
 
+@paced_for_batches()
 def reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     """All mentions to incidents; the same inputs in any order give the same result."""
-    with paced_for_batches():
-        grouping = _grouping(inputs)
-        incidents, sources = _incident_rows(grouping, inputs, None)
+    grouping = _grouping(inputs)
+    incidents, sources = _incident_rows(grouping, inputs, None)
     return grouping.result(incidents, sources)
 
 
@@ -1163,6 +1163,7 @@ def ids_a_fresh_id_may_meet(history: History, anchors: Iterable[str]) -> set[str
     return in_use
 
 
+@paced_for_batches()
 def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set[str], run_id: int,
                     now: datetime, settings: ReconcileSettings | None = None, full: bool = False) -> ScopedResult:
     """Regroups what ``changed`` mentions (new or re-extracted) and the incidents that lost mentions
@@ -1211,8 +1212,7 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
         )
         if full:
             return ScopedResult(reconcile(inputs), incident_ids, len(in_scope), rounds)
-        with paced_for_batches():
-            result = _grouping(inputs, reports)
+        result = _grouping(inputs, reports)
         before = _joined_before(in_scope, previous, reports)
         moved = orphan_members | {m for m in free if m not in before or m in changed or result.joined[m] != before[m]}
         # A pinned report whose group is not what it joined before decides again.
@@ -1262,8 +1262,7 @@ def _only_changed(result: _Grouping, inputs: ReconcileInputs, free: set[str], pr
         if not more:
             break
         written |= more
-    with paced_for_batches():
-        incidents, sources = _incident_rows(result, inputs, written)
+    incidents, sources = _incident_rows(result, inputs, written)
     replaced |= written & set(previous.values())
     return ScopedResult(result.result(incidents, sources), replaced, scope_mentions, rounds)
 
