@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from incidents import SQL_DIR, minhash
+from incidents.linkage.linking import Overrides
 from incidents.model import ArticleInfo, Mention, StoredFiles
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -525,106 +526,34 @@ def near_copies(writer: Writer, band_keys: np.ndarray, signatures: np.ndarray, t
     return found
 
 
-# What reconcile reads of a stored mention (its evidence stays in the database: no rule uses it).
+# What reconcile reads of a stored mention, with the sentences the linkage compares: the
+# mention's own and those its values were read from.
 MENTION_FIELDS_FOR_RECONCILE = (
     "mention_id, article_id, mention_index, role, date_precision, CAST(event_date AS VARCHAR) AS event_date, "
     "event_year, event_month, event_day, time_of_day, place_id, location_name, location_name_ar, country, admin1, "
     "city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, killed, injured, "
     "property_damage, target_type, target_name, launch_site, launch_place_id, perpetrator_claimed, claim_disowned, "
-    "perpetrator_accused"
+    "perpetrator_accused, concat_ws(' ', evidence, (SELECT string_agg(DISTINCT v.evidence, ' ' ORDER BY v.evidence) "
+    "FROM mention_values v WHERE v.mention_id = mentions.mention_id AND v.evidence IS DISTINCT FROM "
+    "mentions.evidence)) AS evidence"
 )
 
-# Stored mentions as reconcile's compatibility rules see them (tasks/reconcile.py, rule 1): the
-# date as the span of days it covers (NULL for no year, or one outside 1900-2100: a misreading),
-# and the specifics that a report without a year must share with another.
-_MENTION_FACTS_SQL = """
-WITH parts AS (
-    SELECT mention_id, coalesce(nullif(trim(country), ''), '') AS country, nullif(trim(admin1), '') AS admin1,
-           nullif(trim(city), '') AS city, w.weapon_class, date_precision, event_date,
-           coalesce(year(event_date), event_year) AS y,
-           coalesce(month(event_date), CASE WHEN event_month BETWEEN 1 AND 12 THEN event_month END) AS m,
-           CASE WHEN geo_precision IN ('site', 'district') THEN nullif(trim(place_id), '') END AS place,
-           nullif(trim(launch_place_id), '') AS launch_id,
-           coalesce(nullif(trim(launch_place_id), ''), nullif(trim(launch_site), '')) IS NOT NULL AS has_launch,
-           projectile_count, killed, injured,
-           CASE WHEN role <> 'primary' THEN CAST(a.published_at AS DATE) END AS recalled_by
-    FROM mentions LEFT JOIN _weapon_classes w ON w.weapon_type = trim(mentions.weapon_type)
-    LEFT JOIN articles a USING (article_id)
-)
-SELECT mention_id AS s_id, country AS s_country, admin1 AS s_admin1, city AS s_city, weapon_class AS s_weapon,
-       CASE WHEN y NOT BETWEEN 1900 AND 2100 THEN NULL
-            WHEN date_precision IN ('day', 'week') AND event_date IS NOT NULL THEN event_date
-            WHEN m IS NOT NULL THEN make_date(y, m, 1) ELSE make_date(y, 1, 1) END AS s_first,
-       CASE WHEN y NOT BETWEEN 1900 AND 2100 THEN NULL
-            WHEN date_precision IN ('day', 'week') AND event_date IS NOT NULL THEN event_date
-            WHEN m IS NOT NULL THEN last_day(make_date(y, m, 1)) ELSE make_date(y, 12, 31) END AS s_last,
-       date_precision = 'day' AND event_date IS NOT NULL AS s_is_day,
-       m IS NOT NULL OR y BETWEEN 1900 AND 2100 AS s_month_known,
-       place AS s_place, launch_id AS s_launch_id, has_launch AS s_has_launch,
-       projectile_count AS s_count, killed AS s_killed, injured AS s_injured, recalled_by AS s_recalled_by
-FROM parts
+# Stored reports whose blocking keys meet the given ones (incidents/linkage/candidates.py).
+_KEY_PARTNERS_SQL = """
+SELECT DISTINCT k.mention_id FROM link_keys k JOIN _keys n ON n.key = k.key AND n.kind <> k.kind
+WHERE k.mention_id NOT IN (SELECT mention_id FROM _keys)
 """
 
-# Pairs each probe with every stored mention it may be compatible with, and rules out the rest:
-# another country, governorate, city or weapon class; dates more than a week apart (a day for two
-# day dates); a date after the publication of an article that recalls the other; for a recall
-# with no year, a date ending more than the lookback before its article, or another such recall
-# published more than the lookback apart; when either date has no year, fewer than
-# ``min_specifics`` possibly shared specifics (place, launch site, projectile count, killed,
-# injured), and neither place nor launch site when either has no month. Launch sites are compared
-# by presence only (reconcile folds their case).
-# A superset: reconcile checks each pair in full. Each join is one way a pair can qualify, with
-# both sides narrowed before it joins (dated or not, with a launch site or not): a join on country
-# alone would pair every probe with most of the history before a filter threw the pairs away.
-_CANDIDATES_SQL = f"""
-WITH s AS ({_MENTION_FACTS_SQL}),
-dated_p AS (SELECT * FROM _probes WHERE p_first IS NOT NULL),
-undated_p AS (SELECT * FROM _probes WHERE p_first IS NULL),
-undated_s AS (SELECT * FROM s WHERE s_first IS NULL),
-pairs AS (
-    SELECT p.*, s.* FROM dated_p p JOIN (SELECT * FROM s WHERE s_first IS NOT NULL) s
-      ON s.s_first <= p.p_last + 7 AND s.s_last >= p.p_first - 7
-    UNION ALL
-    SELECT p.*, s.* FROM dated_p p JOIN undated_s s ON s.s_place = p.p_place
-    UNION ALL
-    SELECT p.*, s.* FROM (SELECT * FROM dated_p WHERE p_has_launch) p
-      JOIN (SELECT * FROM undated_s WHERE s_has_launch) s ON s.s_country = p.p_country
-    UNION ALL
-    SELECT p.*, s.* FROM dated_p p JOIN (SELECT * FROM undated_s WHERE s_month_known) s ON s.s_country = p.p_country
-    UNION ALL
-    SELECT p.*, s.* FROM undated_p p JOIN s ON s.s_place = p.p_place
-    UNION ALL
-    SELECT p.*, s.* FROM (SELECT * FROM undated_p WHERE p_has_launch) p
-      JOIN (SELECT * FROM s WHERE s_has_launch) s ON s.s_country = p.p_country
-    UNION ALL
-    SELECT p.*, s.* FROM (SELECT * FROM undated_p WHERE p_month_known) p JOIN s ON s.s_country = p.p_country
-),
-checked AS (
-    SELECT p_id, s_id, p_first IS NOT NULL AND s_first IS NOT NULL AS both_dated,
-           coalesce(p_place = s_place, false) AS same_place,
-           p_has_launch AND s_has_launch AND NOT coalesce(p_launch_id <> s_launch_id, false) AS maybe_launch,
-           coalesce(p_count = s_count, false)::INTEGER + coalesce(p_killed = s_killed, false)::INTEGER
-             + coalesce(p_injured = s_injured, false)::INTEGER AS same_figures,
-           p_month_known AND s_month_known AS months_known,
-           p_first, p_last, s_first, s_last, p_is_day AND s_is_day AS two_days
-    FROM pairs
-    WHERE s_id <> p_id AND s_country = p_country
-      AND (s_admin1 IS NULL OR p_admin1 IS NULL OR s_admin1 = p_admin1)
-      AND (s_city IS NULL OR p_city IS NULL OR s_city = p_city)
-      AND (s_weapon IS NULL OR p_weapon IS NULL OR s_weapon = p_weapon)
-      AND NOT coalesce(s_first > p_recalled_by + 1, false) AND NOT coalesce(p_first > s_recalled_by + 1, false)
-      AND NOT coalesce(p_first IS NULL AND s_last < p_recalled_by - $recall_lookback_days, false)
-      AND NOT coalesce(s_first IS NULL AND p_last < s_recalled_by - $recall_lookback_days, false)
-      AND NOT coalesce(p_first IS NULL AND s_first IS NULL
-                       AND abs(p_recalled_by - s_recalled_by) > $recall_lookback_days + 1, false)
+# Stored reports joined to the given ones by a link: a pair at or above the threshold with no
+# hard negative, copies, or an analyst's must-link (incidents/linkage/clustering.py, is_link).
+_LINK_PARTNERS_SQL = """
+WITH links AS (
+    SELECT mention_a, mention_b FROM report_links
+    WHERE decision IN ('copies', 'must_link')
+       OR (coalesce(decision, '') <> 'cannot_link' AND conflict IS NULL AND weight >= $threshold)
 )
-SELECT DISTINCT p_id, s_id FROM checked
-WHERE CASE WHEN both_dated THEN
-           s_first <= p_last + CASE WHEN two_days THEN 1 ELSE 7 END
-           AND s_last >= p_first - CASE WHEN two_days THEN 1 ELSE 7 END
-      ELSE same_place::INTEGER + maybe_launch::INTEGER + same_figures >= $min_specifics
-           AND (months_known OR same_place OR maybe_launch) END
-ORDER BY 1, 2
+SELECT mention_b FROM links WHERE mention_a IN (SELECT mention_id FROM _ids)
+UNION SELECT mention_a FROM links WHERE mention_b IN (SELECT mention_id FROM _ids)
 """
 
 
@@ -637,7 +566,7 @@ class ReconcileHistory:
     """The stored mentions and incidents as reconcile reads them (``tasks.reconcile.History``)."""
 
     writer: Writer
-    weapon_classes: dict[str, str]
+    link_threshold: float
 
     def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
         # Unordered (reconcile orders them) and streamed in batches: a first run's full regroup
@@ -665,27 +594,28 @@ class ReconcileHistory:
             _incidents=key_table("incident_id", sorted(incident_ids)),
         ))
 
-    def candidates(self, probes: list, min_specifics: int, recall_lookback_days: int) -> list[tuple[str, str]]:
-        if not probes:
-            return []
-        columns = {
-            "p_id": (pa.string(), "mention_id"), "p_country": (pa.string(), "country"),
-            "p_admin1": (pa.string(), "admin1"), "p_city": (pa.string(), "city"),
-            "p_weapon": (pa.string(), "weapon_class"), "p_first": (pa.date32(), "first_day"),
-            "p_last": (pa.date32(), "last_day"), "p_is_day": (pa.bool_(), "is_day"),
-            "p_month_known": (pa.bool_(), "month_known"), "p_place": (pa.string(), "place_id"),
-            "p_launch_id": (pa.string(), "launch_place_id"), "p_has_launch": (pa.bool_(), "has_launch"),
-            "p_count": (pa.int32(), "projectile_count"), "p_killed": (pa.int32(), "killed"),
-            "p_injured": (pa.int32(), "injured"), "p_recalled_by": (pa.date32(), "recalled_by"),
-        }
-        table = pa.table({name: pa.array([getattr(p, attribute) for p in probes], kind)
-                          for name, (kind, attribute) in columns.items()})
-        weapons = pa.table({"weapon_type": list(self.weapon_classes),
-                            "weapon_class": list(self.weapon_classes.values())})
-        rows = self.writer.rows(_CANDIDATES_SQL, {"min_specifics": min_specifics,
-                                                  "recall_lookback_days": recall_lookback_days}, _probes=table,
-                                _weapon_classes=weapons)
-        return [tuple(row) for row in rows]
+    def key_partners(self, key_rows: list[tuple[str, str, str]]) -> set[str]:
+        if not key_rows:
+            return set()
+        table = pa.table({"mention_id": [r[0] for r in key_rows], "kind": [r[1] for r in key_rows],
+                          "key": [r[2] for r in key_rows]})
+        return {row[0] for row in self.writer.rows(_KEY_PARTNERS_SQL, _keys=table)}
+
+    def link_partners(self, mention_ids: Iterable[str]) -> set[str]:
+        ids = sorted(mention_ids)
+        if not ids:
+            return set()
+        return {row[0] for row in self.writer.rows(_LINK_PARTNERS_SQL, {"threshold": self.link_threshold},
+                                                   _ids=key_table("mention_id", ids))}
+
+    def overrides(self) -> Overrides:
+        rows = self.writer.query("SELECT mention_a, mention_b, decision FROM link_overrides ORDER BY override_id")
+        # A later decision on the same pair replaces an earlier one.
+        return Overrides({frozenset((a, b)): decision for a, b, decision in rows})
+
+    def pending_overrides(self) -> set[str]:
+        rows = self.writer.query("SELECT mention_a, mention_b FROM link_overrides WHERE applied_run_id IS NULL")
+        return {mention for row in rows for mention in row}
 
     def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]:
         ids = sorted(article_ids)
@@ -770,6 +700,59 @@ def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dic
         for statement in derived:
             writer.raw.execute(statement)
     writer.insert_rows("incident_id_map", id_map)
+
+
+def write_links(writer: Writer, links, run_id: int) -> None:
+    """Puts a reconciliation's pairs and blocking keys in place (``tasks.reconcile.LinkRows``):
+    the pairs among its scope and those of its fresh reports, or the whole table after a full
+    regroup; the pairs and keys of reports no longer stored go. Marks the analysts' new
+    decisions applied."""
+    if links.scope is None:
+        writer.execute("DELETE FROM report_links")
+        writer.execute("DELETE FROM link_keys")
+    else:
+        with writer.scratch(_scope=key_table("mention_id", sorted(links.scope)),
+                            _fresh=key_table("mention_id", sorted(links.fresh))):
+            writer.raw.execute(
+                "DELETE FROM report_links WHERE (mention_a IN (SELECT mention_id FROM _scope) "
+                "AND mention_b IN (SELECT mention_id FROM _scope)) "
+                "OR mention_a IN (SELECT mention_id FROM _fresh) OR mention_b IN (SELECT mention_id FROM _fresh) "
+                "OR mention_a NOT IN (SELECT mention_id FROM mentions) OR mention_b NOT IN (SELECT mention_id FROM mentions)")
+            writer.raw.execute("DELETE FROM link_keys WHERE mention_id IN (SELECT mention_id FROM _fresh) "
+                               "OR mention_id NOT IN (SELECT mention_id FROM mentions)")
+    if links.rows:
+        table = pa.Table.from_pylist(links.rows)
+        for start in range(0, table.num_rows, ROWS_PER_COMMIT):
+            writer.insert_arrow("report_links", table.slice(start, ROWS_PER_COMMIT))
+    if links.keys:
+        keys = pa.table({"mention_id": [k[0] for k in links.keys], "kind": [k[1] for k in links.keys],
+                         "key": [k[2] for k in links.keys]})
+        for start in range(0, keys.num_rows, ROWS_PER_COMMIT):
+            writer.insert_arrow("link_keys", keys.slice(start, ROWS_PER_COMMIT))
+    writer.execute("UPDATE link_overrides SET applied_run_id = ? WHERE applied_run_id IS NULL", (run_id,))
+
+
+def add_override(writer: Writer, pairs: list[tuple[str, str]], decision: str, given_as: str, note: str | None,
+                 now: dt.datetime) -> int:
+    """Records an analyst's decision between these pairs of reports; returns its number."""
+    number = int(writer.query("SELECT nextval('link_override_id_seq')")[0][0])
+    rows = [{"override_id": number, "mention_a": min(a, b), "mention_b": max(a, b), "decision": decision,
+             "given_as": given_as, "note": note, "created_at": now} for a, b in pairs if a != b]
+    writer.insert_rows("link_overrides", rows)
+    return number
+
+
+def mentions_of(writer: Writer, name: str) -> list[str]:
+    """The stored mentions an analyst's name stands for: an incident id (a retired one resolves to
+    its survivor), an article id, or a mention id."""
+    rows = writer.query(
+        "WITH RECURSIVE resolved(incident_id) AS ("
+        "  SELECT CAST(? AS VARCHAR) UNION SELECT m.surviving_id FROM incident_id_map m "
+        "  JOIN resolved r ON m.retired_id = r.incident_id) "
+        "SELECT mention_id FROM incident_sources WHERE incident_id IN (SELECT incident_id FROM resolved) "
+        "UNION SELECT mention_id FROM mentions WHERE article_id = ? OR mention_id = ? ORDER BY 1",
+        (name, name, name))
+    return [row[0] for row in rows]
 
 
 def incidents_without_citations(writer: Writer) -> list[str]:

@@ -1,0 +1,104 @@
+"""Blocking: which pairs of reports are compared at all.
+
+Each report files itself under *index* keys and looks for partners under *probe* keys; two reports
+are a candidate pair when one's probe keys meet the other's index keys. No key depends on one field
+being present: a report with a date is found through its days, months or year within its
+governorate (or its country when it names no governorate); a report without a year through the
+day or month of the year it names, its exact place, its launch site, the names it gives (claimants,
+target) and its copies. Keys are a pure function of the report, so the pairs among any set of
+reports are the pairs a full regroup makes among them (incremental equals batch); the store keeps
+them as the blocking index for later nights.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from datetime import date
+from typing import Iterable
+
+from incidents.linkage.records import LinkRecord
+
+INDEX, PROBE = "index", "probe"
+
+
+def _areas(record: LinkRecord) -> tuple[list[str], list[str]]:
+    """Place scopes to file under and to look in: a report naming no governorate meets the whole
+    country (a place missing from the gazetteer still links), one naming it meets its governorate."""
+    country = record.country or "?"
+    if record.admin1 is not None:
+        area = f"{country}/{record.admin1}"
+        return [area, f"{country}/*"], [area]
+    return [f"{country}/*"], [f"{country}/*"]
+
+
+def _date_keys(record: LinkRecord) -> tuple[list[str], list[str]]:
+    index, probe = [], []
+    if record.year_known:
+        own = range(record.first_day, record.last_day + 1)
+        if record.precision in ("day", "week"):
+            index += [f"day {ordinal}" for ordinal in own]
+            reach = record.tolerance + 1
+            probe += [f"day {ordinal}" for ordinal in range(record.first_day - reach, record.last_day + reach + 1)]
+            days = [date.fromordinal(o) for o in range(record.first_day - record.tolerance,
+                                                       record.last_day + record.tolerance + 1)]
+            index += [f"of year {d.month}-{d.day}" for d in days]
+            months = {(d.year, d.month) for d in days}
+        else:
+            first, last = date.fromordinal(record.first_day), date.fromordinal(record.last_day)
+            months = {(first.year, m) for m in range(first.month, last.month + 1)}
+            if record.precision == "month":
+                probe += [f"month {y}-{m}" for y, m in months]
+            else:
+                probe += [f"year {first.year}"]
+        index += [f"month {y}-{m}" for y, m in months] + [f"of year {m}" for _, m in months]
+        index += [f"year {y}" for y in {y for y, _ in months}]
+    elif record.month is not None:
+        key = f"of year {record.month}-{record.day}" if record.day is not None else f"of year {record.month}"
+        index.append(key)
+        probe.append(key)
+    return index, probe
+
+
+def _name_keys(record: LinkRecord) -> list[str]:
+    names = [f"place {record.place_id}"] if record.place_id else []
+    names += [f"launch {record.launch_key}"] if record.launch_key else []
+    names += [f"claimant {name}" for name in sorted(record.claimants)]
+    names += [f"target {record.target_name}"] if record.target_name else []
+    return names
+
+
+def keys(record: LinkRecord) -> list[tuple[str, str]]:
+    """(kind, key) pairs: kind INDEX or PROBE."""
+    areas_index, areas_probe = _areas(record)
+    date_index, date_probe = _date_keys(record)
+    found = [(INDEX, f"{area}|{key}") for area in areas_index for key in date_index]
+    found += [(PROBE, f"{area}|{key}") for area in areas_probe for key in date_probe]
+    names = _name_keys(record)
+    country = record.country or "?"
+    # Names meet across dates only for reports that have no year to meet by.
+    found += [(INDEX, f"{country}|{name}") for name in names]
+    if not record.year_known:
+        found += [(PROBE, f"{country}|{name}") for name in names]
+    copies = f"copies {record.copy_group}"
+    found += [(INDEX, copies), (PROBE, copies)]
+    return [(kind, sys.intern(key)) for kind, key in dict.fromkeys(found)]
+
+
+def candidate_pairs(records: Iterable[LinkRecord]) -> list[tuple[str, str]]:
+    """Every candidate pair among these reports, (lower id, higher id), sorted."""
+    filed: dict[str, list[str]] = defaultdict(list)
+    probes: list[tuple[str, list[str]]] = []
+    for record in records:
+        mine = keys(record)
+        for kind, key in mine:
+            if kind == INDEX:
+                filed[key].append(record.mention_id)
+        probes.append((record.mention_id, [key for kind, key in mine if kind == PROBE]))
+    pairs = set()
+    for mention_id, probe_keys in probes:
+        for key in probe_keys:
+            for other in filed.get(key, ()):
+                if other != mention_id:
+                    pairs.add((mention_id, other) if mention_id < other else (other, mention_id))
+    return sorted(pairs)

@@ -1,0 +1,134 @@
+"""From weighted pairs to incidents: constrained average-linkage agglomeration.
+
+Why this algorithm. Connected components of the links above a threshold (what splink offers) let
+one vague report chain two attacks together: the same base on Monday and on Tuesday both match a
+report dated "this week". Requiring agreement with every member (the old rule, complete linkage)
+keeps them apart but lets no evidence accumulate: a report with no date that is a near copy of one
+member is refused because it cannot be compared with the others. Average linkage sits between:
+two groups merge when the average weight of the pairs compared between them reaches the
+threshold, so many agreeing pairs carry a weak one, and never when any pair between them is a hard
+negative (two dates or places that cannot be one attack, two mentions of one article) or an
+analyst's cannot-link. Must-links (copies of one report, an analyst's decision) are merged first.
+Merges go in order of average weight, ties to the lowest ids: the result depends only on the
+pairs, never on the order reports arrived in, and one component of the link graph never affects
+another, which is what lets a night regroup only the components its reports touch.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass
+
+from incidents.linkage.weights import probability
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPair:
+    a: str
+    b: str
+    weight: float
+    conflict: str | None          # a hard negative (or an analyst's cannot-link): never one incident
+    must_link: bool = False       # copies of one report, or an analyst's must-link
+
+
+@dataclass
+class Cluster:
+    members: list[str]
+    confidence: float | None      # the weakest merge that holds it together (None: one report)
+
+
+class _Sets:
+    def __init__(self, items):
+        self.parent = {item: item for item in items}
+
+    def find(self, item):
+        root = item
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[item] != root:
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a, b):
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            if b < a:
+                a, b = b, a
+            self.parent[b] = a
+        return a
+
+
+def is_link(pair: ScoredPair, threshold: float) -> bool:
+    return pair.must_link or (pair.conflict is None and pair.weight >= threshold)
+
+
+def components(items: list[str], pairs: list[ScoredPair], threshold: float) -> list[list[str]]:
+    """Groups of reports joined by links: no merge ever crosses from one to another."""
+    sets = _Sets(items)
+    for pair in pairs:
+        if is_link(pair, threshold):
+            sets.union(pair.a, pair.b)
+    found = defaultdict(list)
+    for item in items:
+        found[sets.find(item)].append(item)
+    return [sorted(group) for _, group in sorted(found.items())]
+
+
+def cluster(items: list[str], pairs: list[ScoredPair], threshold: float) -> list[Cluster]:
+    """Incidents among ``items`` (one component or several) from their scored pairs."""
+    sets = _Sets(items)
+    for pair in pairs:
+        if pair.must_link:
+            sets.union(pair.a, pair.b)
+    members: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        members[sets.find(item)].append(item)
+    confidence: dict[str, float | None] = {root: None for root in members}
+    # Between two groups: the sum of the weights compared, how many, and whether any forbids.
+    between: dict[str, dict[str, list]] = defaultdict(dict)
+    for pair in pairs:
+        x, y = sets.find(pair.a), sets.find(pair.b)
+        if x == y:
+            continue
+        entry = between[x].get(y)
+        if entry is None:
+            entry = between[x][y] = between[y][x] = [0.0, 0, False]
+        entry[0] += pair.weight
+        entry[1] += 1
+        entry[2] = entry[2] or pair.conflict is not None
+    heap = []
+
+    def offer(x: str, y: str) -> None:
+        total, count, forbidden = between[x][y]
+        if not forbidden and total / count >= threshold:
+            heapq.heappush(heap, (-total / count, min(x, y), max(x, y), total, count))
+
+    for x in sorted(between):
+        for y in sorted(between[x]):
+            if x < y:
+                offer(x, y)
+    while heap:
+        negative_average, x, y, total, count = heapq.heappop(heap)
+        if x not in members or y not in members or between[x].get(y) != [total, count, False]:
+            continue    # a stale offer: one of the two has merged since
+        merged = probability(-negative_average)
+        members[x].extend(members.pop(y))
+        weakest = [c for c in (confidence.pop(y), confidence[x], merged) if c is not None]
+        confidence[x] = min(weakest)
+        neighbours = between.pop(y)
+        del between[x][y]
+        for z, (z_total, z_count, z_forbidden) in neighbours.items():
+            if z == x:
+                continue
+            del between[z][y]
+            entry = between[x].get(z)
+            if entry is None:
+                entry = between[x][z] = between[z][x] = [0.0, 0, False]
+            entry[0] += z_total
+            entry[1] += z_count
+            entry[2] = entry[2] or z_forbidden
+        for z in sorted(between[x]):
+            offer(x, z)
+    clusters = [Cluster(sorted(group), confidence[root]) for root, group in members.items()]
+    return sorted(clusters, key=lambda c: c.members[0])

@@ -1,0 +1,82 @@
+"""Reports to groups: candidate pairs, their weights, analysts' decisions, clusters.
+
+Every pair considered is kept with its weight, each field's contribution and the reason it can
+never be one attack, so that the store can answer "why are these one incident" (the links table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from incidents.linkage.candidates import candidate_pairs
+from incidents.linkage.clustering import Cluster, ScoredPair, cluster
+from incidents.linkage.comparisons import FIELDS, always_linked, compare
+from incidents.linkage.records import LinkRecord
+from incidents.linkage.weights import Model
+
+MUST_LINK, CANNOT_LINK = "must_link", "cannot_link"
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """An analyst's decisions between two reports (mention ids), kept across runs."""
+
+    decisions: dict[frozenset[str], str] = field(default_factory=dict)   # {a, b} -> MUST_LINK | CANNOT_LINK
+
+    def among(self, mention_ids: set[str]) -> dict[tuple[str, str], str]:
+        found = {}
+        for pair, decision in self.decisions.items():
+            a, b = sorted(pair)
+            if a in mention_ids and b in mention_ids:
+                found[a, b] = decision
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class PairRow:
+    """One pair considered: a row of the links table."""
+
+    a: str
+    b: str
+    weight: float
+    contributions: tuple[float, ...]   # per FIELDS
+    levels: tuple[str | None, ...]
+    conflict: str | None
+    decision: str | None               # copies | must_link | cannot_link (an analyst's)
+
+    def scored(self) -> ScoredPair:
+        conflict = "an analyst's cannot-link" if self.decision == CANNOT_LINK else self.conflict
+        return ScoredPair(self.a, self.b, self.weight, conflict, self.decision in ("copies", MUST_LINK))
+
+    def as_row(self) -> dict:
+        row = {"mention_a": self.a, "mention_b": self.b, "weight": self.weight, "conflict": self.conflict,
+               "decision": self.decision,
+               "levels": "; ".join(f"{f}={level}" for f, level in zip(FIELDS, self.levels) if level is not None)}
+        row.update({f"w_{f}": w for f, w in zip(FIELDS, self.contributions)})
+        return row
+
+
+def score_pair(a: LinkRecord, b: LinkRecord, model: Model, decision: str | None = None) -> PairRow:
+    comparison = compare(a, b)
+    contributions = model.contributions(comparison)
+    weight = round(model.prior + sum(contributions), 3)
+    if decision is None and always_linked(a, b):
+        decision = "copies"
+    return PairRow(a.mention_id, b.mention_id, weight, contributions, comparison.levels, comparison.conflict,
+                   decision)
+
+
+def scored_pairs(records: dict[str, LinkRecord], model: Model, overrides: Overrides,
+                 pairs: list[tuple[str, str]] | None = None) -> list[PairRow]:
+    """The candidate pairs among ``records`` (or these ``pairs``) and the analysts' pairs, scored."""
+    decided = overrides.among(set(records))
+    wanted = sorted(set(candidate_pairs(records.values()) if pairs is None else pairs) | set(decided))
+    return [score_pair(records[a], records[b], model, decided.get((a, b))) for a, b in wanted]
+
+
+def groups(records: dict[str, LinkRecord], rows: list[PairRow], model: Model) -> list[Cluster]:
+    """Clusters with their members in the grouping's fixed order (the first anchors a new id)."""
+    found = cluster(sorted(records), [row.scored() for row in rows], model.threshold)
+    for found_cluster in found:
+        found_cluster.members.sort(key=lambda mention_id: records[mention_id].order)
+    return sorted(found, key=lambda c: records[c.members[0]].order)

@@ -1,0 +1,205 @@
+"""What one report (a mention) brings to linkage: its fields in comparable form and its words.
+
+A record is a pure function of its mention and its article, so that a report compared tonight
+and compared again in a full regroup gives the same comparison (incremental equals batch).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from stop_words import get_stop_words
+
+from incidents.arabic.lexicon import read_rows
+from incidents.arabic.normalize import normalize, tokens
+from incidents.model import ArticleInfo, Mention
+
+PRIMARY = "primary"
+PRECISION_ORDER = ("day", "week", "month", "year")
+PLAUSIBLE_YEARS = range(1900, 2101)
+# A report's date words "the days before publication" (precision week) cover this many days.
+WEEK_TOLERANCE_DAYS = 7
+# A date without a year is of an attack at most this long before its article (a recent one).
+RECALL_LOOKBACK_DAYS = 365
+WEAPON_CLASS = {
+    "rocket": "projectile", "missile": "projectile", "mortar": "projectile", "drone": "drone", "ied": "ied",
+    "airstrike": "airstrike", "gunfire": "gunfire",
+}
+# A word shorter than this is a particle or a digit: no evidence that two sentences tell one attack.
+MIN_WORD_LENGTH = 3
+
+
+@dataclass(slots=True)
+class LinkRecord:
+    mention: Mention
+    mention_id: str
+    article_id: str
+    copy_group: str
+    is_primary: bool
+    published_at: datetime | None
+    published_day: int | None      # ordinal of the article's publication day
+    year_known: bool
+    precision: str | None          # day | week | month | year when the year is known
+    first_day: int                 # ordinals of the period the date covers (year known)
+    last_day: int
+    tolerance: int                 # days either way a day or week date may stand for
+    month: int | None
+    day: int | None
+    country: str | None
+    admin1: str | None
+    city: str | None
+    place_id: str | None           # a site or district: a shared city is not a shared place
+    latitude: float | None         # degrees, only for sites and districts
+    longitude: float | None
+    weapon_type: str | None
+    weapon_class: str | None
+    weapon_detail: str | None
+    projectile_count: int | None
+    killed: int | None
+    injured: int | None
+    time_of_day: str | None
+    launch_key: str | None
+    claimants: frozenset[str]
+    target_type: str | None
+    target_name: str | None
+    words: frozenset[str]          # the evidence sentences' words, common news words left out
+    order: tuple                   # a fixed order of reports: the grouping never depends on input order
+
+    @property
+    def precision_rank(self) -> int:
+        return PRECISION_ORDER.index(self.precision) if self.precision else len(PRECISION_ORDER)
+
+    @property
+    def has_date(self) -> bool:
+        return self.year_known or self.month is not None
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _folded(value: str | None) -> str | None:
+    value = _text(value)
+    return value.casefold() if value else None
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Words every attack report uses: Arabic function words (the ``stop-words`` package's list)
+    and the attack vocabulary of our lexicons (cues, weapons, count nouns, calendar, numbers).
+    Sharing them says nothing; sharing the rest (names, places, quoted phrases) does."""
+    words = set()
+    for word in get_stop_words("arabic"):
+        words.update(tokens(normalize(word)))
+    for name, column in (("cues", "phrase"), ("weapons", "phrase"), ("count_nouns", "form"),
+                         ("calendar", "word"), ("number_words", "word")):
+        for row in read_rows(f"{name}.csv"):
+            words.update(tokens(normalize(row[column])))
+    return frozenset(words)
+
+
+def sentence_words(text: str) -> frozenset[str]:
+    common = common_words()
+    return frozenset(word for word in tokens(normalize(text))
+                     if len(word) >= MIN_WORD_LENGTH and word not in common and not word.isdigit())
+
+
+def evidence_text(mention: Mention) -> str:
+    """The attack sentences of a mention: its own and those its values were read from."""
+    sentences = dict.fromkeys([mention.evidence or ""] + [value.evidence for value in mention.values])
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def _calendar(mention: Mention) -> tuple[int | None, int | None, int | None]:
+    """Year, month and day; a year outside PLAUSIBLE_YEARS is a misreading and counts as unknown."""
+    year, month, day = mention.event_year, mention.event_month, mention.event_day
+    if mention.event_date:
+        try:
+            parsed = date.fromisoformat(mention.event_date)
+            year, month, day = parsed.year, parsed.month, parsed.day
+        except ValueError:
+            pass
+    if year not in PLAUSIBLE_YEARS:
+        year = None
+    month = month if month and 1 <= month <= 12 else None
+    day = day if month and day and 1 <= day <= 31 else None
+    return year, month, day
+
+
+def _period(stated: str, year: int, month: int | None, day: int | None) -> tuple[str, int, int]:
+    """Precision and first and last day of a dated report (an impossible day keeps its month)."""
+    supported = "day" if day else "month" if month else "year"
+    precision = stated if stated in PRECISION_ORDER else supported
+    precision = max(precision, supported, key=PRECISION_ORDER.index)
+    if precision in ("day", "week"):
+        try:
+            ordinal = date(year, month, day).toordinal()
+            return precision, ordinal, ordinal
+        except ValueError:
+            precision = "month"
+    if precision == "month":
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        return precision, date(year, month, 1).toordinal(), following.toordinal() - 1
+    return "year", date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+
+
+def link_record(mention: Mention, article: ArticleInfo | None, text: str | None = None) -> LinkRecord:
+    """``text``: the mention's evidence sentences when read from the store (else from the mention)."""
+    weapon_type = _text(mention.weapon_type)
+    weapon_type = None if weapon_type in (None, "unknown") else weapon_type
+    target_type = _text(mention.target_type)
+    has_point = (mention.geo_precision in ("site", "district") and mention.latitude is not None
+                 and mention.longitude is not None)
+    published = article.published_at if article else None
+    year, month, day = _calendar(mention)
+    precision, first_day, last_day, tolerance = None, 0, 0, 0
+    if year is not None:
+        precision, first_day, last_day = _period(mention.date_precision, year, month, day)
+        tolerance = WEEK_TOLERANCE_DAYS if precision == "week" else 0
+        if precision not in ("day", "week"):
+            day = None
+    claimants = frozenset(name.strip().casefold() for name in (mention.perpetrator_claimed or "").split(";")
+                          if name.strip())
+    point = first_day if precision in ("day", "week") else math.inf
+    published_key = published.timestamp() if published else math.inf
+    return LinkRecord(
+        mention=mention,
+        mention_id=mention.mention_id,
+        article_id=mention.article_id,
+        copy_group=article.copy_group if article else mention.article_id,
+        is_primary=mention.role == PRIMARY,
+        published_at=published,
+        published_day=published.date().toordinal() if published else None,
+        year_known=year is not None,
+        precision=precision,
+        first_day=first_day,
+        last_day=last_day,
+        tolerance=tolerance,
+        month=month,
+        day=day,
+        country=_text(mention.country),
+        admin1=_text(mention.admin1),
+        city=_text(mention.city),
+        place_id=_text(mention.place_id) if mention.geo_precision in ("site", "district") else None,
+        latitude=mention.latitude if has_point else None,
+        longitude=mention.longitude if has_point else None,
+        weapon_type=weapon_type,
+        weapon_class=WEAPON_CLASS.get(weapon_type, weapon_type),
+        weapon_detail=_folded(mention.weapon_detail),
+        projectile_count=mention.projectile_count,
+        killed=mention.killed,
+        injured=mention.injured,
+        time_of_day=_text(mention.time_of_day),
+        launch_key=_text(mention.launch_place_id) or _folded(mention.launch_site),
+        claimants=claimants,
+        target_type=None if target_type in (None, "unknown") else target_type,
+        target_name=_folded(mention.target_name),
+        words=sentence_words(evidence_text(mention) if text is None else text),
+        order=(mention.role != PRIMARY, point, published_key, mention.mention_id),
+    )

@@ -1,0 +1,85 @@
+"""What a night regroups: the components of the link graph its new reports touch.
+
+Incidents are made within components of the link graph (pairs at or above the threshold, copies,
+must-links) and never across them (``clustering``). A night changes the graph only around its new
+and re-read reports: their own links, and the links of the reports they replaced. So the
+components to regroup are the ones reached from those reports through stored links, together with
+the reports themselves; every other component, and with it every other incident, is what a full
+regroup would make again. The stored links are read through ``History`` (``incidents.store``).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Protocol
+
+from incidents.linkage.candidates import keys
+from incidents.linkage.clustering import is_link
+from incidents.linkage.linking import Overrides, PairRow, score_pair
+from incidents.linkage.records import LinkRecord
+from incidents.linkage.weights import Model
+from incidents.model import ArticleInfo, Mention
+
+
+class History(Protocol):
+    """What a run reads back of the stored reports, links and incidents."""
+
+    def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
+        """The stored mentions among these ids (None: all), evidence sentences included."""
+
+    def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]: ...
+
+    def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
+        """mention_id -> incident_id of every member, gone mentions included, of the incidents that
+        hold one of ``mention_ids`` or are among ``incident_ids`` (None: of every incident)."""
+
+    def key_partners(self, key_rows: list[tuple[str, str, str]]) -> set[str]:
+        """Stored mentions whose blocking keys meet these (mention_id, kind, key) rows: an index
+        key meets a probe key and a probe key an index key."""
+
+    def link_partners(self, mention_ids: Iterable[str]) -> set[str]:
+        """Stored mentions joined to these by a stored link."""
+
+    def overrides(self) -> Overrides: ...
+
+    def pending_overrides(self) -> set[str]:
+        """Mentions named by analysts' decisions that no run has applied yet."""
+
+    def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]: ...
+
+    def ids_in_use(self, incident_ids: Iterable[str]) -> set[str]: ...
+
+
+def key_rows(records: Iterable[LinkRecord]) -> list[tuple[str, str, str]]:
+    return [(record.mention_id, kind, key) for record in records for kind, key in keys(record)]
+
+
+def night_scope(history: History, fresh: dict[str, LinkRecord], orphaned_incidents: set[str], model: Model,
+                overrides: Overrides, read) -> tuple[set[str], list[PairRow]]:
+    """The stored reports to regroup with ``fresh`` ones (new or re-read), and the pairs of fresh
+    reports with stored ones outside that scope (they are written, not regrouped).
+
+    ``read(ids)`` gives the records of stored mentions."""
+    partners = history.key_partners(key_rows(fresh.values())) - fresh.keys()
+    partner_records = read(partners)
+    decided = overrides.decisions
+    outside_rows = []
+    seeds = set(history.pending_overrides())
+    for new in fresh.values():
+        for other in partner_records.values():
+            row = score_pair(new, other, model, decided.get(frozenset((new.mention_id, other.mention_id))))
+            if is_link(row.scored(), model.threshold):
+                seeds.add(other.mention_id)
+            else:
+                outside_rows.append(row)
+    # The components the replaced versions of re-read reports held, and the incidents that lost one.
+    seeds |= history.link_partners(fresh) - fresh.keys()
+    seeds |= set(history.incident_rows(set(fresh), orphaned_incidents))
+    scope: set[str] = set()
+    frontier = seeds
+    while frontier:
+        scope |= frontier
+        reached = history.link_partners(frontier) | set(history.incident_rows(frontier))
+        frontier = reached - scope - fresh.keys()
+    scope -= fresh.keys()
+    outside_rows = [row for row in outside_rows if row.b not in scope and row.a not in scope]
+    return scope, outside_rows

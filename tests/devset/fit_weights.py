@@ -1,0 +1,96 @@
+"""Fits the linkage weights (incidents/linkage/weights.json) on labelled sets.
+
+Runs the real pipeline on each labelled inbox, takes every pair of primary reports whose article
+belongs to one gold incident, labels it from the gold incidents (the same attack or not), and
+estimates m (from the pairs of one attack) and u (from all other pairs: what two unrelated
+reports share by chance) per comparison level (``incidents.linkage.weights.fit``). Never give it
+a held-out set.
+
+    .venv/bin/python tests/devset/fit_weights.py [INBOX LABELS ...]   (default: the dev set)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from incidents.linkage import weights  # noqa: E402
+from incidents.linkage.comparisons import compare  # noqa: E402
+from incidents.linkage.records import link_record  # noqa: E402
+from incidents.model import ArticleInfo  # noqa: E402
+from incidents.runner import run_pipeline  # noqa: E402
+from incidents.store import MENTION_FIELDS_FOR_RECONCILE, mention_from_row, read_only_connection  # noqa: E402
+
+DEVSET = (REPO / "tests" / "devset" / "inbox", REPO / "tests" / "devset" / "labels.json")
+# Pairs at or above this weight are links: even odds.
+THRESHOLD = 0.0
+
+
+def _norm(name: str) -> str:
+    return name.replace("\\", "/").lstrip("./")
+
+
+def gold_incident_of(labels: dict) -> dict[str, str]:
+    """Article name -> its one gold incident (copies inherit their original's); articles of
+    several incidents are left out: which of their mentions is which is not labelled."""
+    incidents_of: dict[str, set[str]] = {}
+    for number, incident in enumerate(labels["incidents"]):
+        for name in incident["articles"]:
+            incidents_of.setdefault(_norm(name), set()).add(incident.get("label") or str(number))
+    for name, article in (labels.get("articles") or {}).items():
+        original = article.get("copy_of")
+        while original and _norm(name) not in incidents_of:
+            if _norm(original) in incidents_of:
+                incidents_of[_norm(name)] = incidents_of[_norm(original)]
+            original = (labels["articles"].get(original) or {}).get("copy_of")
+    return {name: next(iter(found)) for name, found in incidents_of.items() if len(found) == 1}
+
+
+def labelled_pairs(inbox: Path, labels_path: Path) -> list:
+    labels = json.loads(labels_path.read_text("utf-8"))
+    gold = gold_incident_of(labels)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "fit.duckdb"
+        run_pipeline(inbox=str(inbox), db=str(db))
+        conn = read_only_connection(db)
+        try:
+            cursor = conn.execute(f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions WHERE role = 'primary'")
+            names = [d[0] for d in cursor.description]
+            mentions = [mention_from_row(dict(zip(names, row))) for row in cursor.fetchall()]
+            articles = {row[0]: (row[1], row[2], row[3]) for row in conn.execute(
+                "SELECT article_id, source_file, coalesce(duplicate_of, article_id), published_at FROM articles").fetchall()}
+        finally:
+            conn.close()
+    infos = {aid: ArticleInfo(aid, group, published.replace(tzinfo=dt.timezone.utc) if published else None, None)
+             for aid, (_, group, published) in articles.items()}
+    records = {m.mention_id: link_record(m, infos.get(m.article_id)) for m in mentions}
+    gold_of = {}
+    for mention_id, record in records.items():
+        name = _norm(articles[record.article_id][0])
+        found = gold.get(name) or next((g for n, g in gold.items() if name.endswith("/" + n)), None)
+        if found is not None:
+            gold_of[mention_id] = found
+    labelled = sorted(gold_of)
+    return [(compare(records[a], records[b]), gold_of[a] == gold_of[b]) for a, b in itertools.combinations(labelled, 2)]
+
+
+def main(arguments: list[str]) -> None:
+    sets = [(Path(arguments[i]), Path(arguments[i + 1])) for i in range(0, len(arguments), 2)] or [DEVSET]
+    pairs = [pair for inbox, labels in sets for pair in labelled_pairs(inbox, labels)]
+    about = ("Fellegi-Sunter m/u per comparison level, fitted by tests/devset/fit_weights.py on the candidate "
+             "pairs of primary reports of: " + ", ".join(str(labels.relative_to(REPO)) if labels.is_relative_to(REPO)
+                                                         else labels.name for _, labels in sets))
+    fitted = weights.fit(pairs, THRESHOLD, about)
+    weights.WEIGHTS_FILE.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    print(json.dumps(fitted["pairs"]), "->", weights.WEIGHTS_FILE)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
