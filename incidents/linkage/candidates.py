@@ -5,21 +5,49 @@ are a candidate pair when one's probe keys meet the other's index keys. No key d
 being present: a report with a date is found through its days, months or year within its
 governorate (or its country when it names no governorate); a report without a year through the
 day or month of the year it names, its exact place, its launch site, the names it gives (claimants,
-target) and its copies. Keys are a pure function of the report, so the pairs among any set of
+target), its copies, and when it has no publication day either, the words it shares (MinHash
+bands). Keys are a pure function of the report, so the pairs among any set of
 reports are the pairs a full regroup makes among them (incremental equals batch); the store keeps
 them as the blocking index for later nights.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections import defaultdict
 from datetime import date
+from functools import lru_cache
 from typing import Iterable
 
-from incidents.linkage.records import LinkRecord
+import numpy as np
+
+from incidents.linkage.records import WEEK_TOLERANCE_DAYS, LinkRecord
 
 INDEX, PROBE = "index", "probe"
+# MinHash bands over a report's uncommon words: two reports whose words overlap by a Jaccard
+# similarity of 0.25 share a band with probability 1 - (1 - 0.25^2)^12 = 0.54, of 0.4 with 0.86.
+TEXT_BANDS, TEXT_ROWS = 12, 2
+_PRIME = (1 << 61) - 1
+_RNG = np.random.default_rng(0x11A6E)
+_MULTIPLIERS = _RNG.integers(1, 1 << 31, size=TEXT_BANDS * TEXT_ROWS, dtype=np.int64)
+_OFFSETS = _RNG.integers(0, 1 << 31, size=TEXT_BANDS * TEXT_ROWS, dtype=np.int64)
+
+
+@lru_cache(maxsize=200_000)
+def _word_hash(word: str) -> int:
+    # A digest, not hash(): Python salts str hashes per process, and keys are stored across runs.
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest(), "little")
+
+
+def text_bands(words: frozenset[str]) -> list[str]:
+    """The report's MinHash band keys (none for a report of fewer than three uncommon words)."""
+    if len(words) < 3:
+        return []
+    values = np.fromiter((_word_hash(word) for word in words), np.int64, len(words))
+    hashed = (values[:, None] * _MULTIPLIERS[None, :] + _OFFSETS[None, :]) % _PRIME
+    minima = hashed.min(axis=0).reshape(TEXT_BANDS, TEXT_ROWS)
+    return [f"text {band} " + " ".join(map(str, row)) for band, row in enumerate(minima.tolist())]
 
 
 def _areas(record: LinkRecord) -> tuple[list[str], list[str]]:
@@ -28,8 +56,9 @@ def _areas(record: LinkRecord) -> tuple[list[str], list[str]]:
     country = record.country or "?"
     if record.admin1 is not None:
         area = f"{country}/{record.admin1}"
-        return [area, f"{country}/*"], [area]
-    return [f"{country}/*"], [f"{country}/*"]
+        return [area, f"{country}/*"], [area, f"{country}/?"]
+    # "country/*" holds every report of the country, "country/?" those naming no governorate.
+    return [f"{country}/*", f"{country}/?"], [f"{country}/*"]
 
 
 def _date_keys(record: LinkRecord) -> tuple[list[str], list[str]]:
@@ -53,10 +82,16 @@ def _date_keys(record: LinkRecord) -> tuple[list[str], list[str]]:
                 probe += [f"year {first.year}"]
         index += [f"month {y}-{m}" for y, m in months] + [f"of year {m}" for _, m in months]
         index += [f"year {y}" for y in {y for y, _ in months}]
-    elif record.month is not None:
-        key = f"of year {record.month}-{record.day}" if record.day is not None else f"of year {record.month}"
-        index.append(key)
-        probe.append(key)
+    else:
+        if record.month is not None:
+            key = f"of year {record.month}-{record.day}" if record.day is not None else f"of year {record.month}"
+            index.append(key)
+            probe.append(key)
+        if record.published_day is not None:
+            # No year: an attack of the days before its article, as a report without date words is.
+            first, last = record.published_day - WEEK_TOLERANCE_DAYS, record.published_day + 1
+            index += [f"day {ordinal}" for ordinal in range(first, last + 1)]
+            probe += [f"day {ordinal}" for ordinal in range(first - 1, last + 2)]
     return index, probe
 
 
@@ -80,6 +115,12 @@ def keys(record: LinkRecord) -> list[tuple[str, str]]:
     found += [(INDEX, f"{country}|{name}") for name in names]
     if not record.year_known:
         found += [(PROBE, f"{country}|{name}") for name in names]
+    # A report with neither a year nor a publication day has no time to meet by: it looks for
+    # reports that share its words, wherever they are placed (a misread country included).
+    bands = text_bands(record.words)
+    found += [(INDEX, key) for key in bands]
+    if not record.year_known and record.published_day is None:
+        found += [(PROBE, key) for key in bands]
     copies = f"copies {record.copy_group}"
     found += [(INDEX, copies), (PROBE, copies)]
     return [(kind, sys.intern(key)) for kind, key in dict.fromkeys(found)]

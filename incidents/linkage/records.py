@@ -52,8 +52,9 @@ class LinkRecord:
     admin1: str | None
     city: str | None
     place_id: str | None           # a site or district: a shared city is not a shared place
-    latitude: float | None         # degrees, only for sites and districts
+    latitude: float | None         # degrees: a site, district or city (a governorate's centre says little)
     longitude: float | None
+    is_point: bool                 # a site or district: its distance to another point is evidence
     weapon_type: str | None
     weapon_class: str | None
     weapon_detail: str | None
@@ -154,8 +155,8 @@ def link_record(mention: Mention, article: ArticleInfo | None, text: str | None 
     weapon_type = _text(mention.weapon_type)
     weapon_type = None if weapon_type in (None, "unknown") else weapon_type
     target_type = _text(mention.target_type)
-    has_point = (mention.geo_precision in ("site", "district") and mention.latitude is not None
-                 and mention.longitude is not None)
+    located = (mention.geo_precision in ("site", "district", "city") and mention.latitude is not None
+               and mention.longitude is not None)
     published = article.published_at if article else None
     year, month, day = _calendar(mention)
     precision, first_day, last_day, tolerance = None, 0, 0, 0
@@ -187,8 +188,9 @@ def link_record(mention: Mention, article: ArticleInfo | None, text: str | None 
         admin1=_text(mention.admin1),
         city=_text(mention.city),
         place_id=_text(mention.place_id) if mention.geo_precision in ("site", "district") else None,
-        latitude=mention.latitude if has_point else None,
-        longitude=mention.longitude if has_point else None,
+        latitude=mention.latitude if located else None,
+        longitude=mention.longitude if located else None,
+        is_point=located and mention.geo_precision in ("site", "district"),
         weapon_type=weapon_type,
         weapon_class=WEAPON_CLASS.get(weapon_type, weapon_type),
         weapon_detail=_folded(mention.weapon_detail),
