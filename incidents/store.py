@@ -538,9 +538,9 @@ MENTION_FIELDS_FOR_RECONCILE = (
     "mentions.evidence)) AS evidence"
 )
 
-# Stored reports whose blocking keys meet the given ones (incidents/linkage/candidates.py).
+# (given report, stored report) whose blocking keys meet (incidents/linkage/candidates.py).
 _KEY_PARTNERS_SQL = """
-SELECT DISTINCT k.mention_id FROM link_keys k JOIN _keys n ON n.key = k.key AND n.kind <> k.kind
+SELECT DISTINCT n.mention_id, k.mention_id FROM link_keys k JOIN _keys n ON n.key = k.key AND n.kind <> k.kind
 WHERE k.mention_id NOT IN (SELECT mention_id FROM _keys)
 """
 
@@ -594,12 +594,12 @@ class ReconcileHistory:
             _incidents=key_table("incident_id", sorted(incident_ids)),
         ))
 
-    def key_partners(self, key_rows: list[tuple[str, str, str]]) -> set[str]:
+    def key_partners(self, key_rows: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
         if not key_rows:
             return set()
         table = pa.table({"mention_id": [r[0] for r in key_rows], "kind": [r[1] for r in key_rows],
                           "key": [r[2] for r in key_rows]})
-        return {row[0] for row in self.writer.rows(_KEY_PARTNERS_SQL, _keys=table)}
+        return {(row[0], row[1]) for row in self.writer.rows(_KEY_PARTNERS_SQL, _keys=table)}
 
     def link_partners(self, mention_ids: Iterable[str]) -> set[str]:
         ids = sorted(mention_ids)

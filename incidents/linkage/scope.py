@@ -32,9 +32,9 @@ class History(Protocol):
         """mention_id -> incident_id of every member, gone mentions included, of the incidents that
         hold one of ``mention_ids`` or are among ``incident_ids`` (None: of every incident)."""
 
-    def key_partners(self, key_rows: list[tuple[str, str, str]]) -> set[str]:
-        """Stored mentions whose blocking keys meet these (mention_id, kind, key) rows: an index
-        key meets a probe key and a probe key an index key."""
+    def key_partners(self, key_rows: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
+        """(given mention, stored mention) whose blocking keys meet, for these (mention_id, kind,
+        key) rows: an index key meets a probe key and a probe key an index key."""
 
     def link_partners(self, mention_ids: Iterable[str]) -> set[str]:
         """Stored mentions joined to these by a stored link."""
@@ -59,18 +59,21 @@ def night_scope(history: History, fresh: dict[str, LinkRecord], orphaned_inciden
     reports with stored ones outside that scope (they are written, not regrouped).
 
     ``read(ids)`` gives the records of stored mentions."""
-    partners = history.key_partners(key_rows(fresh.values())) - fresh.keys()
-    partner_records = read(partners)
+    pairs = {(new, stored) for new, stored in history.key_partners(key_rows(fresh.values())) if stored not in fresh}
+    partner_records = read({stored for _, stored in pairs})
     decided = overrides.decisions
     outside_rows = []
     seeds = set(history.pending_overrides())
-    for new in fresh.values():
-        for other in partner_records.values():
-            row = score_pair(new, other, model, decided.get(frozenset((new.mention_id, other.mention_id))))
-            if is_link(row.scored(), model.threshold):
-                seeds.add(other.mention_id)
-            else:
-                outside_rows.append(row)
+    for new_id, stored_id in sorted(pairs):
+        if stored_id not in partner_records:
+            continue    # keys of a mention its re-read article no longer has
+        new, other = fresh[new_id], partner_records[stored_id]
+        a, b = (new, other) if new_id < stored_id else (other, new)
+        row = score_pair(a, b, model, decided.get(frozenset((new_id, stored_id))))
+        if is_link(row.scored(), model.threshold):
+            seeds.add(stored_id)
+        else:
+            outside_rows.append(row)
     # The components the replaced versions of re-read reports held, and the incidents that lost one.
     seeds |= history.link_partners(fresh) - fresh.keys()
     seeds |= set(history.incident_rows(set(fresh), orphaned_incidents))

@@ -16,7 +16,8 @@ import pytest
 from incidents import store
 from incidents.model import Mention
 from tasks import load
-from tasks.reconcile import WEAPON_CLASS, ReconcileSettings, _compatible, _probe, _report, reconcile_scope
+from incidents.linkage.ids import id_candidate
+from tasks.reconcile import link_threshold, reconcile_scope
 
 NOW = datetime(2021, 4, 1, tzinfo=timezone.utc)
 FIRST_DAY = date(2021, 3, 1)
@@ -106,79 +107,82 @@ def stored_assignment(writer: store.Writer) -> dict[str, str]:
     return dict(writer.query("SELECT mention_id, incident_id FROM incident_sources"))
 
 
-# The history's publications span three weeks: a short lookback makes recalls without a year
-# reach some of it and not the rest.
-LOOKBACKS = (ReconcileSettings(), ReconcileSettings(recall_lookback_days=6))
+def reconcile_night(writer: store.Writer, night: list[Mention], run_id: int):
+    history = store.ReconcileHistory(writer, link_threshold())
+    scoped = reconcile_scope(history, {m.mention_id for m in night}, history.orphaned_incidents(), run_id, NOW)
+    result = scoped.result
+    store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
+    store.write_links(writer, scoped.links, run_id)
+    return history, scoped
 
 
-@pytest.mark.parametrize("seed", range(16))
+def stored_links(writer: store.Writer) -> list[tuple]:
+    return writer.query("SELECT mention_a, mention_b, weight, conflict, decision, levels FROM report_links ORDER BY 1, 2")
+
+
+@pytest.mark.parametrize("seed", range(12))
 def test_every_night_a_full_regroup_finds_nothing_to_change(tmp_path, seed):
     db = tmp_path / "history.duckdb"
-    settings = LOOKBACKS[seed % 2]
     scopes = []
     for run_id, night in enumerate(nights_of_history(seed), start=1):
         with store.write_transaction(db) as writer:
             load_night(writer, night)
-            history = store.ReconcileHistory(writer, WEAPON_CLASS)
-            scoped = reconcile_scope(history, {m.mention_id for m in night}, history.orphaned_incidents(),
-                                     run_id, NOW, settings)
-            result = scoped.result
-            store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources,
-                                  result.id_map)
+            history, scoped = reconcile_night(writer, night, run_id)
             scopes.append(scoped.scope_mentions)
 
-            full = reconcile_scope(history, set(), set(), run_id, NOW, settings, full=True).result
-            assert full.assignment == stored_assignment(writer), f"night {run_id}"
-            assert (full.stats["new"], full.stats["updated"], full.stats["retired"]) == (0, 0, 0)
-            stored_incidents = writer.query("SELECT incident_id, killed, killed_max, source_count, updated_run_id "
-                                            "FROM incidents ORDER BY incident_id")
+            full = reconcile_scope(history, set(), set(), run_id, NOW, full=True)
+            assert full.result.assignment == stored_assignment(writer), f"night {run_id}"
+            assert (full.result.stats["new"], full.result.stats["updated"], full.result.stats["retired"]) == (0, 0, 0)
+            stored_incidents = writer.query("SELECT incident_id, killed, killed_max, source_count, updated_run_id, "
+                                            "link_confidence FROM incidents ORDER BY incident_id")
             assert stored_incidents == [
-                (row["incident_id"], row["killed"], row["killed_max"], row["source_count"], row["updated_run_id"])
-                for row in full.incidents
+                (row["incident_id"], row["killed"], row["killed_max"], row["source_count"], row["updated_run_id"],
+                 row["link_confidence"]) for row in full.result.incidents
             ]
+            assert stored_links(writer) == sorted(
+                (r["mention_a"], r["mention_b"], r["weight"], r["conflict"], r["decision"], r["levels"])
+                for r in full.links.rows), "the links table is the one a full regroup writes"
     total = sum(len(night) for night in nights_of_history(seed))
     assert min(scopes[2:]) < total, "some night regrouped less than the whole history"
 
 
-@pytest.mark.parametrize("settings", LOOKBACKS, ids=("lookback-365", "lookback-6"))
-def test_candidates_found_in_sql_include_every_compatible_stored_mention(tmp_path, settings):
-    rng = random.Random(3)
-    mentions = [m for n in range(300) for m in random_article(rng, f"b{n:04d}")]
-    # Recalls with no date at one place, published over three weeks: the lookback decides which pair.
-    mentions += [Mention(mention_id=f"r{n:03d}:1", article_id=f"r{n:03d}", mention_index=1, role="background",
-                         date_precision="unknown", **PLACES[3], weapon_type="rocket", killed=1, injured=2)
-                 for n in range(40)]
-    with store.write_transaction(tmp_path / "candidates.duckdb") as writer:
-        load_night(writer, mentions)
-        history = store.ReconcileHistory(writer, WEAPON_CLASS)
-        articles = history.articles({m.article_id for m in mentions})
-        reports = {m.mention_id: _report(m, articles, settings) for m in mentions}
-        probes = mentions
-        found = set(history.candidates([_probe(reports[p.mention_id]) for p in probes], settings.strict_min_specifics,
-                                       settings.recall_lookback_days))
-    compatible = {
-        (p.mention_id, m.mention_id) for p in probes for m in mentions
-        if m is not p and _compatible(reports[p.mention_id], reports[m.mention_id], settings)
-    }
-    assert compatible, "the random history has compatible pairs"
-    assert compatible <= found
-    assert len(found) < len(probes) * len(mentions) / 2, "SQL rules most pairs out"
+def test_an_analysts_decisions_hold_in_every_later_run(tmp_path):
+    db = tmp_path / "overrides.duckdb"
+    nights = nights_of_history(5)
+    with store.write_transaction(db) as writer:
+        load_night(writer, nights[0])
+        reconcile_night(writer, nights[0], 1)
+        together = {}
+        for mention_id, incident_id in stored_assignment(writer).items():
+            together.setdefault(incident_id, []).append(mention_id)
+        pair = next(sorted(members)[:2] for members in together.values() if len(members) > 1)
+        apart = sorted(incident for incident, members in together.items() if len(members) == 1)[:2]
+        store.add_override(writer, [tuple(pair)], "cannot_link", " ".join(pair), None, NOW.replace(tzinfo=None))
+        singles = [store.mentions_of(writer, incident)[0] for incident in apart]
+        store.add_override(writer, [tuple(singles)], "must_link", " ".join(apart), None, NOW.replace(tzinfo=None))
+    for run_id, night in enumerate(nights[1:4], start=2):
+        with store.write_transaction(db) as writer:
+            load_night(writer, night)
+            history, _ = reconcile_night(writer, night, run_id)
+            assignment = stored_assignment(writer)
+            assert assignment[pair[0]] != assignment[pair[1]], "cannot-link kept apart"
+            assert assignment[singles[0]] == assignment[singles[1]], "must-link kept together"
+            full = reconcile_scope(history, set(), set(), run_id, NOW, full=True).result
+            assert full.assignment == assignment
 
 
 def test_fresh_id_passes_over_every_id_its_anchor_ever_had(tmp_path):
     """A scoped run asks the history only about the ids its fresh ids would try: an anchor whose
     first ids were retired by earlier merges still gets one no incident ever had."""
-    from tasks.reconcile import _id_candidate
-
     mention = Mention(mention_id="a0001:0", article_id="a0001", mention_index=0, role="primary",
                       event_date="2021-03-02", date_precision="day", **PLACES[3], weapon_type="rocket")
-    retired = [_id_candidate(mention.mention_id, 0), _id_candidate(mention.mention_id, 1)]
+    retired = [id_candidate(mention.mention_id, 0), id_candidate(mention.mention_id, 1)]
     with store.write_transaction(tmp_path / "ids.duckdb") as writer:
         load_night(writer, [mention])
         writer.insert_rows("incident_id_map", [{"retired_id": old, "surviving_id": "inc_elsewhere",
                                                 "retired_at": NOW.replace(tzinfo=None), "run_id": 1}
                                                for old in retired])
-        history = store.ReconcileHistory(writer, WEAPON_CLASS)
-        assert history.ids_in_use(retired + [_id_candidate("a0002:0", 0)]) == set(retired)
+        history = store.ReconcileHistory(writer, link_threshold())
+        assert history.ids_in_use(retired + [id_candidate("a0002:0", 0)]) == set(retired)
         result = reconcile_scope(history, {mention.mention_id}, set(), 2, NOW).result
-    assert result.assignment == {mention.mention_id: _id_candidate(mention.mention_id, 2)}
+    assert result.assignment == {mention.mention_id: id_candidate(mention.mention_id, 2)}
