@@ -28,7 +28,7 @@ from tasks import load
 from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, first_seen_order, prepared
 from tasks.discover import InboxDelta, list_inbox_task, plan_reads
 from tasks.prepare import PreparedFiles, prepare_task
-from tasks.reconcile import link_threshold, reconcile_task, rules_fingerprint
+from tasks.reconcile import reconcile_task, rules_fingerprint
 
 
 @dataclass
@@ -319,7 +319,7 @@ def _reconcile(run: _Run, changed: set[str]) -> bool:
     """Regroups what this run's mentions reach: all of it when they are most of the history, or
     when the history was grouped by other rules (an upgrade). Returns whether it regrouped all."""
     writer, summary = run.writer, run.summary
-    history = store.ReconcileHistory(writer, link_threshold())
+    history = store.ReconcileHistory(writer)
     orphaned = history.orphaned_incidents()
     stored = store.mention_count(writer)
     other_rules = store.last_run_settings(writer).get("reconcile_rules") != rules_fingerprint()

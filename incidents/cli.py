@@ -204,6 +204,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+class _NothingToLink(Exception):
+    """A name in `incidents link` that stands for no stored report."""
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """Records an analyst's must-link or cannot-link between two reports, articles or incidents;
+    every later run groups by it (docs/reconciliation.md, "Correcting the linkage")."""
+    import datetime as dt
+
+    from incidents.linkage.linking import CANNOT_LINK, MUST_LINK
+    from incidents.store import (DatabaseBusy, DatabaseError, RunLock, add_override, mentions_of, staged_database,
+                                 write_transaction)
+
+    db = Path(args.db)
+    if not db.exists():
+        return _fail(f"no database at {db}: run `incidents run` first", EXIT_USAGE)
+    if args.first == args.second:
+        return _fail("name two different reports, articles or incidents", EXIT_USAGE)
+    decision = MUST_LINK if args.decision == "must" else CANNOT_LINK
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    try:
+        with RunLock(db, args.wait), staged_database(db) as staged, write_transaction(staged) as writer:
+            left, right = mentions_of(writer, args.first), mentions_of(writer, args.second)
+            for name, found in ((args.first, left), (args.second, right)):
+                if not found:
+                    raise _NothingToLink(name)
+            number = add_override(writer, [(a, b) for a in left for b in right], decision,
+                                  f"{args.first} {args.second}", args.note, now)
+    except _NothingToLink as exc:
+        return _fail(f"{exc} names no stored incident, article or report", EXIT_USAGE)
+    except DatabaseBusy as exc:
+        return _fail(str(exc), EXIT_BUSY)
+    except DatabaseError as exc:
+        return _fail(f"{exc} (the database is unchanged)", EXIT_FAILED)
+    print(f"decision {number}: {decision} between {args.first} ({len(left)} reports) and {args.second} "
+          f"({len(right)} reports); the next run regroups them")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incidents", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -254,6 +293,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--db", default=DEFAULT_DB)
     report.add_argument("--out", required=True, help="folder for index.html (created if missing)")
     report.set_defaults(handler=cmd_report)
+
+    link = sub.add_parser("link", help="an analyst's decision: two reports are (must) or are not (cannot) one attack")
+    link.add_argument("decision", choices=("must", "cannot"))
+    link.add_argument("first", help="an incident id (a retired one resolves), an article id or a mention id")
+    link.add_argument("second", help="the same kinds of name")
+    link.add_argument("--note", help="why, for whoever reads the decision later")
+    link.add_argument("--db", default=DEFAULT_DB)
+    link.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a run to finish")
+    link.set_defaults(handler=cmd_link)
     return parser
 
 

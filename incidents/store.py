@@ -544,16 +544,10 @@ SELECT DISTINCT n.mention_id, k.mention_id FROM link_keys k JOIN _keys n ON n.ke
 WHERE k.mention_id NOT IN (SELECT mention_id FROM _keys)
 """
 
-# Stored reports joined to the given ones by a link: a pair at or above the threshold with no
-# hard negative, copies, or an analyst's must-link (incidents/linkage/clustering.py, is_link).
+# Stored reports joined to the given ones by a link (incidents/linkage/clustering.py, is_link).
 _LINK_PARTNERS_SQL = """
-WITH links AS (
-    SELECT mention_a, mention_b FROM report_links
-    WHERE decision IN ('copies', 'must_link')
-       OR (coalesce(decision, '') <> 'cannot_link' AND conflict IS NULL AND weight >= $threshold)
-)
-SELECT mention_b FROM links WHERE mention_a IN (SELECT mention_id FROM _ids)
-UNION SELECT mention_a FROM links WHERE mention_b IN (SELECT mention_id FROM _ids)
+SELECT mention_b FROM report_links WHERE is_link AND mention_a IN (SELECT mention_id FROM _ids)
+UNION SELECT mention_a FROM report_links WHERE is_link AND mention_b IN (SELECT mention_id FROM _ids)
 """
 
 
@@ -566,7 +560,6 @@ class ReconcileHistory:
     """The stored mentions and incidents as reconcile reads them (``tasks.reconcile.History``)."""
 
     writer: Writer
-    link_threshold: float
 
     def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
         # Unordered (reconcile orders them) and streamed in batches: a first run's full regroup
@@ -605,8 +598,7 @@ class ReconcileHistory:
         ids = sorted(mention_ids)
         if not ids:
             return set()
-        return {row[0] for row in self.writer.rows(_LINK_PARTNERS_SQL, {"threshold": self.link_threshold},
-                                                   _ids=key_table("mention_id", ids))}
+        return {row[0] for row in self.writer.rows(_LINK_PARTNERS_SQL, _ids=key_table("mention_id", ids))}
 
     def overrides(self) -> Overrides:
         rows = self.writer.query("SELECT mention_a, mention_b, decision FROM link_overrides ORDER BY override_id")

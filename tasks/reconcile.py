@@ -29,16 +29,11 @@ from incidents.model import ArticleInfo, Mention
 
 BACKGROUND = "background"
 __all__ = ["WEAPON_CLASS", "INCIDENT_COLUMNS", "ReconcileInputs", "ReconcileResult", "reconcile",
-           "reconcile_scope", "reconcile_task", "rules_fingerprint", "link_threshold"]
+           "reconcile_scope", "reconcile_task", "rules_fingerprint"]
 
 # Raised whenever a change to the code could group stored reports differently; with the fitted
 # weights' fingerprint it names what a stored grouping was made by.
 RULES_VERSION = 4
-
-
-def link_threshold() -> float:
-    """The weight at which a pair is a link (the store follows stored links with it)."""
-    return weights.load().threshold
 
 
 def rules_fingerprint(model: weights.Model | None = None) -> str:
@@ -201,7 +196,7 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
     rows = scored_pairs(records, model, overrides)
     result = _result(records, rows, model, inputs)
     fresh_records = records.values() if full else [records[m] for m in fresh_ids]
-    links = LinkRows([row.as_row() for row in rows + outside], key_rows(fresh_records), scope_ids, fresh_ids)
+    links = LinkRows([row.as_row(model.threshold) for row in rows + outside], key_rows(fresh_records), scope_ids, fresh_ids)
     return ScopedResult(result, set(previous.values()) | orphaned_incidents, len(records), links)
 
 

@@ -84,7 +84,8 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float) -> list
     members: dict[str, list[str]] = defaultdict(list)
     for item in items:
         members[sets.find(item)].append(item)
-    confidence: dict[str, float | None] = {root: None for root in members}
+    # Copies and analysts' must-links hold for certain; a single report holds nothing together.
+    confidence: dict[str, float | None] = {root: 1.0 if len(group) > 1 else None for root, group in members.items()}
     # Between two groups: the sum of the weights compared, how many, and whether any forbids.
     between: dict[str, dict[str, list]] = defaultdict(dict)
     for pair in pairs:

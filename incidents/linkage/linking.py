@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from incidents.linkage.candidates import candidate_pairs
-from incidents.linkage.clustering import Cluster, ScoredPair, cluster
+from incidents.linkage.clustering import Cluster, ScoredPair, cluster, is_link
 from incidents.linkage.comparisons import FIELDS, always_linked, compare
 from incidents.linkage.records import LinkRecord
 from incidents.linkage.weights import Model
@@ -48,8 +48,9 @@ class PairRow:
         conflict = "an analyst's cannot-link" if self.decision == CANNOT_LINK else self.conflict
         return ScoredPair(self.a, self.b, self.weight, conflict, self.decision in ("copies", MUST_LINK))
 
-    def as_row(self) -> dict:
-        row = {"mention_a": self.a, "mention_b": self.b, "weight": self.weight, "conflict": self.conflict,
+    def as_row(self, threshold: float) -> dict:
+        row = {"mention_a": self.a, "mention_b": self.b, "weight": self.weight,
+               "is_link": is_link(self.scored(), threshold), "conflict": self.conflict,
                "decision": self.decision,
                "levels": "; ".join(f"{f}={level}" for f, level in zip(FIELDS, self.levels) if level is not None)}
         row.update({f"w_{f}": w for f, w in zip(FIELDS, self.contributions)})

@@ -10,6 +10,7 @@ CREATE TABLE report_links (
     mention_a           VARCHAR NOT NULL,          -- the lower mention id of the pair
     mention_b           VARCHAR NOT NULL,
     weight              DOUBLE NOT NULL,           -- log2 odds of one attack: prior + every w_ column
+    is_link             BOOLEAN NOT NULL,          -- weight at the threshold or above and no hard negative, or copies / must-link
     conflict            VARCHAR,                   -- why they can never be one attack (a hard negative)
     decision            VARCHAR,                   -- copies | must_link | cannot_link (an analyst's)
     levels              VARCHAR,                   -- 'date=same_day; place=within_3km; ...' (missing fields left out)

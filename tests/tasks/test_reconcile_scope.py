@@ -17,7 +17,7 @@ from incidents import store
 from incidents.model import Mention
 from tasks import load
 from incidents.linkage.ids import id_candidate
-from tasks.reconcile import link_threshold, reconcile_scope
+from tasks.reconcile import reconcile_scope
 
 NOW = datetime(2021, 4, 1, tzinfo=timezone.utc)
 FIRST_DAY = date(2021, 3, 1)
@@ -108,7 +108,7 @@ def stored_assignment(writer: store.Writer) -> dict[str, str]:
 
 
 def reconcile_night(writer: store.Writer, night: list[Mention], run_id: int):
-    history = store.ReconcileHistory(writer, link_threshold())
+    history = store.ReconcileHistory(writer)
     scoped = reconcile_scope(history, {m.mention_id for m in night}, history.orphaned_incidents(), run_id, NOW)
     result = scoped.result
     store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
@@ -182,7 +182,7 @@ def test_fresh_id_passes_over_every_id_its_anchor_ever_had(tmp_path):
         writer.insert_rows("incident_id_map", [{"retired_id": old, "surviving_id": "inc_elsewhere",
                                                 "retired_at": NOW.replace(tzinfo=None), "run_id": 1}
                                                for old in retired])
-        history = store.ReconcileHistory(writer, link_threshold())
+        history = store.ReconcileHistory(writer)
         assert history.ids_in_use(retired + [id_candidate("a0002:0", 0)]) == set(retired)
         result = reconcile_scope(history, {mention.mention_id}, set(), 2, NOW).result
     assert result.assignment == {mention.mention_id: id_candidate(mention.mention_id, 2)}
