@@ -712,10 +712,8 @@ def write_links(writer: Writer, links, run_id: int) -> None:
                 "OR mention_a NOT IN (SELECT mention_id FROM mentions) OR mention_b NOT IN (SELECT mention_id FROM mentions)")
             writer.raw.execute("DELETE FROM link_keys WHERE mention_id IN (SELECT mention_id FROM _fresh) "
                                "OR mention_id NOT IN (SELECT mention_id FROM mentions)")
-    if links.rows:
-        table = pa.Table.from_pylist(links.rows)
-        for start in range(0, table.num_rows, ROWS_PER_COMMIT):
-            writer.insert_arrow("report_links", table.slice(start, ROWS_PER_COMMIT))
+    for start in range(0, links.rows.num_rows, ROWS_PER_COMMIT):
+        writer.insert_arrow("report_links", links.rows.slice(start, ROWS_PER_COMMIT))
     if links.keys:
         keys = pa.table({"mention_id": [k[0] for k in links.keys], "kind": [k[1] for k in links.keys],
                          "key": [k[2] for k in links.keys]})

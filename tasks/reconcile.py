@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
+import pyarrow as pa
 from prefect import task
 
 from tasks import STAGE_TASK_OPTIONS
@@ -21,7 +22,7 @@ from tasks import STAGE_TASK_OPTIONS
 from incidents.heap import paced_for_batches
 from incidents.linkage import weights
 from incidents.linkage.ids import assign_ids, id_candidate
-from incidents.linkage.linking import Overrides, PairRow, groups, scored_pairs
+from incidents.linkage.linking import Overrides, PairRow, groups, links_table, scored_pairs
 from incidents.linkage.records import PRIMARY, WEAPON_CLASS, LinkRecord, link_record
 from incidents.linkage.scope import History, key_rows, night_scope
 from incidents.linkage.values import INCIDENT_COLUMNS, incident_row
@@ -62,7 +63,7 @@ class LinkRows:
     """The links table's rows a reconciliation replaces: every pair among ``scope`` and every
     pair of ``fresh`` reports (None: the whole table), and the blocking keys of ``fresh`` ones."""
 
-    rows: list[dict]
+    rows: pa.Table
     keys: list[tuple[str, str, str]]
     scope: set[str] | None
     fresh: set[str] | None
@@ -196,7 +197,7 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
     rows = scored_pairs(records, model, overrides)
     result = _result(records, rows, model, inputs)
     fresh_records = records.values() if full else [records[m] for m in fresh_ids]
-    links = LinkRows([row.as_row(model.threshold) for row in rows + outside], key_rows(fresh_records), scope_ids, fresh_ids)
+    links = LinkRows(links_table(rows + outside, model.threshold), key_rows(fresh_records), scope_ids, fresh_ids)
     return ScopedResult(result, set(previous.values()) | orphaned_incidents, len(records), links)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from incidents.linkage.candidates import candidate_pairs
 from incidents.linkage.clustering import Cluster, ScoredPair, cluster, is_link
 from incidents.linkage.comparisons import FIELDS, always_linked, compare
@@ -48,13 +50,23 @@ class PairRow:
         conflict = "an analyst's cannot-link" if self.decision == CANNOT_LINK else self.conflict
         return ScoredPair(self.a, self.b, self.weight, conflict, self.decision in ("copies", MUST_LINK))
 
-    def as_row(self, threshold: float) -> dict:
-        row = {"mention_a": self.a, "mention_b": self.b, "weight": self.weight,
-               "is_link": is_link(self.scored(), threshold), "conflict": self.conflict,
-               "decision": self.decision,
-               "levels": "; ".join(f"{f}={level}" for f, level in zip(FIELDS, self.levels) if level is not None)}
-        row.update({f"w_{f}": w for f, w in zip(FIELDS, self.contributions)})
-        return row
+
+
+def links_table(rows: list[PairRow], threshold: float) -> pa.Table:
+    """The rows of the links table (report_links), column by column."""
+    columns = {
+        "mention_a": pa.array([r.a for r in rows], pa.string()),
+        "mention_b": pa.array([r.b for r in rows], pa.string()),
+        "weight": pa.array([r.weight for r in rows], pa.float64()),
+        "is_link": pa.array([is_link(r.scored(), threshold) for r in rows], pa.bool_()),
+        "conflict": pa.array([r.conflict for r in rows], pa.string()),
+        "decision": pa.array([r.decision for r in rows], pa.string()),
+        "levels": pa.array(["; ".join(f"{f}={level}" for f, level in zip(FIELDS, r.levels) if level is not None)
+                            for r in rows], pa.string()),
+    }
+    for number, name in enumerate(FIELDS):
+        columns[f"w_{name}"] = pa.array([r.contributions[number] for r in rows], pa.float64())
+    return pa.table(columns)
 
 
 def score_pair(a: LinkRecord, b: LinkRecord, model: Model, decision: str | None = None) -> PairRow:

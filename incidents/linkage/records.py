@@ -7,6 +7,7 @@ and compared again in a full regroup gives the same comparison (incremental equa
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -68,6 +69,7 @@ class LinkRecord:
     target_name: str | None
     words: frozenset[str]          # the evidence sentences' words, common news words left out
     order: tuple                   # a fixed order of reports: the grouping never depends on input order
+    blocking_keys: list | None = None   # (kind, key) pairs, made once (``candidates.keys``)
 
     @property
     def precision_rank(self) -> int:
@@ -105,10 +107,14 @@ def common_words() -> frozenset[str]:
     return frozenset(words)
 
 
+# Words as runs of letters: camel-tools' tokenizer (used for the lexicons) splits punctuation off
+# as tokens of its own, which this drops anyway, at a fifth of the speed on 100,000 reports.
+_WORD_RE = re.compile(r"[^\W\d_]{%d,}" % MIN_WORD_LENGTH)
+
+
 def sentence_words(text: str) -> frozenset[str]:
     common = common_words()
-    return frozenset(word for word in tokens(normalize(text))
-                     if len(word) >= MIN_WORD_LENGTH and word not in common and not word.isdigit())
+    return frozenset(word for word in _WORD_RE.findall(normalize(text)) if word not in common)
 
 
 def evidence_text(mention: Mention) -> str:
