@@ -23,14 +23,12 @@ from incidents.heap import paced_for_batches
 from incidents.linkage import weights
 from incidents.linkage.ids import assign_ids, id_candidate
 from incidents.linkage.linking import Overrides, PairRow, groups, links_table, scored_pairs
-from incidents.linkage.records import PRIMARY, WEAPON_CLASS, LinkRecord, link_record
+from incidents.linkage.records import PRIMARY, LinkRecord, link_record
 from incidents.linkage.scope import History, key_rows, night_scope
-from incidents.linkage.values import INCIDENT_COLUMNS, incident_row
+from incidents.linkage.values import incident_row
 from incidents.model import ArticleInfo, Mention
 
 BACKGROUND = "background"
-__all__ = ["WEAPON_CLASS", "INCIDENT_COLUMNS", "ReconcileInputs", "ReconcileResult", "reconcile",
-           "reconcile_scope", "reconcile_task", "rules_fingerprint"]
 
 # Raised whenever a change to the code could group stored reports differently; with the fitted
 # weights' fingerprint it names what a stored grouping was made by.
