@@ -547,3 +547,30 @@ def test_a_report_with_neither_a_year_nor_a_publication_day_finds_its_attack_by_
                         article("d"))
     unrelated = link_record(report("x:0", **on("2020-11-17"), **GREEN_ZONE, evidence=FIVE_WOUNDED), article("x"))
     assert candidate_pairs([undated, dated, unrelated]) == [("d:0", "u:0"), ("d:0", "x:0")]
+
+
+def test_a_near_copy_without_a_date_joins_its_originals_incident():
+    """Issue 19: a copy with no publication date and no date of its own used to stand alone."""
+    original = report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2)
+    other = report("a2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2)
+    copy = report("a3:0", country="Iraq")
+    articles = {"a1": article("a1"), "a2": article("a2", hours=2),
+                "a3": ArticleInfo(article_id="a3", copy_group="a1", published_at=None, source="copier")}
+    result = run([original, other, copy], articles)
+    assert len(set(result.assignment.values())) == 1
+    assert incident_of(result, "a3:0")["source_count"] == 2, "the copy is not a source of its own"
+
+
+def test_confidence_is_how_strongly_the_reports_hold_together():
+    mentions = embassy_rockets() + [
+        report("a4:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone"),
+        report("a5:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone"),
+    ]
+    articles = {name: article(name, hours=number) for number, name in enumerate(("a1", "a2", "a3", "a4"))}
+    articles["a5"] = article("a5", hours=5, copy_of="a4")
+    result = run(mentions, articles)
+    embassy, copies = incident_of(result, "a1:0"), incident_of(result, "a4:0")
+    assert 0.9 < embassy["link_confidence"] < 1.0
+    assert copies["link_confidence"] == 1.0, "copies of one report hold together for certain"
+    alone = run(embassy_rockets()[:1]).incidents[0]
+    assert alone["link_confidence"] is None
