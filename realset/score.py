@@ -1,6 +1,6 @@
 """Run the real pipeline on the real-reporting set and score it: all of it, then the held-out third.
 
-    .venv/bin/python realset/score.py [--db OUT.duckdb] [--json]      (or: make realset)
+    .venv/bin/python realset/score.py [--db OUT.duckdb] [--json | --markdown]      (or: make realset)
 
 Steps: verify every text against the manifests (``rebuild.py check``; stop if one is missing),
 build an inbox of ``<id>.txt`` + ``.meta.json`` sidecars in a temporary folder, run
@@ -57,11 +57,37 @@ def score_set(db: Path, root: Path) -> dict[str, dict]:
             "heldout": scorer.score_data(data, held, only_articles=names)}
 
 
+def _f(x) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def markdown(results: dict[str, dict]) -> str:
+    """The figures of realset/README.md: detection, clustering and per-field accuracy, all / held-out."""
+    rows = [("incidents", lambda r: f"{r['incidents']['gold']} gold, {r['incidents']['predicted']} predicted, "
+                                     f"{r['incidents']['matched']} matched"),
+            ("detection precision / recall / F1", lambda r: " / ".join(
+                _f(r["incidents"][k]) for k in ("precision", "recall", "f1"))),
+            ("clustering B-cubed precision / recall / F1", lambda r: " / ".join(
+                _f(r["clustering"]["bcubed"][k]) for k in ("precision", "recall", "f1"))),
+            ("clustering pairwise precision / recall", lambda r: " / ".join(
+                _f(r["clustering"]["pairwise"][k]) for k in ("precision", "recall"))),
+            ("near copies precision / recall", lambda r: " / ".join(
+                _f(r["near_copies"][k]) for k in ("precision", "recall")))]
+    rows += [(f"{field} accuracy (precision / recall)",
+              lambda r, f=field: f"{_f(r['fields'][f]['accuracy'])} ({_f(r['fields'][f]['precision'])} / "
+                                 f"{_f(r['fields'][f]['recall'])})")
+             for field in scorer.FIELDS]
+    lines = ["| | all | held-out |", "| --- | ---: | ---: |"]
+    lines += [f"| {name} | {get(results['all'])} | {get(results['heldout'])} |" for name, get in rows]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", type=Path, default=HERE, help="the set's folder (default: %(default)s)")
     ap.add_argument("--db", type=Path, help="keep the pipeline's database here (default: a temporary file)")
     ap.add_argument("--json", action="store_true", help="print the full results as JSON")
+    ap.add_argument("--markdown", action="store_true", help="print the summary table of realset/README.md")
     args = ap.parse_args(argv)
     root = args.root.resolve()
     if rebuild.cmd_check(root) != 0:
@@ -77,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         results = score_set(db, root)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+        return 0
+    if args.markdown:
+        print(markdown(results))
         return 0
     for split in SPLITS:
         title = "Real-reporting set: all" if split == "all" else "Real-reporting set: held-out third"
