@@ -12,13 +12,15 @@ vocabulary of 5,000 words. The night: ``--new`` reports, two thirds of attacks o
 days and a third dated anywhere in the past year (late reports of known attacks and new ones).
 
 Measured on a real DuckDB file through ``incidents.store`` (the flow's own calls): the full
-regroup (``reconcile_scope(full=True)``) and the night (``reconcile_scope`` of the new reports),
-each with writing the incidents and the links. Prints a table.
+regroup (``reconcile_scope(full=True)``) and the night (``reconcile_scope`` of the new reports):
+the linkage alone, with writing the incidents and the links, the CPU seconds of the process
+(DuckDB's threads included) and the machine's load average. Prints a table.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -168,15 +170,16 @@ def load_rows(writer: store.Writer, articles: list[dict], mentions: list[Mention
     writer.insert_arrow("mentions", load.mentions_table(mentions))
 
 
-def reconcile_and_write(writer: store.Writer, changed: set[str], run_id: int, full: bool) -> tuple[float, float, int]:
-    started = time.perf_counter()
+def reconcile_and_write(writer: store.Writer, changed: set[str], run_id: int,
+                        full: bool) -> tuple[float, float, float, int]:
+    started, cpu_started = time.perf_counter(), time.process_time()
     history = store.ReconcileHistory(writer)
     scoped = reconcile_scope(history, changed, history.orphaned_incidents(), run_id, NOW, full=full)
     linked = time.perf_counter()
     result = scoped.result
     store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
     store.write_links(writer, scoped.links, run_id)
-    return linked - started, time.perf_counter() - started, scoped.scope_mentions
+    return linked - started, time.perf_counter() - started, time.process_time() - cpu_started, scoped.scope_mentions
 
 
 def main() -> None:
@@ -194,20 +197,22 @@ def main() -> None:
         with store.write_transaction(db) as writer:
             load_rows(writer, corpus.articles[:history_articles], corpus.mentions[:history_mentions])
         with store.write_transaction(db) as writer:
-            linked, total, scope = reconcile_and_write(writer, {m.mention_id for m in corpus.mentions[:history_mentions]},
-                                                       1, full=True)
+            timing = reconcile_and_write(writer, set(), 1, full=True)
             pairs = writer.query("SELECT count(*) FROM report_links")[0][0]
-        rows.append(("full regroup", history_articles, history_mentions, scope, pairs, linked, total))
+        rows.append(("full regroup", history_articles, history_mentions, pairs, *timing))
         new_mentions = corpus.mentions[first_mention:]
         with store.write_transaction(db) as writer:
             load_rows(writer, corpus.articles[first_article:], new_mentions)
-            linked, total, scope = reconcile_and_write(writer, {m.mention_id for m in new_mentions}, 2, full=False)
+            timing = reconcile_and_write(writer, {m.mention_id for m in new_mentions}, 2, full=False)
             pairs = writer.query("SELECT count(*) FROM report_links")[0][0]
         rows.append((f"night of {len(corpus.articles) - first_article:,} new", len(corpus.articles),
-                     len(corpus.mentions), scope, pairs, linked, total))
-    print(f"{'run':<22} {'articles':>9} {'mentions':>9} {'regrouped':>10} {'pairs':>10} {'link s':>7} {'+write s':>9}")
-    for name, articles, mentions, scope, pairs, linked, total in rows:
-        print(f"{name:<22} {articles:>9,} {mentions:>9,} {scope:>10,} {pairs:>10,} {linked:>7.1f} {total:>9.1f}")
+                     len(corpus.mentions), pairs, *timing))
+    # Wall seconds depend on what else the machine runs; CPU seconds (DuckDB's threads included) less.
+    print(f"{'run':<20} {'articles':>9} {'mentions':>9} {'pairs':>10} {'regrouped':>10} {'link s':>7} "
+          f"{'+write s':>9} {'cpu s':>6} {'load':>5}")
+    for name, articles, mentions, pairs, linked, total, cpu, scope in rows:
+        print(f"{name:<20} {articles:>9,} {mentions:>9,} {pairs:>10,} {scope:>10,} {linked:>7.1f} {total:>9.1f} "
+              f"{cpu:>6.1f} {os.getloadavg()[0]:>5.1f}")
 
 
 if __name__ == "__main__":

@@ -74,10 +74,13 @@ def _date_keys(record: LinkRecord) -> tuple[list[str], list[str]]:
         own = range(record.first_day, record.last_day + 1)
         if record.precision in ("day", "week"):
             index += [f"day {ordinal}" for ordinal in own]
-            reach = record.tolerance + 1
-            probe += [f"day {ordinal}" for ordinal in range(record.first_day - reach, record.last_day + reach + 1)]
-            days = [date.fromordinal(o) for o in range(record.first_day - record.tolerance,
-                                                       record.last_day + record.tolerance + 1)]
+            # A week date is the day of publication: its attack is of the days before. Two week
+            # dates a few days apart still meet, from the later one's side.
+            before = record.tolerance + 1
+            after = 1
+            probe += [f"day {ordinal}" for ordinal in range(record.first_day - before, record.last_day + after + 1)]
+            first, last = record.window
+            days = [date.fromordinal(o) for o in range(first, last + 1)]
             index += [f"of year {d.month}-{d.day}" for d in days]
             months = {(d.year, d.month) for d in days}
         else:

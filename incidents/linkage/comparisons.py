@@ -57,7 +57,8 @@ def _date(a: LinkRecord, b: LinkRecord) -> tuple[str | None, str | None]:
             if gap == 1 and earlier.time_of_day in ("evening", "night") and later.time_of_day in ("night", "dawn"):
                 return "around_midnight", None
             return "different_days", "different_days"
-        if gap > max(a.tolerance, b.tolerance):
+        (a_first, a_last), (b_first, b_last) = a.window, b.window
+        if max(a_first, b_first) > min(a_last, b_last):
             return "different_dates", "different_dates"
         vaguer = max(a.precision, b.precision, key=("day", "week", "month", "year").index)
         return {"day": "same_day", "week": "same_week", "month": "same_month", "year": "same_year"}[vaguer], None
@@ -79,8 +80,8 @@ def _days_of_year(record: LinkRecord) -> set[tuple[int, int | None]] | None:
     if not record.year_known:
         return {(record.month, record.day)}
     if record.precision in ("day", "week"):
-        return {(d.month, d.day) for d in map(date.fromordinal, range(record.first_day - record.tolerance,
-                                                                      record.last_day + record.tolerance + 1))}
+        first, last = record.window
+        return {(d.month, d.day) for d in map(date.fromordinal, range(first, last + 1))}
     if record.precision == "month":
         return {(date.fromordinal(record.first_day).month, None)}
     return None
@@ -200,12 +201,17 @@ def _text(a: LinkRecord, b: LinkRecord) -> str | None:
     return "few_words"
 
 
-def compare(a: LinkRecord, b: LinkRecord) -> Comparison:
+def compare(a: LinkRecord, b: LinkRecord, complete: bool = True) -> Comparison:
+    """The pair's levels. With ``complete`` false a hard negative's pair stops at it: its other
+    fields cannot change the decision (a night's pairs are two thirds hard negatives); fitting
+    the weights needs them all."""
     if a.article_id == b.article_id:
         # The extractor already decided that two mentions of one article are two attacks.
         return Comparison((None,) * len(FIELDS), "same_article")
     date_level, date_conflict = _date(a, b)
     place_level, place_conflict = _place(a, b)
+    if not complete and (date_conflict or place_conflict):
+        return Comparison((date_level, place_level) + (None,) * (len(FIELDS) - 2), date_conflict or place_conflict)
     levels = (
         date_level,
         place_level,

@@ -70,7 +70,7 @@ def links_table(rows: list[PairRow], threshold: float) -> pa.Table:
 
 
 def score_pair(a: LinkRecord, b: LinkRecord, model: Model, decision: str | None = None) -> PairRow:
-    comparison = compare(a, b)
+    comparison = compare(a, b, complete=False)
     contributions = model.contributions(comparison)
     weight = round(model.prior + sum(contributions), 3)
     if decision is None and always_linked(a, b):

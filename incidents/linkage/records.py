@@ -46,7 +46,7 @@ class LinkRecord:
     precision: str | None          # day | week | month | year when the year is known
     first_day: int                 # ordinals of the period the date covers (year known)
     last_day: int
-    tolerance: int                 # days either way a day or week date may stand for
+    tolerance: int                 # days before a week date (its publication day) the attack may be
     month: int | None
     day: int | None
     country: str | None
@@ -70,6 +70,14 @@ class LinkRecord:
     words: frozenset[str]          # the evidence sentences' words, common news words left out
     order: tuple                   # a fixed order of reports: the grouping never depends on input order
     blocking_keys: list | None = None   # (kind, key) pairs, made once (``candidates.keys``)
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """First and last day the attack may be on: a week date ("the days before publication")
+        from a week before its day to the day after (time zones)."""
+        if self.tolerance:
+            return self.first_day - self.tolerance, self.last_day + 1
+        return self.first_day, self.last_day
 
     @property
     def precision_rank(self) -> int:
