@@ -259,7 +259,9 @@ def test_a_new_report_of_a_known_incident_keeps_its_id():
 # Our own sentences, in the style of agency copy: two tell one attack in nearly the same words.
 GUARDS_KILLED = "قال مصدر أمني إن صاروخين سقطا قرب مبنى وزارة التخطيط في حي الكرادة وأسفرا عن مقتل حارسين"
 GUARDS_KILLED_AGAIN = "أفاد مصدر أمني بأن صاروخين سقطا قرب مبنى وزارة التخطيط بحي الكرادة ما أسفر عن مقتل حارسين"
-FIVE_WOUNDED = "أصيب خمسة أشخاص بجروح إثر سقوط صاروخ داخل المنطقة الخضراء وسط العاصمة"
+FIVE_WOUNDED = "أصيب خمسة أشخاص بجروح إثر سقوط صاروخ على مبنى التخطيط داخل المنطقة الخضراء"
+# A base hit by rockets at night, in our words: what a recall repeats of the attack it recalls.
+BALAD_NIGHT = "سقطت ثلاثة صواريخ كاتيوشا ليلا على قاعدة بلد الجوية ما أدى إلى مقتل جندي وإصابة أربعة من الحراس"
 
 
 def bridge_case(prefix: str = "a"):
@@ -390,18 +392,18 @@ def stored_field_values(tmp_path, mentions, result) -> list[dict]:
 def test_every_value_any_source_gave_is_kept_and_the_chosen_ones_are_marked(tmp_path):
     mentions = [
         report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2, property_damage=True,
-               perpetrator_claimed="Ashab al-Kahf",
+               perpetrator_claimed="Ashab al-Kahf", evidence=GUARDS_KILLED,
                values=(value("event_date", "2020-11-17"), value("killed", "0", 10), value("killed", "2", 20),
                        value("weapon_type", "rocket"), value("location_name", "Green Zone"),
                        value("property_damage", "true"), value("perpetrator_claimed", "Ashab al-Kahf"))),
         report("a2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="missile", killed=3,
-               perpetrator_claimed="Other", launch_site="Nahrawan",
+               perpetrator_claimed="Other", launch_site="Nahrawan", evidence=GUARDS_KILLED_AGAIN,
                values=(value("event_date", "2020-11-17"), value("killed", "3"), value("weapon_type", "missile"),
                        value("launch_site", "Nahrawan"), value("perpetrator_claimed", "Other"))),
         report("a3:0", role="background", date_precision="month", event_year=2020, event_month=11,
-               **GREEN_ZONE, weapon_type="rocket", killed=2,
+               **GREEN_ZONE, weapon_type="rocket", killed=2, evidence=GUARDS_KILLED,
                values=(value("event_date", "2020-11-??"), value("weapon_type", "rocket"))),
-        report("a4:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2),
+        report("a4:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2, evidence=GUARDS_KILLED_AGAIN),
     ]
     result = run(mentions)
     assert len(result.incidents) == 1
@@ -447,13 +449,13 @@ def test_a_month_date_is_stored_as_its_first_day_and_marked_as_a_month(tmp_path)
 
 def test_a_report_with_no_date_at_all_joins_the_attack_it_agrees_with_and_not_on_the_place_alone():
     """Issue 19: a report without a date used to stand alone unless it named the exact place;
-    one that names the nearest town and agrees on the rest now joins."""
+    one that names the nearest town and tells the attack in the same words now joins."""
     details = dict(weapon_type="rocket", weapon_detail="Katyusha", target_type="military", projectile_count=3,
-                   killed=1, injured=4, time_of_day="night")
+                   killed=1, injured=4, time_of_day="night", evidence=BALAD_NIGHT)
     dated = report("a1:0", **on("2020-11-17"), **BALAD_BASE, **details)
     same_place = report("a2:0", **BALAD_BASE, **details)
     nearest_town = report("a3:0", country="Iraq", admin1="Salah ad-Din", city="Balad", **details)
-    place_only = report("a4:0", **BALAD_BASE)
+    place_only = report("a4:0", **BALAD_BASE, evidence=FIVE_WOUNDED)
     result = run([dated, same_place, nearest_town, place_only])
     assert result.assignment["a2:0"] == result.assignment["a1:0"] == result.assignment["a3:0"]
     assert result.assignment["a4:0"] != result.assignment["a1:0"]
@@ -461,7 +463,7 @@ def test_a_report_with_no_date_at_all_joins_the_attack_it_agrees_with_and_not_on
 
 def test_a_recalled_attack_is_never_one_that_happened_after_the_article_recalling_it():
     details = dict(weapon_type="rocket", weapon_detail="Katyusha", target_type="military", projectile_count=3,
-                   killed=1, injured=4, time_of_day="night")
+                   killed=1, injured=4, time_of_day="night", evidence=BALAD_NIGHT)
     recall = report("a1:0", role="background", **BALAD_BASE, **details)   # no date at all
     before = report("a2:0", **on("2020-11-16"), **BALAD_BASE, **details)
     after = report("a3:0", **on("2020-11-20"), **BALAD_BASE, **details)
@@ -475,7 +477,7 @@ def test_a_recalled_attack_is_never_one_that_happened_after_the_article_recallin
 
 def test_a_recalled_attack_with_no_year_is_a_recent_one():
     details = dict(weapon_type="rocket", weapon_detail="Katyusha", target_type="military", projectile_count=3,
-                   killed=1, injured=4, time_of_day="night")
+                   killed=1, injured=4, time_of_day="night", evidence=BALAD_NIGHT)
     recall = report("a1:0", role="background", **BALAD_BASE, **details)   # a1: 17 November 2020
     months_before = report("a2:0", **on("2020-07-02"), **BALAD_BASE, **details)
     years_before = report("a3:0", **on("2018-07-02"), **BALAD_BASE, **details)
