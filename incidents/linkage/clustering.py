@@ -63,20 +63,17 @@ def is_link(pair: ScoredPair, threshold: float) -> bool:
     return pair.must_link or (pair.conflict is None and pair.weight >= threshold)
 
 
-def components(items: list[str], pairs: list[ScoredPair], threshold: float) -> list[list[str]]:
-    """Groups of reports joined by links: no merge ever crosses from one to another."""
+def cluster(items: list[str], pairs: list[ScoredPair], threshold: float) -> list[Cluster]:
+    """Incidents among ``items`` (one component or several) from their scored pairs.
+
+    Only pairs within one component of the link graph can take part in a merge: two groups merge
+    when their pairs average at least the threshold, so at least one of them is a link. The
+    others (most pairs: two reports compared and found apart) are left out before the merging."""
     sets = _Sets(items)
     for pair in pairs:
         if is_link(pair, threshold):
             sets.union(pair.a, pair.b)
-    found = defaultdict(list)
-    for item in items:
-        found[sets.find(item)].append(item)
-    return [sorted(group) for _, group in sorted(found.items())]
-
-
-def cluster(items: list[str], pairs: list[ScoredPair], threshold: float) -> list[Cluster]:
-    """Incidents among ``items`` (one component or several) from their scored pairs."""
+    pairs = [pair for pair in pairs if sets.find(pair.a) == sets.find(pair.b)]
     sets = _Sets(items)
     for pair in pairs:
         if pair.must_link:

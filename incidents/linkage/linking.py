@@ -83,7 +83,9 @@ def scored_pairs(records: dict[str, LinkRecord], model: Model, overrides: Overri
                  pairs: list[tuple[str, str]] | None = None) -> list[PairRow]:
     """The candidate pairs among ``records`` (or these ``pairs``) and the analysts' pairs, scored."""
     decided = overrides.among(set(records))
-    wanted = sorted(set(candidate_pairs(records.values()) if pairs is None else pairs) | set(decided))
+    wanted = candidate_pairs(records.values()) if pairs is None else sorted(pairs)
+    if decided:
+        wanted = sorted(set(wanted) | set(decided))
     return [score_pair(records[a], records[b], model, decided.get((a, b))) for a, b in wanted]
 
 
