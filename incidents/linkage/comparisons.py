@@ -118,8 +118,8 @@ def _place(a: LinkRecord, b: LinkRecord) -> tuple[str | None, str | None]:
         if a.is_point and b.is_point:
             return ("within_3km" if km <= NEAR_KM else "within_15km" if km <= CLOSE_KM else "within_50km"), None
     # Names without a distance. A wrong country is a common misreading of real reports (14 of the
-    # 145 labelled pairs of one attack): evidence against, not a veto. Two governorates never
-    # were (0 of 145): two attacks.
+    # 146 labelled pairs of one attack): evidence against, not a veto. Two governorates never
+    # were (0 of 146): two attacks.
     if a.country is not None and b.country is not None and a.country != b.country:
         return "different_countries", None
     if a.admin1 is not None and b.admin1 is not None:

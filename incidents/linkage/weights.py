@@ -77,10 +77,12 @@ def fit(pairs: Iterable[tuple[Comparison, bool]], threshold: float, about: str) 
         seen_u = sum(non_matches[field, level] for level in levels)
         entries = {}
         for level in levels:
-            # Both pulled towards one shared rate, so that a level seen a few times weighs little.
+            # Both pulled towards one shared rate, so that a level seen a few times weighs little;
+            # and a level never seen between two attacks is not taken as certain of one: u is at
+            # least one in as many pairs as were seen (at most log2(m * pairs) for it).
             shared = (matches[field, level] + non_matches[field, level] + 1) / (seen_m + seen_u + len(levels))
             m = (matches[field, level] + SMOOTHING * shared) / (seen_m + SMOOTHING)
-            u = (non_matches[field, level] + SMOOTHING * shared) / (seen_u + SMOOTHING)
+            u = max((non_matches[field, level] + SMOOTHING * shared) / (seen_u + SMOOTHING), 1 / (seen_u + 1))
             if level in HARD_NEGATIVES:
                 continue     # a hard negative weighs nothing: the pair is never one incident
             entries[level] = {"m": round(m, 5), "u": round(u, 5), "weight": round(math.log2(m / u), 3),

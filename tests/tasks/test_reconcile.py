@@ -186,7 +186,7 @@ def test_two_reports_of_one_article_are_never_merged():
 def test_a_report_without_date_words_joins_an_attack_of_the_days_before():
     result = run([
         report("a1:0", **on("2020-11-15"), **GREEN_ZONE, weapon_type="rocket", killed=2),
-        report("a2:0", **on("2020-11-18", precision="week"), **GREEN_ZONE, weapon_type="rocket"),
+        report("a2:0", **on("2020-11-18", precision="week"), **GREEN_ZONE, weapon_type="rocket", killed=2),
     ])
     assert len(result.incidents) == 1
     assert result.incidents[0]["event_date"] == date(2020, 11, 15)
@@ -267,11 +267,12 @@ BALAD_NIGHT = "سقطت ثلاثة صواريخ كاتيوشا ليلا على �
 def bridge_case(prefix: str = "a"):
     # a1 (no date) and a3 alone are too thin to be one attack; a2 tells a1's story in nearly its
     # words and shares the place, the day and the wounded with a3.
-    a1 = report(f"{prefix}1:0", **BAGHDAD_CITY, weapon_type="rocket", killed=2, evidence=GUARDS_KILLED)
+    a1 = report(f"{prefix}1:0", **BAGHDAD_CITY, weapon_type="rocket", killed=2, target_name="Ministry of Planning",
+                evidence=GUARDS_KILLED)
     a3 = report(f"{prefix}3:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", injured=5,
                 evidence=FIVE_WOUNDED)
     a2 = report(f"{prefix}2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2, injured=5,
-                evidence=GUARDS_KILLED_AGAIN)
+                target_name="Ministry of Planning", evidence=GUARDS_KILLED_AGAIN)
     return a1, a2, a3
 
 
@@ -400,8 +401,8 @@ def test_every_value_any_source_gave_is_kept_and_the_chosen_ones_are_marked(tmp_
                perpetrator_claimed="Other", launch_site="Nahrawan", evidence=GUARDS_KILLED_AGAIN,
                values=(value("event_date", "2020-11-17"), value("killed", "3"), value("weapon_type", "missile"),
                        value("launch_site", "Nahrawan"), value("perpetrator_claimed", "Other"))),
-        report("a3:0", role="background", date_precision="month", event_year=2020, event_month=11,
-               **GREEN_ZONE, weapon_type="rocket", killed=2, evidence=GUARDS_KILLED,
+        report("a3:0", role="background", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2,
+               evidence=GUARDS_KILLED,
                values=(value("event_date", "2020-11-??"), value("weapon_type", "rocket"))),
         report("a4:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2, evidence=GUARDS_KILLED_AGAIN),
     ]
