@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
-from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places
+from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places, resolve_in_context
 from incidents.arabic.lexicon import (
     Match,
     TargetTerm,
@@ -793,6 +793,9 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
             if record.get(field_name):
                 values.append(_evidence(field_name, Candidate(record[field_name], place.facts, place.start,
                                                               place.end, place.confidence)))
+        note = next((m.note for m in place.facts.places if m.start == place.start and m.note), None)
+        if note:  # a name several places bear: which one was taken, and why
+            values.append(_evidence("place_note", Candidate(note, place.facts, place.start, place.end, place.confidence)))
     elif (named := _place_named_by_model(draft)) is not None:
         # A place the gazetteer lacks, tagged by the NER model: its name, without coordinates.
         record["location_name_ar"] = named.value
@@ -927,6 +930,9 @@ def extract_article(article: ArticleInput) -> list[Mention]:
         for clause in split_attacks(analyse_sentence(sentence, reference, reference_time, dateline),
                                     reference, reference_time, dateline)
     ]
+    # A name that several places bear is read with the article's other places, its dateline's too.
+    dateline_places = find_places(normalize(article.text[:dateline.place_end])) if dateline.place_end else []
+    resolve_in_context([facts.places for facts in analysed], dateline_places)
     drafts = group_mentions(analysed)
     return [build_mention(article.article_id, index, draft, drafts, analysed, reference)
             for index, draft in enumerate(drafts)]
