@@ -63,7 +63,7 @@ def ascii_name(name: str) -> str:
     """GeoNames' transliteration without its diacritics and ayn/hamza marks (Ţūz → Tuz)."""
     folded = unicodedata.normalize("NFKD", name)
     folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return re.sub(r"[‘’ʼʻ'`]", "", folded).strip()
+    return re.sub(r"[‘’ʼʻ'`]", "", folded.replace("ı", "i")).strip()
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
