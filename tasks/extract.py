@@ -20,13 +20,12 @@ How an article is read (the rules are in ``docs/extraction.md`` in plain words):
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
-from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places, resolve_in_context
+from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km, find_places, resolve_in_context
 from incidents.arabic.lexicon import (
     Match,
     TargetTerm,
@@ -280,13 +279,7 @@ def _different_scenes(first, second) -> bool:
     first_city, second_city = city_of(first), city_of(second)
     if first_city and second_city:
         return first_city != second_city
-    return _distance_km(first, second) > SEPARATE_SITES_KM
-
-
-def _distance_km(first, second) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (first.latitude, first.longitude, second.latitude, second.longitude))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+    return distance_km(first, second) > SEPARATE_SITES_KM
 
 
 def _date_key(facts: SentenceFacts) -> tuple | None:

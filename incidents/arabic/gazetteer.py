@@ -20,6 +20,7 @@ not know are reported as names without coordinates (see ``ner.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -197,7 +198,7 @@ def find_places(normalized: str) -> list[PlaceMatch]:
     return found
 
 
-def resolve_in_context(place_lists: list[list[PlaceMatch]], context: list[PlaceMatch] = ()) -> None:
+def resolve_in_context(place_lists: list[list[PlaceMatch]], context: Sequence[PlaceMatch] = ()) -> None:
     """Chooses, for each ambiguous name of an article, the place that fits the others it names.
 
     ``place_lists`` holds each sentence's matches and is changed in place; ``context`` adds places
