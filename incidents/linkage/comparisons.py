@@ -117,9 +117,9 @@ def _place(a: LinkRecord, b: LinkRecord) -> tuple[str | None, str | None]:
             return "far_apart", "far_apart"
         if a.is_point and b.is_point:
             return ("within_3km" if km <= NEAR_KM else "within_15km" if km <= CLOSE_KM else "within_50km"), None
-    # Names without a distance. A wrong country is a common misreading of real reports (14 of the
+    # Names without a distance. A wrong country is a common misreading of real reports (13 of the
     # 146 labelled pairs of one attack): evidence against, not a veto. Two governorates never
-    # were (0 of 146): two attacks.
+    # were (0 of 145 when this was measured): two attacks.
     if a.country is not None and b.country is not None and a.country != b.country:
         return "different_countries", None
     if a.admin1 is not None and b.admin1 is not None:
