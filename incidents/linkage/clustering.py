@@ -63,18 +63,27 @@ def is_link(pair: ScoredPair, threshold: float) -> bool:
     return pair.must_link or (pair.conflict is None and pair.weight >= threshold)
 
 
-def cluster(items: list[str], pairs: list[ScoredPair], threshold: float) -> list[Cluster]:
+def cluster(items: list[str], pairs: list[ScoredPair], threshold: float, start: list[Cluster] = (),
+            anchors: frozenset[str] = frozenset()) -> list[Cluster]:
     """Incidents among ``items`` (one component or several) from their scored pairs.
 
-    Only pairs within one component of the link graph can take part in a merge: two groups merge
-    when their pairs average at least the threshold, so at least one of them is a link. The
-    others (most pairs: two reports compared and found apart) are left out before the merging."""
+    ``start``: groups already made (with their confidence); two groups that both hold one of the
+    ``anchors`` never merge. Only pairs within one component of the link graph can take part in
+    a merge: two groups merge when their pairs average at least the threshold, so at least one
+    of them is a link. The others (most pairs: two reports compared and found apart) are left
+    out before the merging."""
     sets = _Sets(items)
+    for group in start:
+        for member in group.members[1:]:
+            sets.union(group.members[0], member)
     for pair in pairs:
         if is_link(pair, threshold):
             sets.union(pair.a, pair.b)
     pairs = [pair for pair in pairs if sets.find(pair.a) == sets.find(pair.b)]
     sets = _Sets(items)
+    for group in start:
+        for member in group.members[1:]:
+            sets.union(group.members[0], member)
     for pair in pairs:
         if pair.must_link:
             sets.union(pair.a, pair.b)
@@ -83,6 +92,11 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float) -> list
         members[sets.find(item)].append(item)
     # Copies and analysts' must-links hold for certain; a single report holds nothing together.
     confidence: dict[str, float | None] = {root: 1.0 if len(group) > 1 else None for root, group in members.items()}
+    for group in start:
+        root = sets.find(group.members[0])
+        if group.confidence is not None and len(members[root]) > 1:
+            confidence[root] = min(confidence[root], group.confidence)
+    anchored = {root: not anchors.isdisjoint(group) for root, group in members.items()}
     # Between two groups: the sum of the weights compared, how many, and whether any forbids.
     between: dict[str, dict[str, list]] = defaultdict(dict)
     for pair in pairs:
@@ -99,7 +113,7 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float) -> list
 
     def offer(x: str, y: str) -> None:
         total, count, forbidden = between[x][y]
-        if not forbidden and total / count >= threshold:
+        if not forbidden and not (anchored[x] and anchored[y]) and total / count >= threshold:
             heapq.heappush(heap, (-total / count, min(x, y), max(x, y), total, count))
 
     for x in sorted(between):
@@ -112,6 +126,7 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float) -> list
             continue    # a stale offer: one of the two has merged since
         merged = probability(-negative_average)
         members[x].extend(members.pop(y))
+        anchored[x] = anchored[x] or anchored.pop(y)
         weakest = [c for c in (confidence.pop(y), confidence[x], merged) if c is not None]
         confidence[x] = min(weakest)
         neighbours = between.pop(y)

@@ -90,8 +90,17 @@ def scored_pairs(records: dict[str, LinkRecord], model: Model, overrides: Overri
 
 
 def groups(records: dict[str, LinkRecord], rows: list[PairRow], model: Model) -> list[Cluster]:
-    """Clusters with their members in the grouping's fixed order (the first anchors a new id)."""
-    found = cluster(sorted(records), [row.scored() for row in rows], model.threshold)
+    """Clusters with their members in the grouping's fixed order (the first anchors a new id).
+
+    Primary mentions (what articles report) are grouped first, among themselves; then background
+    mentions (attacks an article recalls) join them or group among themselves, never joining
+    two primary groups: a recollection is weaker evidence than a report and must not pull apart
+    (or bridge) what the reports say."""
+    scored = [row.scored() for row in rows]
+    primaries = frozenset(m for m, record in records.items() if record.is_primary)
+    reported = cluster(sorted(primaries), [p for p in scored if p.a in primaries and p.b in primaries],
+                       model.threshold)
+    found = cluster(sorted(records), scored, model.threshold, start=reported, anchors=primaries)
     for found_cluster in found:
         found_cluster.members.sort(key=lambda mention_id: records[mention_id].order)
     return sorted(found, key=lambda c: records[c.members[0]].order)
