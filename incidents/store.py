@@ -324,9 +324,12 @@ def _file_failure(exc: BaseException) -> str | None:
     a fatal error that names the I/O error only further down its text.
     """
     cause = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
-    if not isinstance(cause, (duckdb.IOException, duckdb.FatalException)):
-        return None
     text = str(cause)
+    # A block whose checksum fails (a truncated or overwritten file) is a damaged file too, though
+    # DuckDB raises it as a plain error.
+    corrupt = isinstance(cause, duckdb.Error) and text.startswith("Corrupt database file")
+    if not (corrupt or isinstance(cause, (duckdb.IOException, duckdb.FatalException))):
+        return None
     found = _WRITE_FAILURE_RE.search(text)
     if found:
         return f"cannot write the database: {found.group(1).strip()}"

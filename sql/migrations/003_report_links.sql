@@ -4,7 +4,8 @@
 -- strongly each incident's reports hold together. A database upgraded to it is regrouped in full
 -- by its next run (the rules fingerprint changes), which fills the first two tables.
 
-ALTER TABLE incidents ADD COLUMN link_confidence DOUBLE;   -- NULL for an incident of one report
+-- How strongly an incident's reports hold together; NULL for an incident of one report.
+ALTER TABLE incidents ADD COLUMN link_confidence DOUBLE;
 
 CREATE TABLE report_links (
     mention_a           VARCHAR NOT NULL,          -- the lower mention id of the pair

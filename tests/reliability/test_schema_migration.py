@@ -110,11 +110,19 @@ def test_incidents_stored_before_version_2_get_their_citations(inbox, db_path, r
     sources = sql(db_path, "SELECT * FROM v_incident_sources ORDER BY incident_id, article_id")
     assert any(row[-5] for row in cited) and any(row[-4] for row in cited), "evidence and dates are cited"
     conn = duckdb.connect(str(db_path))
-    try:  # back to what version 1 stored: no derived tables, no `cited` column
+    try:  # back to what version 1 stored: no derived tables, no `cited` column, no linkage
         conn.execute("DROP TABLE incident_citations")
         conn.execute("DROP TABLE incident_articles")
         conn.execute("ALTER TABLE incident_field_values DROP COLUMN cited")
+        for table in ("report_links", "link_keys", "link_overrides"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("DROP SEQUENCE link_override_id_seq")
+        conn.execute("DROP VIEW v_incidents")
+        conn.execute("ALTER TABLE incidents DROP COLUMN link_confidence")
         conn.execute("DELETE FROM schema_version WHERE version >= 2")
+        # Written by the rules of version 1: the next run regroups everything once (section 8 of
+        # docs/reconciliation.md), which fills the linkage's tables.
+        conn.execute("UPDATE pipeline_runs SET settings = replace(settings, 'linkage', 'older rules')")
     finally:
         conn.close()
 
