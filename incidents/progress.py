@@ -77,7 +77,9 @@ class _TerminalDisplay:
             self.first_counted, self.counted_from = now, done
         elapsed = now - (self.first_counted or now)
         rate = f"{(done - self.counted_from) / elapsed:,.0f} files/s" if elapsed > 0 and done > self.counted_from else ""
-        self.bar.update(self.task, files=f"{done:,}/{to_do:,} files", rate=rate)
+        # Drawn at once (a few hundred batches a run at most): no count is skipped between two
+        # of the display's own refreshes.
+        self.bar.update(self.task, files=f"{done:,}/{to_do:,} files", rate=rate, refresh=True)
 
 
 @contextlib.contextmanager
