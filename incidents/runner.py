@@ -93,7 +93,7 @@ def prefect_api() -> Iterator[None]:
         server.stop()
 
 
-def run_pipeline(inbox: str, db: str, task_runner: str = "auto", dask_address: str | None = None,
+def run_pipeline(inbox: str, db: str, task_runner: str = "threads", dask_address: str | None = None,
                  workers: int | None = None, **overrides) -> dict:
     """Validates the settings, then runs the flow once and returns its counts.
 

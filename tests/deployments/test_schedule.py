@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -180,9 +179,14 @@ async def _scheduled_run(api_url: str, deployment: str, timeout: float = 420):
             assert time.monotonic() < deadline, f"no run of {deployment} finished: {[r.state_name for r in runs]}"
             await asyncio.sleep(2)
         run = finished[0]
-        by_run = FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
-        tasks = await client.read_task_runs(flow_run_filter=by_run)
-        logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
+        # The run's process sends its last logs and events as it exits, after its final state.
+        deadline = time.monotonic() + 60
+        while True:
+            logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
+            if any(entry.message.startswith("run 1 done:") for entry in logs) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(2)
+        tasks = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
         return stored, runs, run, tasks, logs
 
 
