@@ -107,9 +107,7 @@ def _supervised_run(args: argparse.Namespace, values: dict) -> int:
         os.killpg(child, signal.SIGKILL)
         os.waitpid(child, 0)
         _restore_terminal()
-        written = _file_identity(db) != before
-        return _fail("interrupted: " + ("the run had already written the database (it is complete)" if written
-                                        else "the database is unchanged"), EXIT_INTERRUPTED)
+        return _fail(f"interrupted: {_what_became_of(db, before)}", EXIT_INTERRUPTED)
     finally:
         signal.signal(signal.SIGTERM, previous_term)
         with contextlib.suppress(ProcessLookupError):
@@ -117,8 +115,15 @@ def _supervised_run(args: argparse.Namespace, values: dict) -> int:
         guard.release()
     if code < 0:
         _restore_terminal()
-        return _fail(f"the run was killed by signal {-code} (the database is unchanged)", EXIT_FAILED)
+        return _fail(f"the run was killed by signal {-code}: {_what_became_of(db, before)}", EXIT_FAILED)
     return code
+
+
+def _what_became_of(db: Path, before: tuple | None) -> str:
+    """A run changes the database only by swapping its complete copy in: one look tells."""
+    if _file_identity(db) == before:
+        return "the database is unchanged"
+    return "the run had already written the database (it is complete)"
 
 
 def _file_identity(path: Path) -> tuple | None:
