@@ -7,22 +7,29 @@
 
 from __future__ import annotations
 
-from prefect import serve
-from prefect.schedules import Cron
-
 DEPLOYMENT_NAME = "nightly"
+NIGHTLY_CRON = "0 2 * * *"
+NIGHTLY_TIMEZONE = "Asia/Baghdad"
+# A night that finds the database held (an analyst's `incidents run`) waits this long for it
+# before it ends as Skipped; two nightly runs never meet (the deployment's concurrency limit).
+NIGHTLY_WAIT_SECONDS = 1800.0
 
 
-def nightly_deployment(inbox: str, db: str, cron: str = "0 2 * * *", timezone: str = "Asia/Baghdad",
-                       task_runner: str = "threads", workers: int = 2, dask_address: str | None = None):
+def nightly_deployment(inbox: str, db: str, name: str = DEPLOYMENT_NAME, cron: str = NIGHTLY_CRON, timezone: str = NIGHTLY_TIMEZONE,
+                       task_runner: str = "auto", workers: int = 2, dask_address: str | None = None,
+                       wait_seconds: float = NIGHTLY_WAIT_SECONDS):
+    from prefect.schedules import Cron
+
     from flows.pipeline import incident_pipeline
-    from incidents.runner import make_task_runner
 
-    flow = incident_pipeline.with_options(task_runner=make_task_runner(task_runner, workers, dask_address))
-    return flow.to_deployment(
-        name=DEPLOYMENT_NAME,
+    parameters = {"inbox": inbox, "db": db, "task_runner": task_runner, "workers": workers,
+                  "lock_timeout_seconds": wait_seconds}
+    if dask_address:
+        parameters["dask_address"] = dask_address
+    return incident_pipeline.to_deployment(
+        name=name,
         schedules=[Cron(cron, timezone=timezone)],
-        parameters={"inbox": inbox, "db": db},
+        parameters=parameters,
         # Prefect's own guard, besides the database lock: one nightly run at a time.
         concurrency_limit=1,
         description="Nightly run of the Arabic incident pipeline over the inbox.",
@@ -30,5 +37,7 @@ def nightly_deployment(inbox: str, db: str, cron: str = "0 2 * * *", timezone: s
     )
 
 
-def serve_nightly(inbox: str, db: str, cron: str = "0 2 * * *", timezone: str = "Asia/Baghdad") -> None:
-    serve(nightly_deployment(inbox, db, cron, timezone), pause_on_shutdown=False)
+def serve_nightly(inbox: str, db: str, **options) -> None:
+    from prefect import serve
+
+    serve(nightly_deployment(inbox, db, **options), pause_on_shutdown=False)

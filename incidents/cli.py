@@ -8,10 +8,12 @@ holds the database.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
 import os
+import signal
 import sys
 import unicodedata
 from pathlib import Path
@@ -20,18 +22,31 @@ from incidents.settings import DEFAULT_DB, TASK_RUNNERS
 from incidents.teardown import silence_stderr_at_exit
 
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+EXIT_INTERRUPTED = 130   # the shell's code for a command ended by Ctrl-C
 _ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
 
 
 def _quiet_prefect(verbose: bool) -> None:
-    # Prefect reads its settings when first imported: set them before that.
+    """Quiets Prefect's console, not its API: a run's logs still reach the Prefect server, where
+    the UI shows them. Prefect reads these settings when first imported: set them before that."""
     if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-        os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
         # A failed run ends with one line saying why; Prefect's traceback is for --verbose.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+        os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")  # the temporary server's telemetry notice is noise here
+
+
+# The command line's name of each setting, for messages about them.
+FLAGS = {"inbox": "--inbox", "db": "--db", "max_file_bytes": "--max-file-bytes", "min_file_age_seconds": "--min-file-age",
+         "batch_size": "--batch-size", "slice_size": "--slice-size", "full_reconcile": "--full-reconcile",
+         "task_runner": "--task-runner", "workers": "--workers", "dask_address": "--dask-address",
+         "lock_timeout_seconds": "--wait"}
+
+
+def _settings_failure(exc) -> int:
+    return _fail("\n".join(f"{FLAGS.get(name, name)}: {text}" if name else text for name, text in exc.problems),
+                 EXIT_USAGE)
 
 
 def _fail(message: str, code: int) -> int:
@@ -41,28 +56,119 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    _quiet_prefect(args.verbose)
-    from incidents.runner import run_pipeline
-    from incidents.settings import SettingsError
-    from incidents.store import DatabaseBusy, DatabaseError
+def _run_settings(args: argparse.Namespace) -> dict:
+    return {"inbox": args.inbox, "db": args.db, "task_runner": args.task_runner, "dask_address": args.dask_address,
+            "workers": args.workers, "batch_size": args.batch_size, "max_file_bytes": args.max_file_bytes,
+            "min_file_age_seconds": args.min_file_age, "lock_timeout_seconds": args.wait,
+            "slice_size": args.slice_size, "full_reconcile": args.full_reconcile or None}
 
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from incidents.settings import Settings, SettingsError
+
+    values = _run_settings(args)
     try:
-        result = run_pipeline(
-            inbox=args.inbox, db=args.db, task_runner=args.task_runner, dask_address=args.dask_address,
-            workers=args.workers, batch_size=args.batch_size, max_file_bytes=args.max_file_bytes,
-            min_file_age_seconds=args.min_file_age, lock_timeout_seconds=args.wait,
-            slice_size=args.slice_size, full_reconcile=args.full_reconcile or None,
-            progress=sys.stderr.isatty() and not args.no_progress,
-        )
+        # Checked before Prefect is imported (seconds): a mistake is reported at once.
+        Settings.build(**values)
     except SettingsError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return _settings_failure(exc)
+    return _supervised_run(args, values)
+
+
+def _supervised_run(args: argparse.Namespace, values: dict) -> int:
+    """Runs the pipeline in a child process of a process group of its own, and waits for it.
+
+    The temporary Prefect server, the worker processes and a local Dask cluster start in that
+    group, out of the terminal's reach: a Ctrl-C reaches this process alone, which kills the
+    group at once and says so in one line (the run's staged copy dies with it, so the database
+    is as before, as after a SIGKILL: docs/reliability.md). Whatever ends this process, a SIGKILL
+    included, the group does not outlive it (``teardown.GroupGuard``).
+    """
+    from incidents.teardown import GroupGuard
+
+    db = Path(args.db)
+    before = _file_identity(db)
+    guard = GroupGuard()
+    child = os.fork()
+    if child == 0:
+        guard.close_in_child()
+        os.setpgid(0, 0)
+        # The child leaves through SystemExit, never back into the caller: the interpreter's exit
+        # then runs Prefect's handlers, which send the run's last logs and events to the API.
+        sys.exit(_run_in_this_process(args, values))
+    with contextlib.suppress(OSError):
+        os.setpgid(child, child)   # also here: the group must exist before it can be killed
+    guard.watch(child)
+    previous_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        _, status = os.waitpid(child, 0)
+        code = os.waitstatus_to_exitcode(status)
+    except KeyboardInterrupt:
+        os.killpg(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        _restore_terminal()
+        return _fail(f"interrupted: {_what_became_of(db, before)}", EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child, signal.SIGKILL)   # anything of the run still there
+        guard.release()
+    if code < 0:
+        _restore_terminal()
+        return _fail(f"the run was killed by signal {-code}: {_what_became_of(db, before)}", EXIT_FAILED)
+    return code
+
+
+def _what_became_of(db: Path, before: tuple | None) -> str:
+    """A run changes the database only by swapping its complete copy in: one look tells."""
+    if _file_identity(db) == before:
+        return "the database is unchanged"
+    return "the run had already written the database (it is complete)"
+
+
+def _file_identity(path: Path) -> tuple | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def _restore_terminal() -> None:
+    """A killed progress display leaves its line and a hidden cursor behind."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[2K\x1b[?25h")
+        sys.stderr.flush()
+
+
+def _run_in_this_process(args: argparse.Namespace, values: dict) -> int:
+    _quiet_prefect(args.verbose)
+    with contextlib.ExitStack() as display:
+        if sys.stderr.isatty() and not args.no_progress:
+            from incidents.progress import terminal_progress
+
+            display.enter_context(terminal_progress(f"{args.inbox} → {args.db}"))
+        from incidents.progress import announce
+
+        announce("starting Prefect")
+        return _run_and_report(args, values)
+
+
+def _run_and_report(args: argparse.Namespace, values: dict) -> int:
+    try:
+        from incidents.runner import run_pipeline
+        from incidents.settings import SettingsError
+        from incidents.store import DatabaseBusy, DatabaseError
+
+        result = run_pipeline(**values)
+    except KeyboardInterrupt:
+        return _fail("interrupted (the database is unchanged)", EXIT_INTERRUPTED)
+    except SettingsError as exc:
+        return _settings_failure(exc)
     except DatabaseBusy as exc:
         return _fail(str(exc), EXIT_BUSY)
     except DatabaseError as exc:
         return _fail(f"{exc} (the database is unchanged)", EXIT_FAILED)
-    except KeyboardInterrupt:
-        return _fail("interrupted (the database is unchanged)", EXIT_FAILED)
     except Exception as exc:  # noqa: BLE001 - the CLI's promise is one line, whatever failed
         first_line = (str(exc).strip().splitlines() or [""])[0]
         return _fail(f"run failed: {type(exc).__name__}: {first_line} (the database is unchanged)", EXIT_FAILED)
@@ -141,16 +247,51 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _quiet_prefect(False)
-    from deployments.serve import serve_nightly
+    from incidents.settings import Settings, SettingsError
 
     try:
-        serve_nightly(inbox=args.inbox, db=args.db, cron=args.cron, timezone=args.timezone)
+        Settings.build(inbox=args.inbox, db=args.db, task_runner=args.task_runner, workers=args.workers,
+                       dask_address=args.dask_address, lock_timeout_seconds=args.wait)
+    except SettingsError as exc:
+        return _settings_failure(exc)
+    _quiet_prefect(False)
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        return _fail("serve needs a Prefect server that outlives it, or the schedule dies with this process: "
+                     "start `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api", EXIT_USAGE)
+    problem = _api_problem()
+    if problem:
+        return _fail(f"cannot reach the Prefect API at {api}: {problem}", EXIT_FAILED)
+    from deployments.serve import serve_nightly
+
+    print(f"incidents: serving incident-pipeline/{args.name} on {api} (cron '{args.cron}', {args.timezone}); "
+          "Ctrl-C stops it", file=sys.stderr)
+    try:
+        serve_nightly(inbox=str(Path(args.inbox).resolve()), db=str(Path(args.db).resolve()), name=args.name,
+                      cron=args.cron,
+                      timezone=args.timezone, task_runner=args.task_runner, workers=args.workers or 2,
+                      dask_address=args.dask_address, wait_seconds=args.wait)
     except KeyboardInterrupt:
         return 0
     except Exception as exc:  # noqa: BLE001
-        return _fail(f"serve failed: {exc}", EXIT_FAILED)
+        return _fail(f"serve failed: {type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}", EXIT_FAILED)
     return 0
+
+
+def _api_problem() -> str | None:
+    """Why the configured Prefect API cannot be used, or None when it answers."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def check() -> str | None:
+        async with get_client() as client:
+            error = await client.api_healthcheck()
+            return None if error is None else (str(error).splitlines() or [type(error).__name__])[0]
+
+    return asyncio.run(check())
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -273,11 +414,24 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.set_defaults(handler=cmd_sql)
 
-    serve = sub.add_parser("serve", help="serve the nightly deployment (schedule and manual triggers)")
-    serve.add_argument("--inbox", default=os.environ.get("INCIDENTS_INBOX", "inbox"))
-    serve.add_argument("--db", default=os.environ.get("INCIDENTS_DB", DEFAULT_DB))
-    serve.add_argument("--cron", default=os.environ.get("INCIDENTS_CRON", "0 2 * * *"))
-    serve.add_argument("--timezone", default=os.environ.get("INCIDENTS_TIMEZONE", "Asia/Baghdad"))
+    serve = sub.add_parser("serve", help="serve the nightly deployment (schedule and manual triggers); "
+                                         "needs PREFECT_API_URL")
+    serve.add_argument("--inbox", default=os.environ.get("INCIDENTS_INBOX", "inbox"),
+                       help="folder of article files (default $INCIDENTS_INBOX or inbox)")
+    serve.add_argument("--db", default=os.environ.get("INCIDENTS_DB", DEFAULT_DB),
+                       help=f"DuckDB file (default $INCIDENTS_DB or {DEFAULT_DB})")
+    serve.add_argument("--name", default="nightly",
+                       help="the deployment's name, to serve more than one inbox (default nightly)")
+    serve.add_argument("--cron", default=os.environ.get("INCIDENTS_CRON", "0 2 * * *"),
+                       help="when the runs start (default 0 2 * * *)")
+    serve.add_argument("--timezone", default=os.environ.get("INCIDENTS_TIMEZONE", "Asia/Baghdad"),
+                       help="time zone of --cron (default Asia/Baghdad)")
+    serve.add_argument("--task-runner", choices=TASK_RUNNERS, default="auto", help="as for run")
+    serve.add_argument("--workers", type=int, help="as for run")
+    serve.add_argument("--dask-address", help="as for run")
+    serve.add_argument("--wait", type=float, default=1800.0,
+                       help="seconds a run waits for another that holds the database before it is skipped "
+                            "(default 1800)")
     serve.set_defaults(handler=cmd_serve)
 
     export = sub.add_parser("export", help="write the incidents to a CSV, Parquet or GeoJSON file")

@@ -1,4 +1,4 @@
-"""Running the flow from Python or the CLI, on the task runner the user asked for."""
+"""Running the flow from Python or the CLI: the Prefect API it reports to, the task runner it uses."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
-
 from incidents.settings import Settings, SettingsError
-
 
 # A run with fewer new files than this keeps to threads: starting worker processes and loading the
 # lexicons in each costs more than a second core gains (docs/benchmarks.md, item 7).
 PROCESSES_FROM_FILES = 5000
+TEMPORARY_SERVER_STARTUP_SECONDS = 120
 
 
 def _count_files(folder: Path, stop_after: int) -> int:
@@ -50,6 +48,8 @@ def make_task_runner(kind: str = "threads", workers: int = 2, dask_address: str 
     ``dask`` uses ``dask_address`` (an existing cluster) when given, else a local cluster of
     ``workers`` processes; the database itself always stays in the flow's process.
     """
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
     if kind == "threads":
         return ThreadPoolTaskRunner(max_workers=workers)
     if kind == "sequential":
@@ -60,50 +60,56 @@ def make_task_runner(kind: str = "threads", workers: int = 2, dask_address: str 
         try:
             from prefect_dask import DaskTaskRunner
         except ImportError:
-            raise SettingsError("task_runner: 'dask' needs prefect-dask (pip install '.[dask]')") from None
+            raise SettingsError([("task_runner", "'dask' needs prefect-dask (pip install '.[dask]')")]) from None
         if dask_address:
             return DaskTaskRunner(address=dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
-    raise SettingsError(f"task_runner: '{kind}' is not one of threads, processes, dask, sequential")
+    raise SettingsError([("task_runner", f"'{kind}' is not one of threads, processes, dask, sequential")])
 
 
 @contextlib.contextmanager
-def shared_api(needed: bool) -> Iterator[None]:
-    """Worker processes report their tasks to the flow's Prefect API.
+def prefect_api() -> Iterator[None]:
+    """The Prefect API the run reports to: the configured one, or else a temporary server.
 
-    Without an API address each worker process would start a temporary server of its own (seconds
-    and ~200 MB each); so, for processes and a local Dask cluster, the flow's temporary server is
-    started first and its address handed to the workers.
+    The temporary server is started here rather than by the flow's first client, so that its
+    address can be handed to worker processes (each would otherwise start a server of its own,
+    seconds and ~200 MB each). It stops when the run ends; when the run is killed, the CLI's
+    process group goes with it (``incidents.cli``).
     """
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
 
-    if not needed or PREFECT_API_URL.value():
+    if PREFECT_API_URL.value():
         yield
         return
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()   # the same one the flow's client would start
-    server.start()
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        yield
+    # Prefect's default of 20 s is too short on a busy two-core machine (measured: 25 s).
+    server.start(timeout=max(TEMPORARY_SERVER_STARTUP_SECONDS, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()))
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        server.stop()
 
 
 def run_pipeline(inbox: str, db: str, task_runner: str = "threads", dask_address: str | None = None,
-                 workers: int | None = None, progress: bool = False, **overrides) -> dict:
-    """Validates the settings, then runs the flow once and returns its counts."""
+                 workers: int | None = None, **overrides) -> dict:
+    """Validates the settings, then runs the flow once and returns its counts.
+
+    Raises ``SettingsError`` for bad settings, ``store.DatabaseBusy`` when another run held the
+    database past ``lock_timeout_seconds``, and the run's own exception when it failed.
+    """
     from flows.pipeline import incident_pipeline
+    from incidents.store import DatabaseBusy
 
     settings = Settings.build(inbox=inbox, db=db, task_runner=task_runner, dask_address=dask_address,
                               workers=workers, **overrides)
-    kind = resolved_task_runner(settings)
-    runner = make_task_runner(kind, settings.workers, settings.dask_address)
     parameters = {key: value for key, value in overrides.items() if value is not None}
-    flow = incident_pipeline.with_options(task_runner=runner)
-    with contextlib.ExitStack() as stack:
-        local_workers = kind == "processes" or (kind == "dask" and not settings.dask_address)
-        stack.enter_context(shared_api(local_workers))
-        if progress:
-            from incidents.progress import terminal_progress
-
-            stack.enter_context(terminal_progress(f"{settings.inbox} → {settings.db}"))
-        return flow(inbox=str(settings.inbox), db=str(settings.db), **parameters)
+    with prefect_api():
+        state = incident_pipeline(inbox=str(settings.inbox), db=str(settings.db), task_runner=settings.task_runner,
+                                  workers=settings.workers, dask_address=settings.dask_address, **parameters,
+                                  return_state=True)
+    if state.is_cancelled() and state.name == "Skipped":
+        raise DatabaseBusy(state.message)
+    return state.result()

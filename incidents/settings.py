@@ -17,7 +17,15 @@ TASK_RUNNERS = ("auto", "threads", "processes", "dask", "sequential")
 
 
 class SettingsError(ValueError):
-    """One or more settings are wrong; the message lists each mistake on its own line."""
+    """One or more settings are wrong; the message lists each mistake on its own line.
+
+    ``problems`` keeps them as (setting, what is wrong) pairs, so that the CLI can name its flags
+    (``--wait``) where a deployment's log names the parameter (``lock_timeout_seconds``).
+    """
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{name}: {text}" if name else text for name, text in problems))
 
 
 def _can_create_files_in(folder: Path) -> bool:
@@ -68,56 +76,57 @@ class Settings:
             clean["inbox"] = Path(clean["inbox"])
         if "db" in clean:
             clean["db"] = Path(clean["db"])
-        problems = [f"unknown setting '{name}'" for name in unknown]
+        problems = [("", f"unknown setting '{name}'") for name in unknown]
         try:
             settings = cls(**clean)
         except TypeError as exc:
-            raise SettingsError(str(exc)) from None
+            raise SettingsError([("", str(exc))]) from None
         problems.extend(settings.problems())
         if problems:
-            raise SettingsError("\n".join(problems))
+            raise SettingsError(problems)
         return settings
 
-    def problems(self) -> list[str]:
-        found: list[str] = []
+    def problems(self) -> list[tuple[str, str]]:
+        """Each mistake as (setting, what is wrong with it)."""
+        found: list[tuple[str, str]] = []
         if not self.inbox.exists():
-            found.append(f"inbox: {self.inbox} does not exist")
+            found.append(("inbox", f"{self.inbox} does not exist"))
         elif not self.inbox.is_dir():
-            found.append(f"inbox: {self.inbox} is not a folder")
+            found.append(("inbox", f"{self.inbox} is not a folder"))
         elif not os.access(self.inbox, os.R_OK | os.X_OK):
-            found.append(f"inbox: {self.inbox} cannot be read")
+            found.append(("inbox", f"{self.inbox} cannot be read"))
         if self.db.exists() and self.db.is_dir():
-            found.append(f"db: {self.db} is a folder, not a database file")
+            found.append(("db", f"{self.db} is a folder, not a database file"))
         parent = self.db.resolve().parent
         existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
         if existing is not None and not existing.is_dir():
-            found.append(f"db: {existing} is not a folder")
+            found.append(("db", f"{existing} is not a folder"))
         elif existing is not None and not _can_create_files_in(existing):
-            found.append(f"db: cannot create or write files in {existing}")
+            found.append(("db", f"cannot create or write files in {existing}"))
         if self.max_file_bytes < 1024:
-            found.append(f"max_file_bytes: {self.max_file_bytes} is below 1024 bytes")
+            found.append(("max_file_bytes", f"{self.max_file_bytes} is below 1024 bytes"))
         if self.min_file_age_seconds < 0:
-            found.append("min_file_age_seconds: must be 0 or more")
+            found.append(("min_file_age_seconds", "must be 0 or more"))
         if self.batch_size < 1:
-            found.append(f"batch_size: {self.batch_size} must be at least 1")
+            found.append(("batch_size", f"{self.batch_size} must be at least 1"))
         if self.slice_size < 1:
-            found.append(f"slice_size: {self.slice_size} must be at least 1")
+            found.append(("slice_size", f"{self.slice_size} must be at least 1"))
         if self.task_runner not in TASK_RUNNERS:
-            found.append(f"task_runner: '{self.task_runner}' is not one of {', '.join(TASK_RUNNERS)}")
+            found.append(("task_runner", f"'{self.task_runner}' is not one of {', '.join(TASK_RUNNERS)}"))
         if self.workers < 1:
-            found.append(f"workers: {self.workers} must be at least 1")
+            found.append(("workers", f"{self.workers} must be at least 1"))
         if not 0.0 < self.near_copy_threshold <= 1.0:
-            found.append(f"near_copy_threshold: {self.near_copy_threshold} must be in (0, 1]")
+            found.append(("near_copy_threshold", f"{self.near_copy_threshold} must be in (0, 1]"))
         if not 16 <= self.minhash_permutations <= 1024:
-            found.append(f"minhash_permutations: {self.minhash_permutations} must be 16..1024")
+            found.append(("minhash_permutations", f"{self.minhash_permutations} must be 16..1024"))
         if not 1 <= self.shingle_words <= 8:
-            found.append(f"shingle_words: {self.shingle_words} must be 1..8")
+            found.append(("shingle_words", f"{self.shingle_words} must be 1..8"))
         if self.lock_timeout_seconds < 0:
-            found.append("lock_timeout_seconds: must be 0 or more")
+            found.append(("lock_timeout_seconds", "must be 0 or more"))
         try:
             ZoneInfo(self.default_timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            found.append(f"default_timezone: '{self.default_timezone}' is not a known time zone")
+            found.append(("default_timezone", f"'{self.default_timezone}' is not a known time zone"))
         return found
 
     def as_dict(self) -> dict:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -137,21 +138,54 @@ def copy_database(db: Path, target: Path) -> Path:
     return target
 
 
+_run_ids: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # command -> its run's pid
+
+
+def run_process_id(process: subprocess.Popen, timeout: float = 30) -> int:
+    """The process that does the work of `incidents run`: the command forks it, in a process group
+    of its own with the Prefect server and workers, and only waits for it (``incidents.cli``)."""
+    if process in _run_ids:
+        return _run_ids[process]
+    command = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+
+    def forked() -> bool:
+        for entry in Path("/proc").iterdir():
+            try:
+                if (entry.name.isdigit() and (entry / "stat").read_text().rpartition(")")[2].split()[1] == str(process.pid)
+                        and (entry / "cmdline").read_bytes() == command):
+                    _run_ids[process] = int(entry.name)
+                    return True
+            except OSError:
+                continue
+        return False
+
+    assert wait_until(forked, timeout=timeout), "incidents run did not start its run"
+    return _run_ids[process]
+
+
+def stop_run(process: subprocess.Popen) -> None:
+    """SIGSTOP to the command and, once it has started it, to the run's whole process group."""
+    with contextlib.suppress(AssertionError, ProcessLookupError, FileNotFoundError):
+        os.killpg(run_process_id(process, timeout=0.5), signal.SIGSTOP)
+    os.kill(process.pid, signal.SIGSTOP)
+
+
 @contextlib.contextmanager
 def paused(process: subprocess.Popen):
-    """Holds ``process`` still (SIGSTOP) for the block: a run paused inside its write window keeps
+    """Holds the run still (SIGSTOP) for the block: a run paused inside its write window keeps
     the lock and the staged copy for as long as a test needs, whatever the machine's speed."""
-    os.kill(process.pid, signal.SIGSTOP)
+    group = run_process_id(process)
+    os.killpg(group, signal.SIGSTOP)
     try:
         yield process
     finally:
-        os.kill(process.pid, signal.SIGCONT)
+        os.killpg(group, signal.SIGCONT)
 
 
 def holds_open(process: subprocess.Popen, path: Path) -> bool:
-    """Whether ``process`` has ``path`` open (Linux): a run waiting for the lock keeps its lock file open."""
-    folder = Path(f"/proc/{process.pid}/fd")
+    """Whether the run of ``process`` has ``path`` open (Linux): a run waiting for the lock keeps its lock file open."""
     try:
+        folder = Path(f"/proc/{run_process_id(process, timeout=0.5)}/fd")
         return any(os.readlink(folder / fd) == str(path.resolve()) for fd in os.listdir(folder))
-    except OSError:
+    except (AssertionError, OSError):
         return False

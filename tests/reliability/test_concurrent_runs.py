@@ -13,7 +13,7 @@ import re
 
 import pytest
 from reliability_support import (
-    add_devset_copies, holds_open, paused, run_cli, staging_file, start_cli, table_state, wait_until,
+    add_devset_copies, holds_open, paused, run_cli, run_process_id, staging_file, start_cli, table_state, wait_until,
 )
 
 from incidents.store import RunLock
@@ -53,7 +53,7 @@ def test_two_runs_at_once_never_interleave(tmp_path, sql):
         second = run_cli("run", "--inbox", str(inbox), "--db", str(refused_db))
     assert second.returncode == 3
     found = BUSY_MESSAGE.match(second.stderr.strip().splitlines()[-1])
-    assert found and int(found.group(1)) == first.pid
+    assert found and int(found.group(1)) == run_process_id(first)
     assert second.stdout == ""
     alone = finish(first)
     assert [row[2:] for row in stored_runs(sql, refused_db)] == [(alone["files_new"], alone["articles_added"])]

@@ -12,13 +12,12 @@ rename, and expects the old state or the complete new one accordingly.
 from __future__ import annotations
 
 import hashlib
-import signal
 import time
 
 import duckdb
 import pytest
 from reliability_support import (
-    add_devset_copies, copy_database, run_cli, staging_file, start_cli, table_state, wait_until,
+    add_devset_copies, copy_database, run_cli, run_process_id, staging_file, start_cli, stop_run, table_state, wait_until,
 )
 
 NEW_COPIES = range(1, 4)
@@ -76,10 +75,11 @@ def kill_at(inbox, db, anchor: str, amount: float, window: float) -> str:
             time.sleep(amount)
         else:
             assert wait_until(lambda: staged_since(db, started) or process.poll() is not None)
+            run_process_id(process)   # found before the pause, so that finding it does not delay the stop
             time.sleep(amount * window)
         # Stopped first, so that what it was doing can be seen before it dies: the staged copy
         # exists from the start of the write to the rename that ends it.
-        process.send_signal(signal.SIGSTOP)
+        stop_run(process)
         if staged_since(db, started):
             return "writing"
         return "starting" if anchor == "after start" else "swapped"

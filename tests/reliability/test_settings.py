@@ -13,9 +13,9 @@ def test_every_mistake_is_reported_at_once_and_nothing_is_created(tmp_path):
     refused = run_cli("run", "--inbox", "/nonexistent", "--db", "/proc/x.duckdb", "--batch-size", "0")
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
-        "incidents: inbox: /nonexistent does not exist",
-        "incidents: db: cannot create or write files in /proc",
-        "incidents: batch_size: 0 must be at least 1",
+        "incidents: --inbox: /nonexistent does not exist",
+        "incidents: --db: cannot create or write files in /proc",
+        "incidents: --batch-size: 0 must be at least 1",
     ]
     assert refused.stdout == ""
 
