@@ -22,10 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
+from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
+from incidents.arabic.facts import Candidate, SentenceFacts, plausible
 from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places
 from incidents.arabic.lexicon import (
     Match,
@@ -40,50 +42,31 @@ from incidents.arabic.lexicon import (
 )
 from incidents.arabic.ner import available_recognizer
 from incidents.arabic.normalize import normalize, normalize_with_offsets
-from incidents.arabic.numbers import Quantity, find_quantities, parse_number
+from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
+from incidents.arabic.weapons import projectile_count, valid_weapons, weapon_of
 from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
 LEAD_PARAGRAPHS = 3
 # Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
 SEPARATE_SITES_KM = 15.0
-# Larger figures are misreadings; they would also not fit the database's INTEGER columns.
-MAX_PLAUSIBLE_COUNT = 100_000
 LAUNCH_WINDOW_CHARS = 60
-CASUALTY_WINDOW_CHARS = 45
 ATTACHED_DATE_WINDOW_CHARS = 20
 
 _AGGREGATE_RE = re.compile(r"(?:\d+|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
 _SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
-_CASUALTY_NOUN_RE = re.compile(
-    r"(?<!\w)(?:(?P<number>\d+|[^\s\d]+)\s+)?(?:ال)?(?P<noun>قتلي|قتيلا|قتيلين|قتيلان|قتيل|جرحي|جريحا|جريحين|جريحان|جريح|مصابين|مصابا)(?!\w)"
-)
-_DUAL_CASUALTY = {"قتيلين", "قتيلان", "جريحين", "جريحان"}
-_SINGLE_CASUALTY = {"قتيل", "جريح"}
 _QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
-_RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+صفوف")
 _DIRECTION_BEFORE_RE = re.compile(
     r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
-_TOLL_RE = re.compile(
-    r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
-    r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 _DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n()]*$")
 _DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
-# "دون أن يسفر الانفجار عن خسائر بشرية": the negation and the losses with words between them.
-_NO_LOSSES_RE = re.compile(
-    r"(?<!\w)[وف]?(?:دون ان|دون|لم|لا)\s+(?:\S+\s+){0,3}?(?:يسفر|تسفر|يتسبب|تتسبب|يوقع|توقع|تخلف|يخلف|تسجل|يسجل)"
-    r"\s+(?:\S+\s+){0,2}?(?:عن|ب|في)?\s*(?:اي\s+|وقوع\s+)?(?:خسائر بشريه|ضحايا|اصابات|خسائر في الارواح)")
-_LOSS_VERBS = ("يسفر", "تسفر", "يتسبب", "تتسبب", "يوقع", "توقع", "تخلف", "يخلف", "تسجل", "يسجل")
-_NO_DEATHS_RE = re.compile(
-    r"(?<!\w)[وف]?(?:دون|لم|لا)\s+(?:\S+\s+){0,2}?(?:اي\s+)?(?:وفيات|حالات? وفاه|قتلي|قتيل)(?!\w)")
-_NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 # "حمّلت واشنطن كتائب حزب الله مسؤولية الهجوم": held responsible, with the one blamed in between.
 _HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|يحمل|حملوا)\s+(?:\S+\s+){0,8}?مسؤوليه(?!\w)")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
@@ -91,8 +74,6 @@ _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?
 _ANNOUNCED_STRIKE_RE = re.compile(
     r"(?<!\w)[وف]?(?:اعلن|اعلنت)\s+(?:\S+\s+){1,6}?(?:(?:انه|انها|انهم)\s+)?"
     r"(?:استهدف|استهدفت|نفذ|نفذت|شن|شنت|قصف|قصفت|تنفيذ|تحييد|استهداف)(?!\w)")
-_AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
-_BARE_COUNT_RE = re.compile(r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين)(?!\w)")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
                   "claim", "disown", "accuse")
@@ -101,39 +82,6 @@ _SENTENCE_CUES = ("attack_noun", "event_verb", "background", "generic", "veto", 
                   "no_casualties", "no_killed", "no_injured", "damage", "no_damage", "update", "claim", "disown",
                   "accuse", "intercept", "separate", "report_verb")
 _WEEK_DAYS = 7
-
-
-@dataclass
-class SentenceFacts:
-    sentence: Sentence
-    normalized: str
-    weapons: list[Match] = field(default_factory=list)
-    attack_nouns: list[Match] = field(default_factory=list)
-    event_verbs: list[Match] = field(default_factory=list)
-    places: list[PlaceMatch] = field(default_factory=list)
-    launch_cues: list[Match] = field(default_factory=list)
-    quantities: list[Quantity] = field(default_factory=list)
-    dates: list = field(default_factory=list)
-    targets: list[Match] = field(default_factory=list)
-    cues: dict[str, list[Match]] = field(default_factory=dict)
-    is_attack: bool = False
-    is_background: bool = False
-    is_aggregate: bool = False
-    _offsets: list[int] | None = None
-
-    def has(self, kind: str) -> bool:
-        return bool(self.cues.get(kind))
-
-    def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """Maps a span of the normalized sentence to offsets in the article's original text."""
-        if self._offsets is None:
-            _, self._offsets = normalize_with_offsets(self.sentence.text)
-        offsets = self._offsets
-        start = min(start, len(offsets) - 1)
-        end = min(max(end, start), len(offsets) - 1)
-        first = offsets[start]
-        last = offsets[end - 1] + 1 if end > start else first
-        return self.sentence.start + first, self.sentence.start + last
 
 
 @dataclass(frozen=True)
@@ -152,17 +100,6 @@ def _trigger_regex() -> re.Pattern:
     return re.compile(word_alternation({word for phrase in phrases for word in phrase.split()[:1]}))
 
 
-def _valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
-    """Weapon terms; an adjective (صاروخي) counts only right after an attack noun (هجوم صاروخي)."""
-    valid = []
-    for match in weapon_matcher().finditer(normalized):
-        if match.payload.adjective:
-            if not any(0 <= match.start - noun.end <= 2 for noun in attack_nouns):
-                continue
-        valid.append(match)
-    return valid
-
-
 def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_time: dt.time | None,
                      dateline: "Dateline") -> SentenceFacts:
     normalized = normalize(sentence.text)
@@ -172,7 +109,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
     facts.attack_nouns = facts.cues["attack_noun"]
     facts.event_verbs = facts.cues["event_verb"]
-    facts.weapons = _valid_weapons(normalized, facts.attack_nouns)
+    facts.weapons = valid_weapons(normalized, facts.attack_nouns)
     facts.launch_cues = facts.cues["launch"]
     facts.quantities = find_quantities(normalized)
     facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
@@ -301,7 +238,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     primaries: list[MentionDraft] = []
     for facts in analysed:
         if not facts.is_attack:
-            if primaries and not facts.is_background and not facts.is_aggregate and _reports_casualties(facts):
+            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts):
                 primaries[-1].sentences.append(facts)  # a toll or an update about the attack just reported
             continue
         if facts.is_background:
@@ -342,36 +279,12 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     return drafts
 
 
-def _reports_casualties(facts: SentenceFacts) -> bool:
-    return bool(facts.has("update") or _TOLL_RE.search(facts.normalized)
-                or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
-                or _NO_LOSSES_RE.search(facts.normalized) or _NO_DEATHS_RE.search(facts.normalized)
-                or ((facts.has("killed") or facts.has("injured")) and any(q.category == "person" for q in facts.quantities)))
-
-
 def _dated_today(facts: SentenceFacts) -> bool:
     return any(d.kind in ("relative", "weekday") for d in facts.dates)
 
 
 # ----------------------------------------------------------------------------------------------
 # Fields
-
-
-@dataclass
-class Candidate:
-    value: object
-    facts: SentenceFacts
-    start: int
-    end: int
-    confidence: float
-    update: bool = False
-
-
-def _plausible(candidate: Candidate | None) -> Candidate | None:
-    """A count no attack report gives (a misread number, a phone number) is no count at all."""
-    if candidate is None or not isinstance(candidate.value, int) or candidate.value <= MAX_PLAUSIBLE_COUNT:
-        return candidate
-    return None
 
 
 def _value_text(value) -> str | None:
@@ -395,17 +308,6 @@ def _evidence(field_name: str, candidate: Candidate) -> FieldValue:
     )
 
 
-def _best(candidates: list[Candidate]) -> Candidate | None:
-    """An update wins over what came before it; then the most explicit, then the latest."""
-    if not candidates:
-        return None
-    updates = [c for c in candidates if c.update]
-    if updates:
-        return max(enumerate(updates), key=lambda item: (item[1].confidence, item[0]))[1]
-    # Statements of one article at the same level: the fuller account (the larger figure).
-    return max(candidates, key=lambda c: (c.confidence, c.value if isinstance(c.value, int) else 0))
-
-
 def _date_candidates(draft: MentionDraft) -> list[Candidate]:
     candidates = []
     for facts in draft.sentences:
@@ -422,143 +324,6 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
                 score -= 0.5  # the date of a statement about the attack, not of the attack
             candidates.append(Candidate(mention, facts, mention.start, mention.end, score))
     return candidates
-
-
-def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
-    """Every figure the article's sentences give for ``kind`` ('killed' or 'injured').
-
-    Confidence orders the kinds of statement: a toll (ارتفعت حصيلة القتلى إلى خمسة) over a count
-    of casualty nouns (أربعة قتلى) over victims after a verb (مقتل ثلاثة جنود) over "no losses".
-    """
-    found: list[Candidate] = []
-    for facts in draft.sentences:
-        update = facts.has("update")
-        for toll in _finditer_if(_TOLL_RE, facts.normalized, ("حصيله", "عدد")):
-            if toll.group(kind):
-                value = parse_number(toll.group("number"))
-                if value is not None:
-                    found.append(Candidate(value, facts, toll.start(), toll.end(), 0.97, update))
-        for noun in _finditer_if(_CASUALTY_NOUN_RE, facts.normalized, ("قتل", "قتي", "جرح", "جري", "مصاب")):
-            if noun.group("noun").startswith(("قتيل", "قتلي")) != (kind == "killed"):
-                continue
-            value = _casualty_noun_value(noun)
-            if value is not None:
-                found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
-        # "two of the faction's members" counts victims; "among them a child" counts some again.
-        persons = [q for q in facts.quantities
-                   if q.category == "person" and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
-        cues = facts.cues.get(kind, [])
-        all_cue_starts = sorted(c.start for k in ("killed", "injured") for c in facts.cues.get(k, []))
-        for cue in cues:
-            stop = next((start for start in all_cue_starts if start > cue.start), len(facts.normalized))
-            group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
-                     and q.start < stop and q.value is not None]
-            if group:
-                # Coordinated victims (طفلة وامرأة) add up; a run of them is one statement.
-                group = _coordinated_run(facts.normalized, group)
-                total = sum(q.value for q in group)
-                explicit = any(q.text[:1].isdigit() or q.value > 2 for q in group)
-                found.append(Candidate(total, facts, cue.start, group[-1].end, 0.9 if explicit else 0.7, update))
-                continue
-            bare = _BARE_COUNT_RE.match(facts.normalized, cue.end)
-            if bare:
-                value = parse_number(bare.group("number"))
-                if value is not None:
-                    found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
-        nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
-        nones += [m.span() for m in _finditer_if(_NO_LOSSES_RE, facts.normalized, _LOSS_VERBS)]
-        if kind == "injured":
-            nones += [m.span() for m in _finditer_if(_NOBODY_HURT_RE, facts.normalized, ("يصب", "يصاب", "تصب"))]
-        else:
-            nones += [m.span() for m in _finditer_if(_NO_DEATHS_RE, facts.normalized, ("وفيات", "وفاه", "قتلي", "قتيل"))]
-        for start, end in nones:
-            # "no losses among the coalition's ranks" says nothing about the other victims.
-            if _RESTRICTED_NONE_RE.match(facts.normalized, end):
-                continue
-            found.append(Candidate(0, facts, start, end, 0.8, update))
-    found.sort(key=lambda c: (c.facts.sentence.index, c.start))
-    positive = [c for c in found if c.value]
-    if positive:
-        # A report of victims outweighs a "no casualties" unless that comes later as an update.
-        last_positive = max(c.facts.sentence.index for c in positive)
-        found = [c for c in found if c.value or (c.update and c.facts.sentence.index > last_positive)]
-    return found
-
-
-def _finditer_if(pattern: re.Pattern, text: str, needles: tuple[str, ...]):
-    """The pattern's matches, skipping the regex when none of its key words is in the text."""
-    if any(needle in text for needle in needles):
-        return pattern.finditer(text)
-    return ()
-
-
-def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quantity]:
-    run = [quantities[0]]
-    for quantity in quantities[1:]:
-        gap = normalized[run[-1].end:quantity.start]
-        if re.fullmatch(r"[\s\w]{0,12}?\s*و\s*", gap) or re.fullmatch(r"\s*(?:,|و)\s*", gap):
-            run.append(quantity)
-        else:
-            break
-    return run
-
-
-def _casualty_noun_value(found: re.Match) -> int | None:
-    noun = found.group("noun")
-    if noun in _DUAL_CASUALTY:
-        return 2
-    number = found.group("number")
-    if number:
-        value = parse_number(number)
-        if value is not None:
-            return value
-    return 1 if noun in _SINGLE_CASUALTY else None
-
-
-_WEAPON_SPECIFICITY = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
-
-
-def _weapon(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
-    """The weapon most of the mention's sentences name; ties to the more specific class."""
-    typed: list[Candidate] = []
-    for facts in draft.sentences:
-        for match in facts.weapons:
-            typed.append(Candidate(match.payload, facts, match.start, match.end, 0.8))
-    typed = [c for c in typed if c.value.weapon_type != "unknown"] or typed
-    if not typed:
-        return None, None
-    sentences_naming: dict[str, set[int]] = {}
-    for candidate in typed:
-        sentences_naming.setdefault(candidate.value.weapon_type, set()).add(candidate.facts.sentence.index)
-    lead = draft.first.sentence.index
-
-    def votes(weapon: str) -> int:
-        # The sentence that reports the attack counts twice: later ones add context.
-        return len(sentences_naming[weapon]) + (lead in sentences_naming[weapon])
-
-    chosen_type = min(sentences_naming, key=lambda w: (-votes(w), _WEAPON_SPECIFICITY.get(w, 9)))
-    first = next(c for c in typed if c.value.weapon_type == chosen_type)
-    kind = Candidate(chosen_type, first.facts, first.start, first.end, 0.8)
-    detailed = next((c for c in typed if c.value.detail and c.value.weapon_type == chosen_type), None)
-    detail = Candidate(detailed.value.detail, detailed.facts, detailed.start, detailed.end, 0.8) if detailed else None
-    return kind, detail
-
-
-def _projectile_count(draft: MentionDraft, weapon_type: str | None) -> Candidate | None:
-    candidates = []
-    for facts in draft.sentences:
-        for quantity in facts.quantities:
-            if quantity.category != "projectile" or quantity.vague or quantity.partitive or quantity.value is None:
-                continue
-            # A count names this weapon, or is of shells when the weapon is a shell-firing one.
-            if quantity.weapon != weapon_type and not (
-                    quantity.weapon is None and weapon_type in ("rocket", "mortar", "unknown")) \
-                    and not (quantity.weapon == "rocket" and weapon_type == "missile"):
-                continue
-            candidates.append(Candidate(quantity.value, facts, quantity.start, quantity.end, 0.85))
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: (c.value, -c.facts.sentence.index))
 
 
 def _place(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
@@ -763,7 +528,7 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         values.append(_evidence("time_of_day", Candidate(time_choice.value.time_of_day, time_choice.facts,
                                                          time_choice.start, time_choice.end, 0.7)))
 
-    weapon, detail = _weapon(draft)
+    weapon, detail = weapon_of(draft.sentences)
     record["weapon_type"] = weapon.value if weapon else "unknown"
     if weapon:
         values.append(_evidence("weapon_type", weapon))
@@ -771,16 +536,16 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         record["weapon_detail"] = detail.value
         values.append(_evidence("weapon_detail", detail))
 
-    count = _plausible(_projectile_count(draft, record["weapon_type"]))
+    count = plausible(projectile_count(draft.sentences, record["weapon_type"]))
     if count:
         record["projectile_count"] = count.value
         values.append(_evidence("projectile_count", count))
 
     for field_name in ("killed", "injured"):
-        candidates = [c for c in _casualty_candidates(draft, field_name) if _plausible(c)]
-        best = _best(candidates)
-        if best is not None:
-            record[field_name] = best.value
+        candidates = [c for c in casualty_candidates(draft.sentences, field_name) if plausible(c)]
+        chosen = best(candidates)
+        if chosen is not None:
+            record[field_name] = chosen.value
         values.extend(_evidence(field_name, c) for c in candidates)
 
     place, launch = _place(draft)
