@@ -80,7 +80,7 @@ _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualti
 # The cues read in every sentence that has a trigger (lexicons/cues.csv).
 _SENTENCE_CUES = ("attack_noun", "event_verb", "background", "generic", "veto", "launch", "killed", "injured",
                   "no_casualties", "no_killed", "no_injured", "damage", "no_damage", "update", "claim", "disown",
-                  "accuse", "intercept", "separate", "report_verb")
+                  "accuse", "intercept", "separate", "report_verb", "correction", "state_launcher")
 _WEEK_DAYS = 7
 
 

@@ -15,14 +15,28 @@ from incidents.arabic.numbers import Quantity, parse_number
 
 CASUALTY_WINDOW_CHARS = 45
 _CASUALTY_NOUN_RE = re.compile(
-    r"(?<!\w)(?:(?P<number>\d+|[^\s\d]+)\s+)?(?:ال)?(?P<noun>قتلي|قتيلا|قتيلين|قتيلان|قتيل|جرحي|جريحا|جريحين|جريحان|جريح|مصابين|مصابا)(?!\w)"
+    r"(?<!\w)(?:و?(?P<number>\d+|[^\s\d]+)\s+)?(?:ال)?(?P<noun>قتلي|قتيلا|قتيلين|قتيلان|قتيل|شهداء|شهيدا|شهيدين|شهيدان|شهيد|جرحي|جريحا|جريحين|جريحان|جريح|مصابين|مصابا)(?!\w)"
 )
-_DUAL_CASUALTY = {"قتيلين", "قتيلان", "جريحين", "جريحان"}
-_SINGLE_CASUALTY = {"قتيل", "جريح"}
+_KILLED_NOUNS = ("قتيل", "قتلي", "شهيد", "شهداء")
+_DUAL_CASUALTY = {"قتيلين", "قتيلان", "شهيدين", "شهيدان", "جريحين", "جريحان"}
+_SINGLE_CASUALTY = {"قتيل", "شهيد", "جريح"}
+# A figure of the dead and the wounded together (مقتل وإصابة 7، استشهد وأصيب 12، سقط تسعة بين
+# قتيل وجريح، يقتل ويصيب 11) says how many were hit, not how many were killed or injured.
+_COMBINED_RE = re.compile(
+    r"(?P<before>(?<!\w)[وفب]?(?:مقتل|استشهاد|قتل|قتلوا|استشهد|استشهدوا|يقتل|تقتل)\s+و\s*"
+    r"(?:اصابه|جرح|اصيب|اصيبوا|جرحوا|يصيب|تصيب|يجرح)(?!\w))"
+    r"|(?P<after>(?<!\w)(?:ما\s+)?بين\s+(?:قتيل|شهيد)\s+و\s*(?:جريح|مصاب)(?!\w))")
+_COMBINED_REACH_CHARS = 40
+# "لقي سبعة أشخاص مصرعهم": the victims stand between the verb and its object.
+_MET_DEATH_RE = re.compile(
+    r"(?<!\w)[وف]?(?:لقي|لقيت|لقوا|لقين|لقيا)\s+(?P<victims>(?:\S+\s+){1,5}?)"
+    r"(?:مصرعهم|مصرعه|مصرعها|مصرعهما|مصرعهن|حتفهم|حتفه|حتفها|حتفهما|حتفهن)(?!\w)")
 _RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+صفوف")
 _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
-    r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
+    r"(?P<rest>(?:\s+[^\s,.]+){1,6})")
+# The figure of a toll: digits, or a number word with its "and" parts (ثلاثة وعشرين، ثلاثة عشر).
+_TOLL_NUMBER_RE = re.compile(r"\s+(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
 # "دون أن يسفر الانفجار عن خسائر بشرية": the negation and the losses with words between them.
 _NO_LOSSES_RE = re.compile(
     r"(?<!\w)[وف]?(?:دون ان|دون|لم|لا)\s+(?:\S+\s+){0,3}?(?:يسفر|تسفر|يتسبب|تتسبب|يوقع|توقع|تخلف|يخلف|تسجل|يسجل)"
@@ -32,7 +46,10 @@ _NO_DEATHS_RE = re.compile(
     r"(?<!\w)[وف]?(?:دون|لم|لا)\s+(?:\S+\s+){0,2}?(?:اي\s+)?(?:وفيات|حالات? وفاه|قتلي|قتيل)(?!\w)")
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
-_BARE_COUNT_RE = re.compile(r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين)(?!\w)")
+# "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
+_CASUALTY_LEMMAS = {"قتيل", "شهيد", "جريح", "مصاب"}
+_BARE_COUNT_RE = re.compile(
+    r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين|من\s+\S+(?:ه|ها|هم|هما)(?!\w))(?!\w)")
 
 
 def reports_casualties(facts: SentenceFacts) -> bool:
@@ -62,23 +79,36 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
     found: list[Candidate] = []
     for facts in sentences:
         update = facts.has("update")
+        combined = _combined_spans(facts.normalized)
         for toll in finditer_if(_TOLL_RE, facts.normalized, ("حصيله", "عدد")):
             if toll.group(kind):
-                value = parse_number(toll.group("number"))
-                if value is not None:
-                    found.append(Candidate(value, facts, toll.start(), toll.end(), 0.97, update))
-        for noun in finditer_if(_CASUALTY_NOUN_RE, facts.normalized, ("قتل", "قتي", "جرح", "جري", "مصاب")):
-            if noun.group("noun").startswith(("قتيل", "قتلي")) != (kind == "killed"):
+                figure = _toll_figure(toll)
+                if figure is not None:
+                    found.append(Candidate(figure[0], facts, toll.start(), figure[1], 0.97, update))
+        for noun in finditer_if(_CASUALTY_NOUN_RE, facts.normalized, ("قتل", "قتي", "جرح", "جري", "مصاب", "شهد", "شهي")):
+            if noun.group("noun").startswith(_KILLED_NOUNS) != (kind == "killed"):
+                continue
+            if _inside(noun.start("noun"), noun.end(), combined):
                 continue
             value = _casualty_noun_value(noun)
             if value is not None:
                 found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
-        # "two of the faction's members" counts victims; "among them a child" counts some again.
+        if kind == "killed":
+            for met in finditer_if(_MET_DEATH_RE, facts.normalized, ("لقي", "لقو")):
+                victims = [q for q in facts.quantities if q.category == "person" and q.value is not None
+                           and met.start("victims") <= q.start < met.end("victims")]
+                if victims:
+                    found.append(Candidate(sum(q.value for q in victims), facts, met.start(), met.end(), 0.9, update))
+        # "two of the faction's members" counts victims; "among them a child" counts some again;
+        # a count of the dead or the wounded (خمسة شهداء و11 جريحا) is read as a casualty noun.
         persons = [q for q in facts.quantities
-                   if q.category == "person" and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
+                   if q.category == "person" and q.lemma not in _CASUALTY_LEMMAS
+                   and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
         cues = facts.cues.get(kind, [])
         all_cue_starts = sorted(c.start for k in ("killed", "injured") for c in facts.cues.get(k, []))
         for cue in cues:
+            if _inside(cue.start, cue.end, combined):
+                continue
             stop = next((start for start in all_cue_starts if start > cue.start), len(facts.normalized))
             group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
                      and q.start < stop and q.value is not None]
@@ -112,6 +142,37 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
         last_positive = max(c.facts.sentence.index for c in positive)
         found = [c for c in found if c.value or (c.update and c.facts.sentence.index > last_positive)]
     return found
+
+
+def _combined_spans(normalized: str) -> list[tuple[int, int]]:
+    """Where a combined figure of dead and wounded is given: the pair and the figure next to it
+    (after مقتل وإصابة، before بين قتيل وجريح)."""
+    spans = []
+    for found in finditer_if(_COMBINED_RE, normalized, ("بين", " و")):
+        if found.group("before"):
+            spans.append((found.start(), found.end() + _COMBINED_REACH_CHARS))
+        else:
+            spans.append((max(0, found.start() - _COMBINED_REACH_CHARS), found.end()))
+    return spans
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(span_start <= start and end <= span_end for span_start, span_end in spans)
+
+
+def _toll_figure(toll: re.Match) -> tuple[int, int] | None:
+    """The first number among the words after a toll's noun (حصيلة القتلى ارتفعت إلى سبعة), and
+    where it ends."""
+    position = toll.start("rest")
+    while position < toll.end("rest"):
+        found = _TOLL_NUMBER_RE.match(toll.string, position)
+        if found is None:
+            return None
+        value = parse_number(found.group("number"))
+        if value is not None:
+            return value, found.end()
+        position = found.start("number") + len(found.group("number").split()[0])
+    return None
 
 
 def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quantity]:

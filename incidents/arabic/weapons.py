@@ -5,21 +5,55 @@ Rules and the real reporting they serve: docs/extraction.md, section 5.
 
 from __future__ import annotations
 
+import re
+
 from incidents.arabic.facts import Candidate, SentenceFacts
 from incidents.arabic.lexicon import Match, weapon_matcher
 
+# "بطائرة مسيرة وليس بصواريخ": a weapon the sentence denies was used.
+_DENIED_BEFORE_RE = re.compile(r"(?<!\w)(?:وليس|ليس|وليست|ليست|لا|ولا|بدلا من|بدل)\s*$")
+# "صواريخ من طراز فاتح": a missile's name qualifies the rocket word just before it.
+_QUALIFIED_GAP_RE = re.compile(r"^\s*(?:\S+\s+){0,3}?$")
+_MODEL_WORD_RE = re.compile(r"(?<!\w)(?:طراز|نوع)\s*$")
+# "فصائل مدعومة من الحرس الثوري": the state is named as a backer, not as the one that fired.
+_BACKER_BEFORE_RE = re.compile(r"(?<!\w)(?:من|ل|مدعومه|المدعومه|موالي\S*|مقرب\S*|تابع\S*)\s*$")
+_ROCKET_DETAILS = {"Katyusha", "Grad"}
 _WEAPON_SPECIFICITY = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
 
 
 def valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
-    """Weapon terms; an adjective (صاروخي) counts only right after an attack noun (هجوم صاروخي)."""
+    """Weapon terms; an adjective (صاروخي) counts only right after an attack noun (هجوم صاروخي),
+    a missile's name (فاتح) only after a rocket word or طراز, and then in that word's place; a
+    weapon the sentence denies (وليس بصواريخ) does not count."""
     valid = []
     for match in weapon_matcher().finditer(normalized):
-        if match.payload.adjective:
+        term = match.payload
+        if term.adjective:
             if not any(0 <= match.start - noun.end <= 2 for noun in attack_nouns):
                 continue
+        if term.qualifier:
+            qualified = next((v for v in reversed(valid) if v.payload.weapon_type == "rocket"
+                              and _QUALIFIED_GAP_RE.match(normalized[v.end:match.start])), None)
+            if qualified is not None:
+                valid.remove(qualified)
+            elif not _MODEL_WORD_RE.search(normalized[max(0, match.start - 8):match.start]):
+                continue
+        if _DENIED_BEFORE_RE.search(normalized[max(0, match.start - 10):match.start]):
+            continue
         valid.append(match)
     return valid
+
+
+def _state_launched(sentences: list[SentenceFacts]) -> Candidate | None:
+    """A state's forces named, beside the rockets, as the ones that fired (الحرس الثوري، أطلقت
+    إيران): their rockets are ballistic or cruise missiles, not a militia's rockets."""
+    for facts in sentences:
+        if not any(match.payload.weapon_type == "rocket" for match in facts.weapons):
+            continue  # the state named in another sentence (a strike it suffered, a backer) fired nothing here
+        for cue in facts.cues.get("state_launcher", []):
+            if not _BACKER_BEFORE_RE.search(facts.normalized[max(0, cue.start - 10):cue.start]):
+                return Candidate("missile", facts, cue.start, cue.end, 0.7)
+    return None
 
 
 def weapon_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidate | None]:
@@ -41,10 +75,19 @@ def weapon_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candida
         return len(sentences_naming[weapon]) + (lead in sentences_naming[weapon])
 
     chosen_type = min(sentences_naming, key=lambda w: (-votes(w), _WEAPON_SPECIFICITY.get(w, 9)))
+    # A later sentence that corrects the first report (تبين، اتضح، لاحقا) names the weapon used.
+    corrected = [c for c in typed if c.facts.sentence.index != lead
+                 and (c.facts.has("correction") or c.facts.has("update")) and c.value.weapon_type != chosen_type]
+    if corrected:
+        chosen_type = min((c.value.weapon_type for c in corrected), key=lambda w: _WEAPON_SPECIFICITY.get(w, 9))
     first = next(c for c in typed if c.value.weapon_type == chosen_type)
     kind = Candidate(chosen_type, first.facts, first.start, first.end, 0.8)
     detailed = next((c for c in typed if c.value.detail and c.value.weapon_type == chosen_type), None)
     detail = Candidate(detailed.value.detail, detailed.facts, detailed.start, detailed.end, 0.8) if detailed else None
+    if chosen_type == "rocket" and not (detail and detail.value in _ROCKET_DETAILS):
+        state = _state_launched(sentences)
+        if state is not None:
+            return state, Candidate("state missile strike", state.facts, state.start, state.end, 0.7)
     return kind, detail
 
 
