@@ -63,7 +63,10 @@ _DIRECTION_BEFORE_RE = re.compile(
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
-_DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n()]*$")
+# A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
+# a date further into the lead's sentence (الأنبار - أعلنت الخلية، مساء الأحد 5 أيار 2024، ...)
+# is the attack's date told in the lead, not a dateline.
+_DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14}$")
 _DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
@@ -101,10 +104,12 @@ def _trigger_regex() -> re.Pattern:
 
 
 def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_time: dt.time | None,
-                     dateline: "Dateline") -> SentenceFacts:
+                     dateline: "Dateline", continues: SentenceFacts | None = None) -> SentenceFacts:
+    """What a sentence says; ``continues`` is the clause of the same sentence this one goes on
+    from (… بطائرة مسيرة، وقاعدة الشدادي …): its attack verb, weapon and time hold here too."""
     normalized = normalize(sentence.text)
-    facts = SentenceFacts(sentence, normalized)
-    if not _trigger_regex().search(normalized):
+    facts = SentenceFacts(sentence, normalized, context=continues)
+    if continues is None and not _trigger_regex().search(normalized):
         return facts
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
     facts.attack_nouns = facts.cues["attack_noun"]
@@ -122,6 +127,8 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         and not facts.has("veto")
         and not facts.is_aggregate
     )
+    if continues is not None:
+        facts.is_attack = not (facts.has("veto") or facts.is_aggregate)
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
             or _HELD_RESPONSIBLE_RE.search(normalized):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
@@ -310,7 +317,9 @@ def _evidence(field_name: str, candidate: Candidate) -> FieldValue:
 
 def _date_candidates(draft: MentionDraft) -> list[Candidate]:
     candidates = []
-    for facts in draft.sentences:
+    for told in draft.sentences:
+        # A clause that takes its time from the clause before: the date is read there.
+        facts = told.context if told.context is not None and told.dates is told.context.dates else told
         reaction = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
         for mention in facts.dates:
             if mention.kind == "period":
@@ -668,19 +677,24 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
             if not _different_scenes(first.place, second.place):
                 continue
             markers = list(_CLAUSE_RE.finditer(facts.normalized, first.end, second.start))
-            if not markers:
+            # "استهدفت قاعدة عين الأسد …، وقاعدة الشدادي …": a second target of the same verb.
+            joined = not markers and facts.normalized.startswith("و", second.start)
+            if not markers and not joined:
                 continue
-            cut = facts.original_span(markers[-1].start(), markers[-1].start())[0]
+            at = markers[-1].start() if markers else second.start
+            cut = facts.original_span(at, at)[0]
             sentence = facts.sentence
             parts = [
                 Sentence(sentence.index, sentence.paragraph, start, end, sentence.text[start - sentence.start:end - sentence.start])
                 for start, end in ((sentence.start, cut), (cut, sentence.end))
             ]
-            clauses = [analyse_sentence(part, reference, reference_time, dateline) for part in parts]
-            if all(clause.is_attack for clause in clauses):
-                if not clauses[1].dates:
-                    clauses[1].dates = clauses[0].dates  # one sentence: one time, unless it says otherwise
-                return clauses
+            head = analyse_sentence(parts[0], reference, reference_time, dateline)
+            tail = analyse_sentence(parts[1], reference, reference_time, dateline, continues=head if joined else None)
+            if head.is_attack and tail.is_attack:
+                if not tail.dates:
+                    tail.dates = head.dates  # one sentence: one time, unless it says otherwise
+                    tail.context = head
+                return [head, tail]
     return [facts]
 
 

@@ -36,6 +36,8 @@ class SentenceFacts:
     is_attack: bool = False
     is_background: bool = False
     is_aggregate: bool = False
+    # The clause of the same sentence this one continues: its weapon and dates hold here too.
+    context: "SentenceFacts | None" = None
     _offsets: list[int] | None = None
 
     def has(self, kind: str) -> bool:

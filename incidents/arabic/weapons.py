@@ -62,6 +62,11 @@ def weapon_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candida
     for facts in sentences:
         for match in facts.weapons:
             typed.append(Candidate(match.payload, facts, match.start, match.end, 0.8))
+    if not typed:
+        # A clause that goes on from the one before (…، وقاعدة الشدادي) was hit with its weapon.
+        for facts in sentences:
+            for match in facts.context.weapons if facts.context is not None else ():
+                typed.append(Candidate(match.payload, facts.context, match.start, match.end, 0.7))
     typed = [c for c in typed if c.value.weapon_type != "unknown"] or typed
     if not typed:
         return None, None
