@@ -53,6 +53,7 @@ LEAD_PARAGRAPHS = 3
 SEPARATE_SITES_KM = 15.0
 LAUNCH_WINDOW_CHARS = 60
 ATTACHED_DATE_WINDOW_CHARS = 20
+AFTERMATH_RELATIVE_WINDOW_CHARS = 40
 
 _AGGREGATE_RE = re.compile(r"(?:\d+|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
 _SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
@@ -62,6 +63,7 @@ _DIRECTION_BEFORE_RE = re.compile(
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
+_RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 # A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
 # a date further into the lead's sentence (الأنبار - أعلنت الخلية، مساء الأحد 5 أيار 2024، ...)
@@ -83,7 +85,8 @@ _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualti
 # The cues read in every sentence that has a trigger (lexicons/cues.csv).
 _SENTENCE_CUES = ("attack_noun", "event_verb", "background", "generic", "veto", "launch", "killed", "injured",
                   "no_casualties", "no_killed", "no_injured", "damage", "no_damage", "update", "claim", "disown",
-                  "accuse", "intercept", "separate", "report_verb", "correction", "state_launcher")
+                  "accuse", "intercept", "separate", "report_verb", "correction", "state_launcher",
+                  "aftermath")
 _WEEK_DAYS = 7
 
 
@@ -137,10 +140,25 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
         facts.dates = [d for d in mentions if not dateline.date_start <= sentence.start + d.start < dateline.date_end]
-        facts.is_background = _is_background(facts, reference)
+        facts.is_background = _is_background(facts, reference) or (facts.is_attack and _tells_aftermath(facts))
         if facts.has("generic") and not any(d.precision == "day" for d in facts.dates):
             facts.is_attack = False
     return facts
+
+
+def _tells_aftermath(facts: SentenceFacts) -> bool:
+    """A funeral, a visit, a ceremony or a condemnation of an attack told in a relative clause
+    (شيع الأهالي ضحايا التفجير الذي استهدف …، أدانت الوزارة الهجوم الذي …): the news is what
+    followed the attack, which is recalled, not reported anew."""
+    aftermath = facts.cues.get("aftermath")
+    attack_terms = facts.attack_nouns + facts.weapons
+    if not aftermath or not attack_terms:
+        return False
+    first_term = min(attack_terms, key=lambda term: term.start)
+    if aftermath[0].start > first_term.start:
+        return False
+    return bool(_RELATIVE_CLAUSE_RE.search(facts.normalized, first_term.end,
+                                          first_term.end + AFTERMATH_RELATIVE_WINDOW_CHARS))
 
 
 def _is_background(facts: SentenceFacts, reference: dt.date | None) -> bool:
