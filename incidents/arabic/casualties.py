@@ -9,6 +9,7 @@ before it. Rules and the real reporting they serve: docs/extraction.md, section 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from incidents.arabic.facts import Candidate, SentenceFacts, finditer_if
 from incidents.arabic.numbers import Quantity, parse_number
@@ -79,7 +80,6 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
     found: list[Candidate] = []
     for facts in sentences:
         update = facts.has("update")
-        combined = _combined_spans(facts.normalized)
         for toll in finditer_if(_TOLL_RE, facts.normalized, ("حصيله", "عدد")):
             if toll.group(kind):
                 figure = _toll_figure(toll)
@@ -88,7 +88,7 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
         for noun in finditer_if(_CASUALTY_NOUN_RE, facts.normalized, ("قتل", "قتي", "جرح", "جري", "مصاب", "شهد", "شهي")):
             if noun.group("noun").startswith(_KILLED_NOUNS) != (kind == "killed"):
                 continue
-            if _inside(noun.start("noun"), noun.end(), combined):
+            if _inside(noun.start("noun"), noun.end(), _combined_spans(facts.normalized)):
                 continue
             value = _casualty_noun_value(noun)
             if value is not None:
@@ -107,7 +107,7 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
         cues = facts.cues.get(kind, [])
         all_cue_starts = sorted(c.start for k in ("killed", "injured") for c in facts.cues.get(k, []))
         for cue in cues:
-            if _inside(cue.start, cue.end, combined):
+            if _inside(cue.start, cue.end, _combined_spans(facts.normalized)):
                 continue
             stop = next((start for start in all_cue_starts if start > cue.start), len(facts.normalized))
             group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
@@ -144,19 +144,20 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
     return found
 
 
-def _combined_spans(normalized: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=64)
+def _combined_spans(normalized: str) -> tuple[tuple[int, int], ...]:
     """Where a combined figure of dead and wounded is given: the pair and the figure next to it
     (after مقتل وإصابة، before بين قتيل وجريح)."""
     spans = []
-    for found in finditer_if(_COMBINED_RE, normalized, ("بين", " و")):
+    for found in finditer_if(_COMBINED_RE, normalized, ("بين", "قتل", "استشهد", "استشهاد")):
         if found.group("before"):
             spans.append((found.start(), found.end() + _COMBINED_REACH_CHARS))
         else:
             spans.append((max(0, found.start() - _COMBINED_REACH_CHARS), found.end()))
-    return spans
+    return tuple(spans)
 
 
-def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def _inside(start: int, end: int, spans: tuple[tuple[int, int], ...]) -> bool:
     return any(span_start <= start and end <= span_end for span_start, span_end in spans)
 
 
