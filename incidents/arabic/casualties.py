@@ -48,9 +48,11 @@ _NO_DEATHS_RE = re.compile(
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
 # "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
+# "استشهد جندي وأصيب آخر": one more.
+_ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري)(?!\w)")
 _CASUALTY_LEMMAS = {"قتيل", "شهيد", "جريح", "مصاب"}
 _BARE_COUNT_RE = re.compile(
-    r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين|من\s+\S+(?:ه|ها|هم|هما)(?!\w))(?!\w)")
+    r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اخران|اخريان|اشخاص اخرين|من\s+\S+(?:ه|ها|هم|هما)(?!\w))(?!\w)")
 
 
 def reports_casualties(facts: SentenceFacts) -> bool:
@@ -124,6 +126,10 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 value = parse_number(bare.group("number"))
                 if value is not None:
                     found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
+                continue
+            another = _ANOTHER_RE.match(facts.normalized, cue.end)
+            if another:
+                found.append(Candidate(1, facts, cue.start, another.end(), 0.8, update))
         nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
         nones += [m.span() for m in finditer_if(_NO_LOSSES_RE, facts.normalized, _LOSS_VERBS)]
         if kind == "injured":

@@ -18,6 +18,7 @@ _MODEL_WORD_RE = re.compile(r"(?<!\w)(?:طراز|نوع)\s*$")
 # "فصائل مدعومة من الحرس الثوري": the state is named as a backer, not as the one that fired.
 _BACKER_BEFORE_RE = re.compile(r"(?<!\w)(?:من|ل|مدعومه|المدعومه|موالي\S*|مقرب\S*|تابع\S*)\s*$")
 _ROCKET_DETAILS = {"Katyusha", "Grad"}
+_NUMBER_IN_TEXT_RE = re.compile(r"\d|واحد")
 _WEAPON_SPECIFICITY = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
 
 
@@ -97,10 +98,19 @@ def weapon_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candida
 
 
 def projectile_count(sentences: list[SentenceFacts], weapon_type: str | None) -> Candidate | None:
+    """The largest total of this weapon's projectiles. A bomb is not a projectile, and a drone
+    that strikes (مسيرة تركية استهدفت سيارة) carries its munition: a noun in the singular with
+    no number (عبوة ناسفة، طائرة مسيرة) is a count only for a one-way drone, explosive-laden or
+    brought down, never a guess."""
+    one_way = weapon_type == "drone" and any(
+        facts.has("intercept") or any(m.payload.detail == "explosive-laden drone" for m in facts.weapons)
+        for facts in sentences)
     candidates = []
     for facts in sentences:
         for quantity in facts.quantities:
             if quantity.category != "projectile" or quantity.vague or quantity.partitive or quantity.value is None:
+                continue
+            if weapon_type in ("ied", "drone") and not one_way and _bare_singular(quantity):
                 continue
             # A count names this weapon, or is of shells when the weapon is a shell-firing one.
             if quantity.weapon != weapon_type and not (
@@ -111,3 +121,7 @@ def projectile_count(sentences: list[SentenceFacts], weapon_type: str | None) ->
     if not candidates:
         return None
     return max(candidates, key=lambda c: (c.value, -c.facts.sentence.index))
+
+
+def _bare_singular(quantity) -> bool:
+    return quantity.value == 1 and not _NUMBER_IN_TEXT_RE.search(quantity.text)
