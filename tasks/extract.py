@@ -55,7 +55,8 @@ LAUNCH_WINDOW_CHARS = 60
 ATTACHED_DATE_WINDOW_CHARS = 20
 AFTERMATH_RELATIVE_WINDOW_CHARS = 40
 
-_AGGREGATE_RE = re.compile(r"(?:\d+|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
+# "نحو 90 هجوما": a tally of attacks (a year before the noun, "2020 هجوما صاروخيا", is a date).
+_AGGREGATE_RE = re.compile(r"(?:(?<!\d)\d{1,3}(?!\d)|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
 _SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
 _QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
 _DIRECTION_BEFORE_RE = re.compile(
@@ -72,6 +73,8 @@ _DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14
 _DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
+# "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
+_ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
 # "حمّلت واشنطن كتائب حزب الله مسؤولية الهجوم": held responsible, with the one blamed in between.
 _HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|يحمل|حملوا)\s+(?:\S+\s+){0,8}?مسؤوليه(?!\w)")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
@@ -135,7 +138,10 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
             or _HELD_RESPONSIBLE_RE.search(normalized):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
-        facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end]
+        # A state named as the one that fired (شنت طهران، أطلقت إيران) is an actor, not the scene.
+        launchers = facts.cues.get("state_launcher", [])
+        facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end
+                        and not any(cue.start <= p.start < cue.end for cue in launchers)]
         facts.targets = target_matcher().find_all(normalized)
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
@@ -217,10 +223,17 @@ def _is_reference_point(normalized: str, place: PlaceMatch) -> bool:
 
 
 def _launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
+    """The place each launch cue names: the nearest one after it ("انطلق من إيران قاعدة عين الأسد":
+    launched from the state itself, and the base is where it fell)."""
+    launchers = facts.cues.get("state_launcher", [])
     found = []
-    for place in facts.places:
-        if any(0 <= place.start - cue.end <= LAUNCH_WINDOW_CHARS for cue in facts.launch_cues):
-            found.append(place)
+    for cue in facts.launch_cues:
+        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS]
+        if not after:
+            continue
+        nearest = min(after, key=lambda p: p.start)
+        if not any(cue.start <= launcher.start < nearest.start for launcher in launchers):
+            found.append(nearest)
     return found
 
 
@@ -530,6 +543,11 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
 
     date_candidates = [c for c in _date_candidates(draft)
                        if draft.role == "primary" or c.value.kind == "explicit" or c.value.month]
+    if not date_candidates and draft.first.context is not None:
+        # A second target of the sentence that opened another mention (…، إضافة إلى قاعدة في أربيل):
+        # hit at the time that mention's sentences give.
+        owner = next((d for d in drafts if d is not draft and any(f is draft.first.context for f in d.sentences)), None)
+        date_candidates = _date_candidates(owner) if owner is not None else []
     date_choice = max(date_candidates, key=lambda c: (c.confidence, -c.facts.sentence.index), default=None)
     for candidate in date_candidates:
         values.append(_evidence("event_date", Candidate(_date_text(candidate.value), candidate.facts,
@@ -696,10 +714,11 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
                 continue
             markers = list(_CLAUSE_RE.finditer(facts.normalized, first.end, second.start))
             # "استهدفت قاعدة عين الأسد …، وقاعدة الشدادي …": a second target of the same verb.
-            joined = not markers and facts.normalized.startswith("و", second.start)
+            also = None if markers else next(_ALSO_TARGET_RE.finditer(facts.normalized, first.end, second.start), None)
+            joined = not markers and (also is not None or facts.normalized.startswith("و", second.start))
             if not markers and not joined:
                 continue
-            at = markers[-1].start() if markers else second.start
+            at = markers[-1].start() if markers else (also.start() if also else second.start)
             cut = facts.original_span(at, at)[0]
             sentence = facts.sentence
             parts = [

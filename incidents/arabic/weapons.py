@@ -48,9 +48,11 @@ def valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
 def _state_launched(sentences: list[SentenceFacts]) -> Candidate | None:
     """A state's forces named, beside the rockets, as the ones that fired (الحرس الثوري، أطلقت
     إيران): their rockets are ballistic or cruise missiles, not a militia's rockets."""
-    for facts in sentences:
-        if not any(match.payload.weapon_type == "rocket" for match in facts.weapons):
-            continue  # the state named in another sentence (a strike it suffered, a backer) fired nothing here
+    told = sentences + [facts.context for facts in sentences if facts.context is not None]
+    for facts in told:
+        rockets = [match.payload for match in facts.weapons if match.payload.weapon_type == "rocket"]
+        if not rockets or any(term.detail in _ROCKET_DETAILS for term in rockets):
+            continue  # a state named beside no rockets, or beside a militia's Katyushas, fired none of them
         for cue in facts.cues.get("state_launcher", []):
             if not _BACKER_BEFORE_RE.search(facts.normalized[max(0, cue.start - 10):cue.start]):
                 return Candidate("missile", facts, cue.start, cue.end, 0.7)
@@ -90,7 +92,7 @@ def weapon_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candida
     kind = Candidate(chosen_type, first.facts, first.start, first.end, 0.8)
     detailed = next((c for c in typed if c.value.detail and c.value.weapon_type == chosen_type), None)
     detail = Candidate(detailed.value.detail, detailed.facts, detailed.start, detailed.end, 0.8) if detailed else None
-    if chosen_type == "rocket" and not (detail and detail.value in _ROCKET_DETAILS):
+    if chosen_type == "rocket":
         state = _state_launched(sentences)
         if state is not None:
             return state, Candidate("state missile strike", state.facts, state.start, state.end, 0.7)
