@@ -64,6 +64,7 @@ _DIRECTION_BEFORE_RE = re.compile(
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
+_INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|مديريه|قوات|وحده|وحدات|دائره|قياده|مكتب)\s+$")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 # A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
@@ -147,6 +148,9 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         # The dateline's date is the publication's, not the event's.
         facts.dates = [d for d in mentions if not dateline.date_start <= sentence.start + d.start < dateline.date_end]
         facts.is_background = _is_background(facts, reference) or (facts.is_attack and _tells_aftermath(facts))
+        # "جهاز مكافحة الإرهاب" is the service that reports the attack, not counter-terrorism in general.
+        facts.cues["generic"] = [cue for cue in facts.cues.get("generic", [])
+                                 if not _INSTITUTION_BEFORE_RE.search(normalized[max(0, cue.start - 10):cue.start])]
         if facts.has("generic") and not any(d.precision == "day" for d in facts.dates):
             facts.is_attack = False
     return facts
@@ -301,10 +305,12 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             continue  # who claimed or was blamed is read for every mention; it starts none
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
         elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
-        other_place = _different_scenes(scene, current.scene) and not elaborates
+        other_place = (_different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
+            and not elaborates
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
             matching = None if other_day else next(
-                (d for d in primaries if not _different_scenes(scene, d.scene)), None)
+                (d for d in primaries if not _different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
+                None)
             if matching is not None:
                 matching.sentences.append(facts)
             else:
@@ -315,6 +321,16 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             current.sentences.append(facts)
         # else: a late sentence about another place, with no cue of a new attack: not this one
     return drafts
+
+
+def _another_country(facts: SentenceFacts, scene) -> bool:
+    """"قتل 9 أشخاص في سوريا جراء غارة ..." in a report of an attack in Iraq: a country named as
+    the place, other than the scene's, is another attack."""
+    if scene is None or scene.country is None:
+        return False
+    countries = {p.place.country for p in _impact_places(facts)
+                 if p.place.country and not _names_an_actor(facts.normalized, p)}
+    return bool(countries) and scene.country not in countries
 
 
 def _dated_today(facts: SentenceFacts) -> bool:

@@ -48,6 +48,9 @@ def valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
 def _state_launched(sentences: list[SentenceFacts]) -> Candidate | None:
     """A state's forces named, beside the rockets, as the ones that fired (الحرس الثوري، أطلقت
     إيران): their rockets are ballistic or cruise missiles, not a militia's rockets."""
+    lead = sentences[0].context or sentences[0]
+    if any(m.payload.detail in _ROCKET_DETAILS for m in lead.weapons + sentences[0].weapons):
+        return None  # the report opens with Katyushas or Grads: a militia's rockets
     told = sentences + [facts.context for facts in sentences if facts.context is not None]
     for facts in told:
         rockets = [match.payload for match in facts.weapons if match.payload.weapon_type == "rocket"]
