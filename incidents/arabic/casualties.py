@@ -22,12 +22,19 @@ _KILLED_NOUNS = ("قتيل", "قتلي", "شهيد", "شهداء")
 _DUAL_CASUALTY = {"قتيلين", "قتيلان", "شهيدين", "شهيدان", "جريحين", "جريحان"}
 _SINGLE_CASUALTY = {"قتيل", "شهيد", "جريح"}
 # A figure of the dead and the wounded together (مقتل وإصابة 7، استشهد وأصيب 12، سقط تسعة بين
-# قتيل وجريح، يقتل ويصيب 11) says how many were hit, not how many were killed or injured.
+# قتيل وجريح، يقتل ويصيب 11) says how many were hit, not how many were killed or injured; "قتلوا
+# وأصيب 7 آخرين" gives two figures.
 _COMBINED_RE = re.compile(
-    r"(?P<before>(?<!\w)[وفب]?(?:مقتل|استشهاد|قتل|قتلوا|استشهد|استشهدوا|يقتل|تقتل)\s+و\s*"
-    r"(?:اصابه|جرح|اصيب|اصيبوا|جرحوا|يصيب|تصيب|يجرح)(?!\w))"
+    r"(?P<before>(?<!\w)[وفب]?(?:مقتل|استشهاد|قتل|استشهد|يقتل|تقتل)\s+و\s*"
+    r"(?:اصابه|جرح|اصيب|يصيب|تصيب|يجرح)(?!\w)(?!\s+\S+\s+(?:اخرين|اخرون)))"
     r"|(?P<after>(?<!\w)(?:ما\s+)?بين\s+(?:قتيل|شهيد)\s+و\s*(?:جريح|مصاب)(?!\w))")
 _COMBINED_REACH_CHARS = 40
+# The victims before a verb in the plural or dual that they suffered ("5 أشخاص على الأقل قتلوا").
+_VICTIMS_THEN_VERB_RE = {
+    "killed": re.compile(r"(?<!\w)[وف]?(?:قتلوا|قتلا|استشهدوا|استشهدا|لقوا|لقيا|توفوا|توفيا)(?!\w)"),
+    "injured": re.compile(r"(?<!\w)[وف]?(?:اصيبوا|اصيبا|جرحوا|جرحا)(?!\w)"),
+}
+_VICTIM_VERB_NEEDLES = {"killed": ("قتل", "استشهد", "لقوا", "لقيا", "توف"), "injured": ("اصيب", "جرح")}
 # "لقي سبعة أشخاص مصرعهم": the victims stand between the verb and its object.
 _MET_DEATH_RE = re.compile(
     r"(?<!\w)[وف]?(?:لقي|لقيت|لقوا|لقين|لقيا)\s+(?P<victims>(?:\S+\s+){1,5}?)"
@@ -101,6 +108,13 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                            and met.start("victims") <= q.start < met.end("victims")]
                 if victims:
                     found.append(Candidate(sum(q.value for q in victims), facts, met.start(), met.end(), 0.9, update))
+        # "قال مسؤولون إن 4 سوريين، بينهم 3 أطفال، قتلوا": the victims, then the verb they suffered.
+        for verb in finditer_if(_VICTIMS_THEN_VERB_RE[kind], facts.normalized, _VICTIM_VERB_NEEDLES[kind]):
+            before = [q for q in facts.quantities if q.category == "person" and q.value is not None
+                      and 0 <= verb.start() - q.end <= CASUALTY_WINDOW_CHARS
+                      and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
+            if before and not _inside(before[0].start, verb.end(), _combined_spans(facts.normalized)):
+                found.append(Candidate(before[0].value, facts, before[0].start, verb.end(), 0.9, update))
         # "two of the faction's members" counts victims; "among them a child" counts some again;
         # a count of the dead or the wounded (خمسة شهداء و11 جريحا) is read as a casualty noun.
         persons = [q for q in facts.quantities
