@@ -55,6 +55,9 @@ _NO_DEATHS_RE = re.compile(
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
 # "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
+# "اغتيال الناشط إيهاب": one person killed, unless it was an attempt (محاولة اغتيال).
+_ASSASSINATION_RE = re.compile(r"(?:اغتيال|اغتيل)")
+_ATTEMPT_BEFORE_RE = re.compile(r"(?<!\w)(?:محاوله|محاولات|نجا من)\s*$")
 # "استشهد جندي وأصيب آخر": one more.
 _ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري)(?!\w)")
 _CASUALTY_LEMMAS = {"قتيل", "شهيد", "جريح", "مصاب"}
@@ -144,6 +147,10 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
             another = _ANOTHER_RE.match(facts.normalized, cue.end)
             if another:
                 found.append(Candidate(1, facts, cue.start, another.end(), 0.8, update))
+                continue
+            if kind == "killed" and _ASSASSINATION_RE.fullmatch(cue.phrase) \
+                    and not _ATTEMPT_BEFORE_RE.search(facts.normalized[max(0, cue.start - 8):cue.start]):
+                found.append(Candidate(1, facts, cue.start, cue.end, 0.7, update))  # "اغتيال الناشط X": one person
         nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
         nones += [m.span() for m in finditer_if(_NO_LOSSES_RE, facts.normalized, _LOSS_VERBS)]
         if kind == "injured":
