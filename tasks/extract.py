@@ -522,16 +522,20 @@ def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft, several_
                 claim = claim or _actor_near(facts, cue)
         for found in _CLAIM_RE.finditer(facts.normalized):
             claim = claim or _actor_within(facts, found.start(), found.end())
-        if draft.role == "primary" and id(facts) in own:
-            # A state announcing its own strike (أعلن الحرس الثوري أنه استهدف) claims it.
-            for found in _ANNOUNCED_STRIKE_RE.finditer(facts.normalized):
-                claim = claim or _actor_within(facts, found.start(), found.end())
         for cue in facts.cues.get("disown", []):
             disowned = disowned or Candidate(True, facts, cue.start, cue.end, 0.7)
         for cue in facts.cues.get("accuse", []):
             accused = accused or _actor_near(facts, cue)
         for found in _HELD_RESPONSIBLE_RE.finditer(facts.normalized):
             accused = accused or _actor_within(facts, found.start(), found.end())
+    for facts in analysed:
+        if draft.role != "primary" or facts.is_background or (several_attacks and id(facts) not in own
+                                                               and _names_another_scene(facts, draft)):
+            continue
+        # A state announcing its own strike (أعلن الحرس الثوري أنه استهدف) claims it, in the
+        # sentence that reports it or in a statement further down.
+        for found in _ANNOUNCED_STRIKE_RE.finditer(facts.normalized):
+            claim = claim or _actor_within(facts, found.start(), found.end())
     return claim, disowned if claim else None, accused
 
 

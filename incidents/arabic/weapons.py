@@ -53,8 +53,8 @@ def _state_launched(sentences: list[SentenceFacts]) -> Candidate | None:
         return None  # the report opens with Katyushas or Grads: a militia's rockets
     told = sentences + [facts.context for facts in sentences if facts.context is not None]
     for facts in told:
-        rockets = [match.payload for match in facts.weapons if match.payload.weapon_type == "rocket"]
-        if not rockets or any(term.detail in _ROCKET_DETAILS for term in rockets):
+        fired = [match.payload for match in facts.weapons if match.payload.weapon_type in ("rocket", "missile")]
+        if not fired or any(term.detail in _ROCKET_DETAILS for term in fired):
             continue  # a state named beside no rockets, or beside a militia's Katyushas, fired none of them
         for cue in facts.cues.get("state_launcher", []):
             if not _BACKER_BEFORE_RE.search(facts.normalized[max(0, cue.start - 10):cue.start]):
