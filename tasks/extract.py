@@ -65,6 +65,7 @@ _DIRECTION_BEFORE_RE = re.compile(
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
 _INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|مديريه|قوات|وحده|وحدات|دائره|قياده|مكتب)\s+$")
+_FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 # A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
@@ -158,8 +159,9 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
 
 def _tells_aftermath(facts: SentenceFacts) -> bool:
     """A funeral, a visit, a ceremony or a condemnation of an attack told in a relative clause
-    (شيع الأهالي ضحايا التفجير الذي استهدف …، أدانت الوزارة الهجوم الذي …): the news is what
-    followed the attack, which is recalled, not reported anew."""
+    (شيع الأهالي ضحايا التفجير الذي استهدف …، أدانت الوزارة الهجوم الذي …) or as the cause of the
+    victims' fate (مراسم عودة رفات جنود قتلوا في هجوم …): the news is what followed the attack,
+    which is recalled, not reported anew."""
     aftermath = facts.cues.get("aftermath")
     attack_terms = facts.attack_nouns + facts.weapons
     if not aftermath or not attack_terms:
@@ -167,6 +169,9 @@ def _tells_aftermath(facts: SentenceFacts) -> bool:
     first_term = min(attack_terms, key=lambda term: term.start)
     if aftermath[0].start > first_term.start:
         return False
+    # The victims' fate told before the attack that caused it ("تشييع طفلين فقدا حياتهما جراء قصف").
+    if _FATE_RE.search(facts.normalized, aftermath[0].end, first_term.start):
+        return True
     return bool(_RELATIVE_CLAUSE_RE.search(facts.normalized, first_term.end,
                                           first_term.end + AFTERMATH_RELATIVE_WINDOW_CHARS))
 
