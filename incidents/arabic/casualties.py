@@ -57,9 +57,14 @@ _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بين�
 # "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
 # "اغتيال الناشط إيهاب": one person killed, unless it was an attempt (محاولة اغتيال).
 _ASSASSINATION_RE = re.compile(r"(?:اغتيال|اغتيل)")
-_ATTEMPT_BEFORE_RE = re.compile(r"(?<!\w)(?:محاوله|محاولات|نجا من)\s*$")
+_ATTEMPT_BEFORE_RE = re.compile(r"(?<!\w)(?:محاوله|محاولات|نجا من|كل|كل عمليه)\s*$")
+_VICTIM_NAMED_RE = re.compile(r"\s+(?!(?:فاشله|فاشل)(?!\w))[^\W\d]")
 # "استشهد جندي وأصيب آخر": one more.
 _ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري)(?!\w)")
+# "وأصيب أكثر من 100 في التفجيرات": a hedged figure with no noun; the bound is the figure.
+_HEDGED_COUNT_RE = re.compile(r"\s+(?:اكثر من|نحو|حوالي|قرابه|زهاء|ما لا يقل عن)\s+(?P<number>\d+)(?!\d)")
+# A full stop ends the statement a cue opens ("… عملية اغتيال .اربعة من حراس …").
+_STOP_RE = re.compile(r"[.!?]")
 _CASUALTY_LEMMAS = {"قتيل", "شهيد", "جريح", "مصاب"}
 _BARE_COUNT_RE = re.compile(
     r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اخران|اخريان|اشخاص اخرين|من\s+\S+(?:ه|ها|هم|هما)(?!\w))(?!\w)")
@@ -130,7 +135,7 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 continue
             stop = next((start for start in all_cue_starts if start > cue.start), len(facts.normalized))
             group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
-                     and q.start < stop and q.value is not None]
+                     and q.start < stop and q.value is not None and not _STOP_RE.search(facts.normalized, cue.end, q.start)]
             if group:
                 # Coordinated victims (طفلة وامرأة) add up; a run of them is one statement.
                 group = _coordinated_run(facts.normalized, group)
@@ -138,7 +143,7 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 explicit = any(q.text[:1].isdigit() or q.value > 2 for q in group)
                 found.append(Candidate(total, facts, cue.start, group[-1].end, 0.9 if explicit else 0.7, update))
                 continue
-            bare = _BARE_COUNT_RE.match(facts.normalized, cue.end)
+            bare = _BARE_COUNT_RE.match(facts.normalized, cue.end) or _HEDGED_COUNT_RE.match(facts.normalized, cue.end)
             if bare:
                 value = parse_number(bare.group("number"))
                 if value is not None:
@@ -149,7 +154,8 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 found.append(Candidate(1, facts, cue.start, another.end(), 0.8, update))
                 continue
             if kind == "killed" and _ASSASSINATION_RE.fullmatch(cue.phrase) \
-                    and not _ATTEMPT_BEFORE_RE.search(facts.normalized[max(0, cue.start - 8):cue.start]):
+                    and _VICTIM_NAMED_RE.match(facts.normalized, cue.end) \
+                    and not _ATTEMPT_BEFORE_RE.search(facts.normalized[max(0, cue.start - 12):cue.start]):
                 found.append(Candidate(1, facts, cue.start, cue.end, 0.7, update))  # "اغتيال الناشط X": one person
         nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
         nones += [m.span() for m in finditer_if(_NO_LOSSES_RE, facts.normalized, _LOSS_VERBS)]
