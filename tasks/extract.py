@@ -311,7 +311,10 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         if facts.has("claim") or _HELD_RESPONSIBLE_RE.search(facts.normalized):
             continue  # who claimed or was blamed is read for every mention; it starts none
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
-        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
+        # Not when the sentence opens with a day of its own ("والاثنين، قال مسؤولون إن صواريخ سقطت
+        # في قاعدة بلد"): that is another attack, told the same way.
+        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12 \
+            and not any(d.start < facts.cues["report_verb"][0].start for d in facts.dates)
         other_place = (_different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
             and not elaborates
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
