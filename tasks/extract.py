@@ -157,9 +157,14 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         # "جهاز مكافحة الإرهاب" is the service that reports the attack, not counter-terrorism in general.
         facts.cues["generic"] = [cue for cue in facts.cues.get("generic", [])
                                  if not _INSTITUTION_BEFORE_RE.search(normalized[max(0, cue.start - 10):cue.start])]
-        if facts.has("generic") and not any(d.precision == "day" for d in facts.dates):
+        if facts.has("generic") and not any(_names_a_day(d) for d in facts.dates):
             facts.is_attack = False
     return facts
+
+
+def _names_a_day(mention) -> bool:
+    """A date of one day, with or without the year the text does not give (الأحد 24 أبريل)."""
+    return mention.precision == "day" or bool(mention.month and mention.day) or mention.weekday is not None
 
 
 def _tells_aftermath(facts: SentenceFacts) -> bool:
