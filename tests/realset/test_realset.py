@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
+from conftest import load_module
 
 REPO = Path(__file__).resolve().parents[2]
 SET = REPO / "realset"
@@ -23,16 +23,9 @@ KINDS = {"report", "near_copy", "exact_copy", "negative", "background_only"}
 WEAPONS = {"rocket", "mortar", "drone", "ied", "missile", "airstrike", "gunfire", "unknown"}
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-rebuild = _load("realset_rebuild", SET / "rebuild.py")
-criteria = _load("realset_criteria", SET / "criteria.py")
+rebuild = load_module("realset_rebuild", SET / "rebuild.py")
+criteria = load_module("realset_criteria", SET / "criteria.py")
 
 
 def _parts() -> list[Path]:
@@ -217,7 +210,7 @@ def test_the_set_runs_through_the_pipeline_and_is_scored(tmp_path: Path):
     missing = [r["article_id"] for r in _manifest_rows() if rebuild.text_problem(SET, r)]
     if missing:
         pytest.skip(f"{len(missing)} texts of the real set are not here (realset/texts; see realset/README.md)")
-    runner = _load("realset_score", SET / "score.py")
+    runner = load_module("realset_score", SET / "score.py")
     db = tmp_path / "realset.duckdb"
     assert runner.main(["--db", str(db), "--json"]) == 0
     results = runner.score_set(db, SET)

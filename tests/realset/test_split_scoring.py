@@ -3,25 +3,18 @@ incidents leaking in (what the held-out figure of the README rests on)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import load_module
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-scorer = _load("realset_devset_score", REPO / "tests" / "devset" / "score.py")
+scorer = load_module("realset_devset_score", REPO / "tests" / "devset" / "score.py")
 
 
 def _article(kind="report", split="dev"):
