@@ -462,9 +462,13 @@ def _launch_text(draft: MentionDraft) -> Candidate | None:
         for cue in facts.launch_cues:
             rest = facts.normalized[cue.end:cue.end + 50]
             found = re.match(r"\s*\"?\s*من\s+((?:منطقه\s+)?[^\s,.\"]+(?:\s+[^\s,.\"]+){0,2})", rest)
+            # "انطلق من الأراضي الإيرانية قاعدة …": the state's words only, not the base after them.
+            origin = next((l for l in facts.cues.get("state_launcher", []) if cue.start <= l.start <= cue.end + 12), None)
             if found:
                 start = cue.end + found.start(1)
                 end = cue.end + found.end(1)
+                if origin is not None:
+                    start, end = max(start, origin.start), origin.end
                 span = facts.original_span(start, end)
                 original = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
                 return Candidate(original, facts, start, end, 0.5)
