@@ -25,24 +25,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
-from incidents.arabic.casualties import CASUALTY_WINDOW_CHARS, best, casualty_candidates, reports_casualties
-from incidents.arabic.facts import Candidate, SentenceFacts, plausible
+from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
+from incidents.arabic.claims import HELD_RESPONSIBLE_RE, responsibility
+from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts, plausible
 from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km, find_places, resolve_in_context
-from incidents.arabic.lexicon import (
-    Match,
-    TargetTerm,
-    actor_matcher,
-    cue_matcher,
-    cue_matchers,
-    target_matcher,
-    victim_roles,
-    weapon_matcher,
-    word_alternation,
-)
+from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
 from incidents.arabic.ner import available_recognizer
 from incidents.arabic.normalize import normalize, normalize_with_offsets
 from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
+from incidents.arabic.targets import damage_of, target_of
 from incidents.arabic.weapons import projectile_count, valid_weapons, weapon_of
 from incidents.model import FieldValue, Mention
 
@@ -56,8 +48,6 @@ AFTERMATH_RELATIVE_WINDOW_CHARS = 40
 
 # "نحو 90 هجوما": a tally of attacks (a year before the noun, "2020 هجوما صاروخيا", is a date).
 _AGGREGATE_RE = re.compile(r"(?:(?<!\d)\d{1,3}(?!\d)|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
-_SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
-_QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
 _DIRECTION_BEFORE_RE = re.compile(
     r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
@@ -66,13 +56,9 @@ _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}
 _INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|مديريه|قوات|وحده|وحدات|دائره|قياده|مكتب)\s+$")
 # "قبل عامين"، "قبل سبع سنوات"، "قبل أسبوع": an attack told as that long ago is a recalled one.
 _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتين|عام|عامين|اعوام|اشهر|شهر|شهرين|شهور|اسبوع|اسبوعين|اسابيع)(?!\w)")
-# "مناطق تخضع لسيطرة التنظيم": control, not a checkpoint (سيطرة in Iraqi usage).
-_UNDER_CONTROL_RE = re.compile(r"(?<!\w)(?:تخضع|يخضع|خاضعه|الخاضعه|تحت|بسط|فرض|فرضت|استعاده|استعادت)\s+\S*سيطره")
-_DEFINITE_VICTIM_RE = re.compile(r"(?<!\w)ال(\w+)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
-_WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 # A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
 # a date further into the lead's sentence (الأنبار - أعلنت الخلية، مساء الأحد 5 أيار 2024، ...)
 # is the attack's date told in the lead, not a dateline.
@@ -82,13 +68,6 @@ _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
-# "حمّلت واشنطن كتائب حزب الله مسؤولية الهجوم": held responsible, with the one blamed in between.
-_HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|يحمل|حملوا)\s+(?:\S+\s+){0,8}?مسؤوليه(?!\w)")
-_NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
-_CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
-_ANNOUNCED_STRIKE_RE = re.compile(
-    r"(?<!\w)[وف]?(?:اعلن|اعلنت)\s+(?:\S+\s+){1,6}?(?:(?:انه|انها|انهم)\s+)?"
-    r"(?:استهدف|استهدفت|نفذ|نفذت|شن|شنت|قصف|قصفت|تنفيذ|تحييد|استهداف)(?!\w)")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
                   "claim", "disown", "accuse")
@@ -141,14 +120,14 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     facts.is_attack = (
         bool(facts.weapons or facts.attack_nouns)
         and bool(facts.event_verbs or casualty_statement or projectile_count
-                 or (facts.weapons and any(_SINGULAR_ATTACK_RE.fullmatch(n.phrase) for n in facts.attack_nouns)))
+                 or (facts.weapons and any(SINGULAR_ATTACK_RE.fullmatch(n.phrase) for n in facts.attack_nouns)))
         and not facts.has("veto")
         and not facts.is_aggregate
     )
     if continues is not None:
         facts.is_attack = not (facts.has("veto") or facts.is_aggregate)
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
-            or _HELD_RESPONSIBLE_RE.search(normalized):
+            or HELD_RESPONSIBLE_RE.search(normalized):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
         facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end]
         facts.targets = target_matcher().find_all(normalized)
@@ -325,7 +304,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
         if other_day and not facts.has("separate"):
             continue  # a different day without a cue of a new attack: a recalled event, undated
-        if facts.has("claim") or _HELD_RESPONSIBLE_RE.search(facts.normalized):
+        if facts.has("claim") or HELD_RESPONSIBLE_RE.search(facts.normalized):
             continue  # who claimed or was blamed is read for every mention; it starts none
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
         # Not when the sentence opens with a day of its own ("والاثنين، قال مسؤولون إن صواريخ سقطت
@@ -483,118 +462,10 @@ def _same_area(anchor, other) -> bool:
     return anchor.country == other.country and (anchor.admin1 in (None, other.admin1) or other.admin1 is None)
 
 
-def _target(draft: MentionDraft, place: Candidate | None) -> Candidate | None:
-    named: list[Candidate] = []
-    for facts in draft.sentences:
-        # What was hit follows the verb or noun of the attack (a ministry that announced it
-        # precedes), and is not in a "while X was ..." clause about something else.
-        action = min((c.start for c in facts.event_verbs + facts.attack_nouns + facts.weapons), default=0)
-        aside = _WHILE_CLAUSE_RE.search(facts.normalized, action)
-        aside_start = aside.start() if aside else len(facts.normalized)
-        named += [Candidate(t.payload, facts, t.start, t.end, 0.75)
-                  for t in facts.targets if action <= t.start < aside_start
-                  and not _UNDER_CONTROL_RE.search(facts.normalized[max(0, t.start - 12):t.end])]
-    if named:
-        return named[0]
-    if place is not None:
-        kind_targets = {"base": ("military", "base"), "airport": ("airport", "airport"),
-                        "oilfield": ("infrastructure", "oil field")}
-        if place.value.kind in kind_targets:
-            target_type, name = kind_targets[place.value.kind]
-            return Candidate(TargetTerm(target_type, place.value.name_en), place.facts, place.start, place.end, 0.6)
-    roles = victim_roles()
-    for facts in draft.sentences:
-        for quantity in facts.quantities:
-            if quantity.category == "person" and quantity.lemma in roles:
-                return Candidate(TargetTerm(roles[quantity.lemma], quantity.lemma), facts, quantity.start,
-                                 quantity.end, 0.5)
-    for facts in draft.sentences:
-        # "اغتيال المحلل السياسي": the one victim, named by his role with the article.
-        for cue in facts.cues.get("killed", []):
-            for victim in _DEFINITE_VICTIM_RE.finditer(facts.normalized, cue.end, cue.end + CASUALTY_WINDOW_CHARS):
-                if victim.group(1) in roles:
-                    return Candidate(TargetTerm(roles[victim.group(1)], victim.group(1)), facts, victim.start(1),
-                                     victim.end(1), 0.5)
-    return None
-
-
-def _actor_near(facts: SentenceFacts, cue: Match) -> Candidate | None:
-    actors = actor_matcher().find_all(facts.normalized)
-    after = [a for a in actors if a.start >= cue.end]
-    before = [a for a in actors if a.end <= cue.start]
-    chosen = after[0] if after else (before[-1] if before else None)
-    if chosen is not None:
-        return Candidate(chosen.payload, facts, chosen.start, chosen.end, 0.8)
-    quoted = _QUOTED_NAME_RE.search(facts.normalized, cue.start)
-    if quoted:
-        span = facts.original_span(quoted.start(1), quoted.end(1))
-        name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
-        return Candidate(name, facts, quoted.start(1), quoted.end(1), 0.6)
-    return None
-
-
-def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | None:
-    actor = next((a for a in actor_matcher().finditer(facts.normalized[start:end])), None)
-    if actor is not None:
-        return Candidate(actor.payload, facts, start + actor.start, start + actor.end, 0.8)
-    quoted = re.search(r"\"([^\"]{2,40})\"", facts.normalized[start:end])
-    if quoted:
-        span = facts.original_span(start + quoted.start(1), start + quoted.end(1))
-        name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
-        return Candidate(name, facts, start + quoted.start(1), start + quoted.end(1), 0.6)
-    return None
-
-
-def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft, several_attacks: bool):
-    """Claims, disowned claims and accusations about this attack (not attacks in general)."""
-    own = {id(f) for f in draft.sentences}
-    claim = accused = disowned = None
-    for facts in analysed:
-        about_this = id(facts) in own or (
-            draft.role == "primary" and not facts.is_aggregate and _SINGULAR_ATTACK_RE.search(facts.normalized)
-            and not (facts.is_background and facts.is_attack)
-        )
-        if not about_this:
-            continue
-        if several_attacks and id(facts) not in own and _names_another_scene(facts, draft):
-            continue  # "the attack on al-Omar" is not about the attack on Conoco
-        for cue in facts.cues.get("claim", []):
-            if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
-                claim = claim or _actor_near(facts, cue)
-        for found in _CLAIM_RE.finditer(facts.normalized):
-            claim = claim or _actor_within(facts, found.start(), found.end())
-        for cue in facts.cues.get("disown", []):
-            disowned = disowned or Candidate(True, facts, cue.start, cue.end, 0.7)
-        for cue in facts.cues.get("accuse", []):
-            accused = accused or _actor_near(facts, cue)
-        for found in _HELD_RESPONSIBLE_RE.finditer(facts.normalized):
-            accused = accused or _actor_within(facts, found.start(), found.end())
-    for facts in analysed:
-        if draft.role != "primary" or facts.is_background or (several_attacks and id(facts) not in own
-                                                               and _names_another_scene(facts, draft)):
-            continue
-        # A state announcing its own strike (أعلن الحرس الثوري أنه استهدف) claims it, in the
-        # sentence that reports it or in a statement further down.
-        for found in _ANNOUNCED_STRIKE_RE.finditer(facts.normalized):
-            claim = claim or _actor_within(facts, found.start(), found.end())
-    return claim, disowned if claim else None, accused
-
-
 def _names_another_scene(facts: SentenceFacts, draft: MentionDraft) -> bool:
     scene = draft.scene
     named = [p.place for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
     return bool(named) and scene is not None and all(_different_scenes(scene, place) for place in named)
-
-
-def _damage(draft: MentionDraft) -> Candidate | None:
-    for facts in draft.sentences:
-        if facts.cues.get("no_damage"):
-            cue = facts.cues["no_damage"][0]
-            return Candidate(False, facts, cue.start, cue.end, 0.7)
-        if facts.cues.get("damage"):
-            cue = facts.cues["damage"][0]
-            return Candidate(True, facts, cue.start, cue.end, 0.7)
-    return None
 
 
 def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list[MentionDraft],
@@ -679,20 +550,22 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         values.append(_evidence("launch_site", Candidate(record["launch_site"], launch.facts, launch.start,
                                                          launch.end, launch.confidence)))
 
-    target = _target(draft, place)
+    target = target_of(draft.sentences, place)
     record["target_type"] = target.value.target_type if target else "unknown"
     if target:
         record["target_name"] = target.value.name_en
         values.append(_evidence("target_type", Candidate(target.value.target_type, target.facts, target.start,
                                                          target.end, target.confidence)))
 
-    damage = _damage(draft)
+    damage = damage_of(draft.sentences)
     if damage:
         record["property_damage"] = damage.value
         values.append(_evidence("property_damage", damage))
 
     several_attacks = sum(1 for d in drafts if d.role == "primary") > 1
-    claim, disowned, accused = _responsibility(analysed, draft, several_attacks)
+    claim, disowned, accused = responsibility(
+        analysed, draft.sentences, draft.role == "primary",
+        lambda facts: several_attacks and _names_another_scene(facts, draft))
     if claim:
         record["perpetrator_claimed"] = claim.value
         values.append(_evidence("perpetrator_claimed", claim))

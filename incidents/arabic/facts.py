@@ -16,6 +16,8 @@ from incidents.arabic.normalize import normalize_with_offsets
 from incidents.arabic.numbers import Quantity
 from incidents.arabic.sentences import Sentence
 
+# One attack named with its noun in the singular (هجوم، القصف، عملية): this attack, not attacks in general.
+SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
 # Larger figures are misreadings; they would also not fit the database's INTEGER columns.
 MAX_PLAUSIBLE_COUNT = 100_000
 
