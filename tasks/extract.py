@@ -28,30 +28,23 @@ from incidents.arabic import dates as arabic_dates
 from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
 from incidents.arabic.claims import HELD_RESPONSIBLE_RE, responsibility
 from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts, plausible
-from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km, find_places, resolve_in_context
+from incidents.arabic.gazetteer import find_places, resolve_in_context
 from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
-from incidents.arabic.ner import available_recognizer
 from incidents.arabic.normalize import normalize, normalize_with_offsets
 from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
+from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, place_named_by_model, place_of, scene_of
 from incidents.arabic.targets import damage_of, target_of
 from incidents.arabic.weapons import projectile_count, valid_weapons, weapon_of
 from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
 LEAD_PARAGRAPHS = 3
-# Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
-SEPARATE_SITES_KM = 15.0
-LAUNCH_WINDOW_CHARS = 60
 ATTACHED_DATE_WINDOW_CHARS = 20
 AFTERMATH_RELATIVE_WINDOW_CHARS = 40
 
 # "نحو 90 هجوما": a tally of attacks (a year before the noun, "2020 هجوما صاروخيا", is a date).
 _AGGREGATE_RE = re.compile(r"(?:(?<!\d)\d{1,3}(?!\d)|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
-_DIRECTION_BEFORE_RE = re.compile(
-    r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
-    # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
-    r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
 _INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|مديريه|قوات|وحده|وحدات|دائره|قياده|مكتب)\s+$")
 # "قبل عامين"، "قبل سبع سنوات"، "قبل أسبوع": an attack told as that long ago is a recalled one.
@@ -68,7 +61,6 @@ _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
-_ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
                   "claim", "disown", "accuse")
 # The cues read in every sentence that has a trigger (lexicons/cues.csv).
@@ -207,68 +199,13 @@ class MentionDraft:
         """The attack's place: the first sentence that names one fixes it, so each sentence is
         looked at once however long the article."""
         if self._scene is None and self._sentences_scanned < len(self.sentences):
-            self._scene = _scene(self.sentences[self._sentences_scanned:])
+            self._scene = scene_of(self.sentences[self._sentences_scanned:])
             self._sentences_scanned = len(self.sentences)
         return self._scene
 
     @property
     def first(self) -> SentenceFacts:
         return self.sentences[0]
-
-
-def _impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
-    launch_places = {id(p) for p in _launch_places(facts)}
-    return [p for p in facts.places if id(p) not in launch_places and not _is_reference_point(facts.normalized, p)
-            and not _names_the_launcher(facts, p)]
-
-
-def _names_the_launcher(facts: SentenceFacts, place: PlaceMatch) -> bool:
-    """A state named as the one that fired (شنت طهران، من الأراضي الإيرانية) is where the attack
-    came from, not the scene."""
-    return any(cue.start <= place.start < cue.end for cue in facts.cues.get("state_launcher", []))
-
-
-def _is_reference_point(normalized: str, place: PlaceMatch) -> bool:
-    """"North of Baghdad", "80 km from Erbil": the place locates the scene, it is not the scene."""
-    return bool(_DIRECTION_BEFORE_RE.search(normalized[max(0, place.start - 24):place.start]))
-
-
-def _launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
-    """The place each launch cue names: the nearest one after it. When the cue names a state as the
-    origin ("انطلق من إيران قاعدة عين الأسد"، "انطلق من الأراضي الإيرانية"), the state is the
-    origin (if the gazetteer knows it) and the base after it is where it fell."""
-    launchers = facts.cues.get("state_launcher", [])
-    found = []
-    for cue in facts.launch_cues:
-        origin = next((l for l in launchers if cue.start <= l.start <= cue.end + 12), None)
-        if origin is not None:
-            found += [p for p in facts.places if origin.start <= p.start < origin.end][:1]
-            continue
-        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS]
-        if after:
-            found.append(min(after, key=lambda p: p.start))
-    return found
-
-
-def _scene(sentences: list[SentenceFacts]):
-    """The place where the attack happened, as the first sentence naming one says (most precise)."""
-    for facts in sentences:
-        places = [p.place for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
-        if places:
-            return min(places, key=lambda place: place.rank)
-    return None
-
-
-def _different_scenes(first, second) -> bool:
-    """Two scenes of two attacks: different cities, or two sites far apart outside any city."""
-    if first is None or second is None or first.place_id == second.place_id:
-        return False
-    if contains(first, second) or contains(second, first):
-        return False
-    first_city, second_city = city_of(first), city_of(second)
-    if first_city and second_city:
-        return first_city != second_city
-    return distance_km(first, second) > SEPARATE_SITES_KM
 
 
 def _date_key(facts: SentenceFacts) -> tuple | None:
@@ -291,7 +228,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             if any(d.month and d.kind in ("explicit", "period") for d in facts.dates):
                 drafts.append(MentionDraft("background", [facts]))
             continue
-        scene = _scene([facts])
+        scene = scene_of([facts])
         current = primaries[-1] if primaries else None
         if current is None:
             # The news is told in the lead; further down, only a dated report starts a mention.
@@ -311,11 +248,11 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         # في قاعدة بلد"): that is another attack, told the same way.
         elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12 \
             and not any(d.start < facts.cues["report_verb"][0].start for d in facts.dates)
-        other_place = (_different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
+        other_place = (different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
             and not elaborates
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
             matching = None if other_day else next(
-                (d for d in primaries if not _different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
+                (d for d in primaries if not different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
                 None)
             if matching is not None:
                 matching.sentences.append(facts)
@@ -334,8 +271,8 @@ def _another_country(facts: SentenceFacts, scene) -> bool:
     the place, other than the scene's, is another attack."""
     if scene is None or scene.country is None:
         return False
-    countries = {p.place.country for p in _impact_places(facts)
-                 if p.place.country and not _names_an_actor(facts.normalized, p)}
+    countries = {p.place.country for p in impact_places(facts)
+                 if p.place.country and not names_an_actor(facts.normalized, p)}
     return bool(countries) and scene.country not in countries
 
 
@@ -388,84 +325,10 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
     return candidates
 
 
-def _place(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
-    impact: list[Candidate] = []
-    launch: list[Candidate] = []
-    for facts in draft.sentences:
-        launch_ids = {id(p) for p in _launch_places(facts)}
-        for place in facts.places:
-            if place.place.precision == "country" and _names_an_actor(facts.normalized, place):
-                continue  # "backed by Iran", "loyal to Iran": an actor, not where it happened
-            if id(place) not in launch_ids and _names_the_launcher(facts, place):
-                continue
-            target = launch if id(place) in launch_ids else impact
-            confidence = 0.4 if _is_reference_point(facts.normalized, place) else 0.8
-            target.append(Candidate(place.place, facts, place.start, place.end, confidence))
-    chosen = None
-    scenes = [c for c in impact if c.confidence > 0.5]
-    if scenes or impact:
-        impact = scenes or impact
-        anchor = impact[0].value
-        # The most precise place in the same city as the first one named.
-        same_area = [c for c in impact if _same_area(anchor, c.value)] or impact
-        chosen = min(same_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
-    launch_choice = min(launch, key=lambda c: (c.facts.sentence.index, c.value.rank)) if launch else None
-    if launch_choice is None:
-        launch_choice = _launch_text(draft)
-    return chosen, launch_choice
-
-
-def _place_named_by_model(draft: MentionDraft) -> Candidate | None:
-    tagger = available_recognizer()
-    if tagger is None:
-        return None
-    for facts in draft.sentences:
-        for entity in tagger.entities_in_text(facts.normalized):
-            if entity.kind == "LOC":
-                start, end = facts.original_span(entity.start, entity.end)
-                name = facts.sentence.text[start - facts.sentence.start:end - facts.sentence.start]
-                return Candidate(name, facts, entity.start, entity.end, 0.5)
-    return None
-
-
-def _names_an_actor(normalized: str, place: PlaceMatch) -> bool:
-    before = normalized[max(0, place.start - 6):place.start]
-    matched = normalized[place.start:place.end]
-    loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
-    return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to
-
-
-def _launch_text(draft: MentionDraft) -> Candidate | None:
-    """A launch site the gazetteer does not know: the words after 'launched from'."""
-    for facts in draft.sentences:
-        for cue in facts.launch_cues:
-            rest = facts.normalized[cue.end:cue.end + 50]
-            found = re.match(r"\s*\"?\s*من\s+((?:منطقه\s+)?[^\s,.\"]+(?:\s+[^\s,.\"]+){0,2})", rest)
-            # "انطلق من الأراضي الإيرانية قاعدة …": the state's words only, not the base after them.
-            origin = next((l for l in facts.cues.get("state_launcher", []) if cue.start <= l.start <= cue.end + 12), None)
-            if found:
-                start = cue.end + found.start(1)
-                end = cue.end + found.end(1)
-                if origin is not None:
-                    start, end = max(start, origin.start), origin.end
-                span = facts.original_span(start, end)
-                original = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
-                return Candidate(original, facts, start, end, 0.5)
-    return None
-
-
-def _same_area(anchor, other) -> bool:
-    anchor_city = anchor.city or (anchor.name_en if anchor.precision == "city" else None)
-    other_city = other.city or (other.name_en if other.precision == "city" else None)
-    if anchor_city and other_city:
-        return anchor_city == other_city
-    return anchor.country == other.country and (anchor.admin1 in (None, other.admin1) or other.admin1 is None)
-
-
 def _names_another_scene(facts: SentenceFacts, draft: MentionDraft) -> bool:
     scene = draft.scene
-    named = [p.place for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
-    return bool(named) and scene is not None and all(_different_scenes(scene, place) for place in named)
+    named = [p.place for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
+    return bool(named) and scene is not None and all(different_scenes(scene, place) for place in named)
 
 
 def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list[MentionDraft],
@@ -525,7 +388,7 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
             record[field_name] = chosen.value
         values.extend(_evidence(field_name, c) for c in candidates)
 
-    place, launch = _place(draft)
+    place, launch = place_of(draft.sentences)
     if place:
         p = place.value
         record.update(place_id=p.place_id, location_name=p.name_en, location_name_ar=p.name_ar, country=p.country,
@@ -538,7 +401,7 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         note = next((m.note for m in place.facts.places if m.start == place.start and m.note), None)
         if note:  # a name several places bear: which one was taken, and why
             values.append(_evidence("place_note", Candidate(note, place.facts, place.start, place.end, place.confidence)))
-    elif (named := _place_named_by_model(draft)) is not None:
+    elif (named := place_named_by_model(draft.sentences)) is not None:
         # A place the gazetteer lacks, tagged by the NER model: its name, without coordinates.
         record["location_name_ar"] = named.value
         values.append(_evidence("location_name", named))
@@ -644,10 +507,10 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
     """One sentence that reports two attacks in two places (…، فيما سقطت …) as two clauses."""
     if not facts.is_attack:
         return [facts]
-    scenes = [p for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
+    scenes = [p for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
     for index, first in enumerate(scenes):
         for second in scenes[index + 1:]:
-            if not _different_scenes(first.place, second.place):
+            if not different_scenes(first.place, second.place):
                 continue
             markers = list(_CLAUSE_RE.finditer(facts.normalized, first.end, second.start))
             # "استهدفت قاعدة عين الأسد …، وقاعدة الشدادي …": a second target of the same verb.
