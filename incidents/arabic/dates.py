@@ -82,6 +82,7 @@ _DEFINITE_WORD_BEFORE_RE = re.compile(r"(?<!\w)(?:[وف]?ب?ال|[وف]?لل)[^\
 
 # Datelines sit at the top of a report.
 _DATELINE_CHARS = 400
+_UNIX_EPOCH = datetime.date(1970, 1, 1)
 _LONGEST_DATE_CHARS = 80
 _SENTENCE_END_RE = re.compile(r"[.!?](?![0-9])")
 
@@ -704,6 +705,8 @@ def infer_publication_date(text: str) -> DateMention | None:
     for mention in find_dates(window, None):
         if mention.start >= _DATELINE_CHARS:
             break
+        if mention.date == _UNIX_EPOCH:
+            continue  # a page whose date field was empty prints the epoch ("1 يناير 1970"): no date at all
         if mention.date is not None and (
             mention.start < first_sentence_end or _in_parentheses(window, mention.start, mention.end)
         ):
