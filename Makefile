@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench clean realset
 
 install: $(STAMP)
 
@@ -27,3 +27,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
+
+# The real-reporting set (realset/README.md): needs its texts in realset/texts (rebuild.py check).
+realset: install
+	$(BIN)/python realset/score.py

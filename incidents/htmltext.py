@@ -1,24 +1,34 @@
-"""The article in a saved web page: its main text, not menus, footers or related links.
+"""The article in a saved web page: its headline, publication time and main text.
 
-The page is parsed (lxml through BeautifulSoup), never run: scripts and styles are dropped
-before any text is taken.
+The main text and the headline come from trafilatura, which beat this project's former container
+heuristic on 181 real news pages with hand-made ground truth (4-gram F1 0.95 against 0.62;
+`bench/bench_html.py`, docs/extraction.md). The publication time comes from the page's own markup
+only (`article:published_time` and other meta tags, JSON-LD `datePublished`, `<time datetime>`, a
+date in the canonical url), read by htmldate (through trafilatura) with its search of the running
+text turned off: a date that merely appears in the article is the attack's, not the page's.
+
+The page is parsed (lxml), never run, and nothing is fetched.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
-
-from bs4 import BeautifulSoup
+from datetime import datetime
 
 from incidents.model import RawArticle
 from incidents.textfiles import Unreadable, check_article_text, decode_text, parse_published_at
 
-CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
-               "iframe", "svg", "button", "select", "template")
-CHROME_HINT_RE = re.compile(r"(^|[-_ ])(nav|menu|footer|header|sidebar|related|share|social|comment|"
-                            r"breadcrumb|advert|ads|promo|newsletter|cookie|widget)([-_ ]|$)", re.I)
 CHARSET_RE = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
-BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "li", "blockquote")
+# The time with its offset where the markup gives one; a bare day (a date in the url) comes as
+# midnight without an offset and is read in the default time zone.
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+# Both libraries log every page they find hard to parse at WARNING: a saved page is input, not
+# a fault of the run, and what the reader could not take is reported as a rejection instead.
+for _name in ("trafilatura", "htmldate", "courlan"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -33,74 +43,59 @@ def _decode(data: bytes) -> tuple[str, str]:
     return decode_text(data)
 
 
-def _is_chrome(tag) -> bool:
-    if tag.attrs is None:
-        return False
-    marks = " ".join(tag.get("class", []) or []) + " " + (tag.get("id") or "") + " " + (tag.get("role") or "")
-    return bool(CHROME_HINT_RE.search(marks)) or tag.get("role") in ("navigation", "banner", "contentinfo")
+def _published_at(found: str | None, default_timezone: str) -> datetime | None:
+    try:
+        return parse_published_at(found, default_timezone)
+    except ValueError:
+        return None
 
 
-def _block_text(container) -> str:
-    blocks = []
-    for node in container.find_all(BLOCK_TAGS):
-        if node.find_parent(BLOCK_TAGS):
-            continue
-        text = " ".join(node.get_text(" ", strip=True).split())
-        if text:
-            blocks.append(text)
-    if not blocks:
-        blocks = [line.strip() for line in container.get_text("\n").split("\n") if line.strip()]
-    return "\n\n".join(blocks)
+def _first_line(text: str) -> str:
+    return " ".join(text.split("\n", 1)[0].split())
 
 
-def main_text(soup: BeautifulSoup) -> str:
-    for tag in soup.find_all(CHROME_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(_is_chrome):
-        tag.decompose()
-    candidates = soup.find_all(["article", "main"]) or []
-    if not candidates:
-        # The container with the most paragraph text is the article body.
-        scored = [
-            (sum(len(p.get_text(strip=True)) for p in div.find_all("p", recursive=False)), index, div)
-            for index, div in enumerate(soup.find_all(["div", "section"]))
-        ]
-        scored = [item for item in scored if item[0] > 0]
-        if scored:
-            candidates = [max(scored, key=lambda item: (item[0], -item[1]))[2]]
-    container = max(candidates, key=lambda c: len(c.get_text(strip=True))) if candidates else (soup.body or soup)
-    return _block_text(container)
+@functools.cache
+def _extraction_config():
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # its signal-based timeout breaks worker threads
+    # Below this many characters trafilatura distrusts what it found and falls back to the whole
+    # page, menus included; a one-line urgent item is an article too (F1 unchanged on the bench).
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "50")
+    return config
 
 
-def _meta(soup: BeautifulSoup, *names: str) -> str | None:
-    for name in names:
-        tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-        if tag and tag.get("content", "").strip():
-            return tag["content"].strip()
-    return None
+def extract_page(html: str):
+    """trafilatura's reading of a page: ``.text``, ``.title``, ``.date``, ``.sitename``, ``.url``."""
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False, deduplicate=False,
+        config=_extraction_config(),
+        date_extraction_params={"extensive_search": False, "original_date": True, "outputformat": DATE_FORMAT},
+    )
 
 
 def read_html(data: bytes, source_file: str, default_timezone: str) -> RawArticle:
     text, encoding = _decode(data)
-    soup = BeautifulSoup(text, "lxml")
-    title = _meta(soup, "og:title") or (soup.title.get_text(strip=True) if soup.title else None)
-    published_raw = _meta(soup, "article:published_time", "date", "pubdate")
-    try:
-        published = parse_published_at(published_raw, default_timezone)
-    except ValueError:
-        published = None
-    url = _meta(soup, "og:url")
-    source = _meta(soup, "og:site_name")
-    body = main_text(soup)
+    document = extract_page(text)
+    body = (document.text if document else None) or ""
     if not body.strip():
         raise Unreadable("empty", "the page has no article text")
+    title = (document.title or "").strip() or None
+    # The page shows its headline above the body, and headlines carry the toll and the place:
+    # the article as read keeps it, so its values can be cited like any other sentence.
+    if title and _first_line(body) != " ".join(title.split()):
+        body = f"{title}\n\n{body}"
+    published = _published_at(document.date, default_timezone)
     return RawArticle(
         source_file=source_file,
         text=check_article_text(body),
         encoding=encoding,
         published_at=published,
         published_at_origin="html" if published else "none",
-        source=source,
-        url=url,
-        title=title or None,
+        source=(document.sitename or "").strip() or None,
+        url=(document.url or "").strip() or None,
+        title=title,
     )

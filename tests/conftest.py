@@ -37,6 +37,18 @@ def seeds_dir() -> Path:
     return SHARED_SEEDS
 
 
+def load_module(name: str, path: Path):
+    """A script that is not a package module (tests/devset/score.py, realset/*.py), under its own name."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def copy_tree(source: Path, target: Path, pattern: str = "*") -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.glob(pattern)):

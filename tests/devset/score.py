@@ -1,6 +1,6 @@
 """Score a pipeline database against labelled gold incidents.
 
-    python tests/devset/score.py --db data/devset.duckdb [--labels tests/devset/labels.json] [--json]
+    python tests/devset/score.py --db data/devset.duckdb [--labels tests/devset/labels.json ...] [--split heldout] [--json]
 
 The database is opened read-only and only the stable contract columns are used:
 ``articles(article_id, source_file, duplicate_of)``, ``incidents(incident_id, event_date,
@@ -9,7 +9,9 @@ injured, target_type, launch_site, perpetrator_claimed, is_background)`` and
 ``incident_sources(incident_id, article_id, role)``. The labels are either the dev-set file
 (``tests/devset/labels.json``: ``articles``, ``incidents``, ``background_mentions``) or a
 gold.json-shaped file such as ``../shared/seeds/gold.json`` (no ``articles`` section: the parts
-of the score that need article kinds are then reported as ``None``).
+of the score that need article kinds are then reported as ``None``). Several labels files are merged
+(the parts of ``realset/``); ``--split NAME`` scores the incidents whose ``split`` is NAME and only
+their articles (predicted incidents keep only those articles; see ``score_data``).
 
 Definitions
 -----------
@@ -245,13 +247,37 @@ def norm_place(value: Any) -> str | None:
 # loading
 
 
-def load_labels(labels_path: str | Path) -> dict:
-    data = json.loads(Path(labels_path).read_text(encoding="utf-8"))
-    data.setdefault("articles", None)
-    data.setdefault("background_mentions", [])
-    for inc in data["incidents"]:
+def load_labels(labels_path: str | Path | Iterable[str | Path]) -> dict:
+    """One labels file, or several merged (the parts of the real-reporting set): their incidents,
+    articles and background mentions are concatenated; an article labelled twice is an error."""
+    paths = [labels_path] if isinstance(labels_path, (str, Path)) else list(labels_path)
+    merged: dict = {"articles": None, "incidents": [], "background_mentions": []}
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("articles") is not None:
+            merged["articles"] = merged["articles"] or {}
+            twice = set(merged["articles"]) & set(data["articles"])
+            if twice:
+                raise ValueError(f"{path}: articles labelled in another labels file too: {sorted(twice)}")
+            merged["articles"].update(data["articles"])
+        merged["incidents"] += data["incidents"]
+        merged["background_mentions"] += data.get("background_mentions") or []
+    for inc in merged["incidents"]:
         inc.setdefault("date_tolerance_days", 0)
-    return data
+    return merged
+
+
+def select_split(labels: dict, split: str) -> tuple[dict, set[str]]:
+    """The labels of one split (incidents whose 'split' is it, articles whose 'split' is it or
+    that belong to such an incident) and the set of its article names, for score_data."""
+    incidents = [inc for inc in labels["incidents"] if inc.get("split") == split]
+    names = {a for inc in incidents for a in inc["articles"]}
+    articles = labels.get("articles")
+    if articles is not None:
+        names |= {a for a, info in articles.items() if info.get("split") == split}
+        articles = {a: info for a, info in articles.items() if a in names}
+    mentions = [m for m in labels.get("background_mentions") or [] if m["article"] in names]
+    return {"articles": articles, "incidents": incidents, "background_mentions": mentions}, names
 
 
 def _rows(con, sql: str) -> list[dict]:
@@ -387,13 +413,18 @@ def _agreement(pred: dict, gold: dict) -> int:
 # scoring
 
 
-def score(db_path: str | Path, labels_path: str | Path) -> dict:
+def score(db_path: str | Path, labels_path: str | Path | Iterable[str | Path], split: str | None = None) -> dict:
     labels = load_labels(labels_path)
+    only = None
+    if split is not None:
+        labels, only = select_split(labels, split)
     db = load_db(db_path)
-    return score_data(db, labels)
+    return score_data(db, labels, only_articles=only)
 
 
-def score_data(db: dict, labels: dict) -> dict:
+def score_data(db: dict, labels: dict, only_articles: set[str] | None = None) -> dict:
+    """only_articles: score one part of a database (a split): predicted incidents keep only these
+    primary articles and are dropped when none is left; copy links outside them are ignored."""
     gold_incidents = labels["incidents"]
     label_articles: dict | None = labels.get("articles")
     mentions = labels.get("background_mentions") or []
@@ -425,8 +456,12 @@ def score_data(db: dict, labels: dict) -> dict:
             for iid in incidents_of.get(index.id_to_name.get(dup, str(dup)), set()):
                 primary[iid].add(me)
 
+    if only_articles is not None:
+        for iid in list(primary):
+            primary[iid] &= only_articles
     predicted = [
-        iid for iid, row in incidents.items() if not bool(row.get("is_background") or False)
+        iid for iid, row in incidents.items()
+        if not bool(row.get("is_background") or False) and (only_articles is None or primary.get(iid))
     ]
     predicted.sort(key=str)
     pred_sets = {iid: primary.get(iid, set()) for iid in predicted}
@@ -522,7 +557,7 @@ def score_data(db: dict, labels: dict) -> dict:
         }
 
     clustering = _clustering(gold_sets, [pred_sets[i] for i in predicted])
-    near = _near_copies(db["articles"], index, label_articles)
+    near = _near_copies(db["articles"], index, label_articles, only_articles)
 
     return {
         "incidents": {
@@ -606,12 +641,15 @@ def _clustering(gold_sets: list[set[str]], pred_sets: list[set[str]]) -> dict:
     }
 
 
-def _near_copies(db_articles: list[dict], index: _ArticleIndex, label_articles: dict | None) -> dict:
+def _near_copies(db_articles: list[dict], index: _ArticleIndex, label_articles: dict | None,
+                 only_articles: set[str] | None = None) -> dict:
     links = []
     for row in db_articles:
         if row.get("duplicate_of") is not None:
             links.append((index.id_to_name[row["article_id"]],
                           index.id_to_name.get(row["duplicate_of"], str(row["duplicate_of"]))))
+    if only_articles is not None:
+        links = [(a, b) for a, b in links if a in only_articles]
     if label_articles is None:
         return {"precision": None, "recall": None, "f1": None, "labelled": None,
                 "predicted": len(links), "note": "labels have no 'articles' section"}
@@ -697,13 +735,15 @@ def format_report(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Score a pipeline DuckDB against labelled gold incidents.")
     ap.add_argument("--db", required=True, help="the pipeline's DuckDB file")
-    ap.add_argument("--labels", default=str(DEFAULT_LABELS), help="labels.json or a gold.json (default: %(default)s)")
+    ap.add_argument("--labels", nargs="+", default=[str(DEFAULT_LABELS)],
+                    help="labels.json or a gold.json; several are merged (default: %(default)s)")
+    ap.add_argument("--split", help="score only the incidents of this split and their articles (e.g. heldout)")
     ap.add_argument("--json", action="store_true", help="print the full result as JSON instead of a table")
     args = ap.parse_args(argv)
     if not Path(args.db).exists():
         print(f"score: no database at {args.db}", file=sys.stderr)
         return 2
-    result = score(args.db, args.labels)
+    result = score(args.db, args.labels, split=args.split)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
     else:
