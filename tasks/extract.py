@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
-from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
+from incidents.arabic.casualties import CASUALTY_WINDOW_CHARS, best, casualty_candidates, reports_casualties
 from incidents.arabic.facts import Candidate, SentenceFacts, plausible
 from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places
 from incidents.arabic.lexicon import (
@@ -67,6 +67,9 @@ _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}
 _INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|مديريه|قوات|وحده|وحدات|دائره|قياده|مكتب)\s+$")
 # "قبل عامين"، "قبل سبع سنوات"، "قبل أسبوع": an attack told as that long ago is a recalled one.
 _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتين|عام|عامين|اعوام|اشهر|شهر|شهرين|شهور|اسبوع|اسبوعين|اسابيع)(?!\w)")
+# "مناطق تخضع لسيطرة التنظيم": control, not a checkpoint (سيطرة in Iraqi usage).
+_UNDER_CONTROL_RE = re.compile(r"(?<!\w)(?:تخضع|يخضع|خاضعه|الخاضعه|تحت|بسط|فرض|فرضت|استعاده|استعادت)\s+\S*سيطره")
+_DEFINITE_VICTIM_RE = re.compile(r"(?<!\w)ال(\w+)")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
@@ -154,9 +157,14 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         # "جهاز مكافحة الإرهاب" is the service that reports the attack, not counter-terrorism in general.
         facts.cues["generic"] = [cue for cue in facts.cues.get("generic", [])
                                  if not _INSTITUTION_BEFORE_RE.search(normalized[max(0, cue.start - 10):cue.start])]
-        if facts.has("generic") and not any(d.precision == "day" for d in facts.dates):
+        if facts.has("generic") and not any(_names_a_day(d) for d in facts.dates):
             facts.is_attack = False
     return facts
+
+
+def _names_a_day(mention) -> bool:
+    """A date of one day, with or without the year the text does not give (الأحد 24 أبريل)."""
+    return mention.precision == "day" or bool(mention.month and mention.day) or mention.weekday is not None
 
 
 def _tells_aftermath(facts: SentenceFacts) -> bool:
@@ -311,7 +319,10 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         if facts.has("claim") or _HELD_RESPONSIBLE_RE.search(facts.normalized):
             continue  # who claimed or was blamed is read for every mention; it starts none
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
-        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
+        # Not when the sentence opens with a day of its own ("والاثنين، قال مسؤولون إن صواريخ سقطت
+        # في قاعدة بلد"): that is another attack, told the same way.
+        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12 \
+            and not any(d.start < facts.cues["report_verb"][0].start for d in facts.dates)
         other_place = (_different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
             and not elaborates
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
@@ -466,7 +477,8 @@ def _target(draft: MentionDraft, place: Candidate | None) -> Candidate | None:
         aside = _WHILE_CLAUSE_RE.search(facts.normalized, action)
         aside_start = aside.start() if aside else len(facts.normalized)
         named += [Candidate(t.payload, facts, t.start, t.end, 0.75)
-                  for t in facts.targets if action <= t.start < aside_start]
+                  for t in facts.targets if action <= t.start < aside_start
+                  and not _UNDER_CONTROL_RE.search(facts.normalized[max(0, t.start - 12):t.end])]
     if named:
         return named[0]
     if place is not None:
@@ -481,6 +493,13 @@ def _target(draft: MentionDraft, place: Candidate | None) -> Candidate | None:
             if quantity.category == "person" and quantity.lemma in roles:
                 return Candidate(TargetTerm(roles[quantity.lemma], quantity.lemma), facts, quantity.start,
                                  quantity.end, 0.5)
+    for facts in draft.sentences:
+        # "اغتيال المحلل السياسي": the one victim, named by his role with the article.
+        for cue in facts.cues.get("killed", []):
+            for victim in _DEFINITE_VICTIM_RE.finditer(facts.normalized, cue.end, cue.end + CASUALTY_WINDOW_CHARS):
+                if victim.group(1) in roles:
+                    return Candidate(TargetTerm(roles[victim.group(1)], victim.group(1)), facts, victim.start(1),
+                                     victim.end(1), 0.5)
     return None
 
 
