@@ -41,6 +41,7 @@ from incidents.arabic.lexicon import (
     word_alternation,
 )
 from incidents.arabic.ner import available_recognizer
+from incidents.arabic.page_dates import page_date
 from incidents.arabic.normalize import normalize, normalize_with_offsets
 from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
@@ -152,7 +153,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         facts.targets = target_matcher().find_all(normalized)
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
-        facts.dates = [d for d in mentions if not dateline.date_start <= sentence.start + d.start < dateline.date_end]
+        facts.dates = [d for d in mentions if not dateline.dates_report(sentence.start + d.start)]
         facts.is_background = _is_background(facts, reference) or (facts.is_attack and _tells_aftermath(facts))
         # "جهاز مكافحة الإرهاب" is the service that reports the attack, not counter-terrorism in general.
         facts.cues["generic"] = [cue for cue in facts.cues.get("generic", [])
@@ -719,6 +720,12 @@ class Dateline:
     date_start: int = 0
     date_end: int = 0
     place_end: int = 0
+    page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
+    page_date_end: int = 0
+
+    def dates_report(self, position: int) -> bool:
+        """Whether a date at ``position`` of the text dates the report, not the attack."""
+        return self.date_start <= position < self.date_end or self.page_date_start <= position < self.page_date_end
 
 
 def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
@@ -740,9 +747,13 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
         if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
             date_start, date_end = start, end
             place_end = max(place_end, end)
-    dateline = Dateline(date_start, date_end, place_end)
+    # The page's own date line ("نشر في 11-08-2023 | 15:43") is furniture, never the attack's date.
+    printed = page_date(article.text)
+    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)))
     if article.published_at is not None:
         return article.published_at.date(), article.published_at.time(), dateline
+    if printed is not None and (printed.rank != "date_line" or found is None or found.date is None):
+        return printed.date, None, dateline
     if found is not None and found.date is not None:
         return found.date, None, dateline
     return None, None, dateline

@@ -174,6 +174,18 @@ def _calendar_lexicon() -> dict[str, dict[str, str]]:
     return roles
 
 
+@lru_cache(maxsize=1)
+def month_numbers() -> dict[str, int]:
+    """Normalized month name (Levantine, Egyptian, Maghreb) -> month number."""
+    return {word: int(kinds["month"]) for word, kinds in _calendar_lexicon().items() if "month" in kinds}
+
+
+def is_calendar_word(word: str) -> bool:
+    """Whether a normalized word is a date word of the lexicon (a month, a weekday, a time of day ...)."""
+    kinds = _calendar_lexicon().get(word)
+    return bool(kinds and kinds.keys() & _ATOM_KINDS)
+
+
 def _words_of(roles: Mapping[str, Mapping[str, str]], kind: str, value: str | None = None) -> list[str]:
     return [word for word, kinds in roles.items() if kind in kinds and value in (None, kinds[kind])]
 
@@ -213,8 +225,11 @@ def _numeric_date(match: re.Match[str]) -> datetime.date | None:
         parts = match["ymd"], match["ymd_m"], match["ymd_d"]
     else:
         parts = match["dmy"], match["dmy_m"], match["dmy_d"]
+    year, month, day = (int(part) for part in parts)
+    if month > 12 >= day and not match["ymd"]:
+        month, day = day, month  # 12/19/2022: a US page writes the month first, and no month is 19
     try:
-        return datetime.date(*(int(part) for part in parts))
+        return datetime.date(year, month, day)
     except ValueError:
         return None
 
