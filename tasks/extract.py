@@ -390,6 +390,8 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
         for mention in facts.dates:
             if mention.kind == "period":
                 continue
+            if mention.bound and mention.kind == "explicit":
+                continue  # "الثالث من نوعه منذ أيلول 2020": the start of a tally, not this attack's day
             attached = any(
                 0 <= mention.start - cue.end <= ATTACHED_DATE_WINDOW_CHARS
                 for cue in facts.event_verbs + facts.attack_nouns + facts.weapons
