@@ -71,6 +71,7 @@ _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتي�
 # "مناطق تخضع لسيطرة التنظيم": control, not a checkpoint (سيطرة in Iraqi usage).
 _UNDER_CONTROL_RE = re.compile(r"(?<!\w)(?:تخضع|يخضع|خاضعه|الخاضعه|تحت|بسط|فرض|فرضت|استعاده|استعادت)\s+\S*سيطره")
 _DEFINITE_VICTIM_RE = re.compile(r"(?<!\w)ال(\w+)")
+_LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
@@ -97,7 +98,7 @@ _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualti
 _SENTENCE_CUES = ("attack_noun", "event_verb", "background", "generic", "veto", "launch", "killed", "injured",
                   "no_casualties", "no_killed", "no_injured", "damage", "no_damage", "update", "claim", "disown",
                   "accuse", "intercept", "separate", "report_verb", "correction", "state_launcher",
-                  "aftermath")
+                  "aftermath", "reaction")
 _WEEK_DAYS = 7
 
 
@@ -126,6 +127,11 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if continues is None and not _trigger_regex().search(normalized):
         return facts
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
+    for kind in ("attack_noun", "killed"):
+        # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
+        # motive is no attack of this report.
+        facts.cues[kind] = [cue for cue in facts.cues[kind] if not (
+            cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))]
     facts.attack_nouns = facts.cues["attack_noun"]
     facts.event_verbs = facts.cues["event_verb"]
     facts.weapons = valid_weapons(normalized, facts.attack_nouns)
@@ -169,11 +175,15 @@ def _names_a_day(mention) -> bool:
 
 
 def _tells_aftermath(facts: SentenceFacts) -> bool:
-    """A funeral, a visit, a ceremony or a condemnation of an attack told in a relative clause
+    """A funeral, a visit, a ceremony or a bare condemnation of an attack told in a relative clause
     (شيع الأهالي ضحايا التفجير الذي استهدف …، أدانت الوزارة الهجوم الذي …) or as the cause of the
     victims' fate (مراسم عودة رفات جنود قتلوا في هجوم …): the news is what followed the attack,
     which is recalled, not reported anew."""
-    aftermath = facts.cues.get("aftermath")
+    aftermath = list(facts.cues.get("aftermath", []))
+    if not (facts.has("killed") or facts.has("injured") or any(q.category == "projectile" for q in facts.quantities)):
+        # A condemnation that itself tells the toll or the salvo is the report of a reaction article.
+        aftermath += facts.cues.get("reaction", [])
+    aftermath.sort(key=lambda cue: cue.start)
     attack_terms = facts.attack_nouns + facts.weapons
     if not aftermath or not attack_terms:
         return False
