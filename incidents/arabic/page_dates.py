@@ -46,6 +46,8 @@ _CLOCK_AFTER_RE = re.compile(r"[\s,،|@/–—-]*(?:الساعه\s*)?[0-9]{1,2}[
 # What a date line may hold besides its date: weekday, clock time, am/pm, time zone, Hijri date,
 # separators and bullets.
 _CLOCK_RE = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?")
+# A line without four digits in a row (any script's) holds no written year: skipped unread.
+_YEAR_DIGITS_RE = re.compile(r"\d{4}")
 _LINE_FILLER_WORDS = 2  # "أمن |", "عربي", "دمشق": a section or a city beside the date
 # Words a date line prints around its date (normalized): clock and zone words, and the Hijri date
 # printed beside the Gregorian one ("الأحد - 14 ذو القعدة 1441 هـ - 05 يوليو 2020 مـ").
@@ -125,6 +127,9 @@ def page_date(text: str) -> PageDate | None:
     best: PageDate | None = None
     line_start = 0
     for raw_line in head.split("\n"):
+        if not _YEAR_DIGITS_RE.search(raw_line):
+            line_start += len(raw_line) + 1
+            continue
         line, offsets = normalize_with_offsets(raw_line)
         for start, end, date in _line_dates(line):
             rank = _rank(line, start, end)
