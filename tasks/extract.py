@@ -734,20 +734,22 @@ class Dateline:
     place_end: int = 0
     page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
     page_date_end: int = 0
+    report_date: dt.date | None = None  # the date the dateline or the page's date line gives
 
     def dates_report(self, position: int) -> bool:
         """Whether a date at ``position`` of the text dates the report, not the attack."""
         return self.date_start <= position < self.date_end or self.page_date_start <= position < self.page_date_end
 
 
-def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
-    """The publication date and time the text is read against, and the article's dateline.
+def dateline_of(text: str) -> tuple[Dateline, dt.date | None]:
+    """The article's dateline, and the first full date of its lead (a reference of last resort).
 
-    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) dates the report,
-    not the attack: its date is left out of the event's dates, and without metadata it is the
-    publication date. Its city (الرمادي (العراق) (رويترز) -) is not the scene.
+    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) and the date line
+    a page prints ("نشر في 11-08-2023 | 15:43", see ``page_dates``) date the report, not the
+    attack: their dates are left out of the event's dates. The dateline's city (الرمادي (العراق)
+    (رويترز) -) is not the scene.
     """
-    opening = article.text[:600]
+    opening = text[:600]
     prefix = _DATELINE_PREFIX_RE.match(opening)
     place_end = prefix.end() if prefix else 0
     found = arabic_dates.infer_publication_date(normalize(opening))
@@ -759,16 +761,26 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
         if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
             date_start, date_end = start, end
             place_end = max(place_end, end)
-    # The page's own date line ("نشر في 11-08-2023 | 15:43") is furniture, never the attack's date.
-    printed = page_date(article.text)
-    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)))
+    printed = page_date(text)
+    if printed is not None and (printed.rank != "date_line" or not date_end):
+        report_date = printed.date
+    else:
+        report_date = found.date if date_end else None
+    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)),
+                        report_date=report_date)
+    return dateline, found.date if found is not None else None
+
+
+def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
+    """The publication date and time the text is read against, and the article's dateline.
+
+    Without metadata the report's date is the one its dateline or its page prints; failing
+    those, the first full date of its lead (an attack's date: the report is not older).
+    """
+    dateline, lead_date = dateline_of(article.text)
     if article.published_at is not None:
         return article.published_at.date(), article.published_at.time(), dateline
-    if printed is not None and (printed.rank != "date_line" or found is None or found.date is None):
-        return printed.date, None, dateline
-    if found is not None and found.date is not None:
-        return found.date, None, dateline
-    return None, None, dateline
+    return dateline.report_date or lead_date, None, dateline
 
 
 def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,

@@ -48,6 +48,8 @@ _CLOCK_AFTER_RE = re.compile(r"[\s,،|@/–—-]*(?:الساعه\s*)?[0-9]{1,2}[
 _CLOCK_RE = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?")
 # A line without four digits in a row (any script's) holds no written year: skipped unread.
 _YEAR_DIGITS_RE = re.compile(r"\d{4}")
+# "— name (@handle) 7 يناير 2020": the signature of an embedded post dates the post, not the page.
+_EMBEDDED_POST_RE = re.compile(r"\(@\w+\)")
 _LINE_FILLER_WORDS = 2  # "أمن |", "عربي", "دمشق": a section or a city beside the date
 # Words a date line prints around its date (normalized): clock and zone words, and the Hijri date
 # printed beside the Gregorian one ("الأحد - 14 ذو القعدة 1441 هـ - 05 يوليو 2020 مـ").
@@ -127,7 +129,7 @@ def page_date(text: str) -> PageDate | None:
     best: PageDate | None = None
     line_start = 0
     for raw_line in head.split("\n"):
-        if not _YEAR_DIGITS_RE.search(raw_line):
+        if not _YEAR_DIGITS_RE.search(raw_line) or _EMBEDDED_POST_RE.search(raw_line):
             line_start += len(raw_line) + 1
             continue
         line, offsets = normalize_with_offsets(raw_line)
