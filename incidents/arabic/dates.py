@@ -741,8 +741,13 @@ def infer_publication_date(text: str) -> DateMention | None:
 
 
 def _in_parentheses(text: str, start: int, end: int) -> bool:
-    """A dateline in parentheses: "(14 كانون الثاني 2022)" or "(وكالة ... - 14 كانون الثاني 2022)";
-    a narrative aside such as "(الذي وقع في 3 آذار 2019)" does not count."""
+    """A dateline in parentheses: "(14 كانون الثاني 2022)", "(وكالة ... - 14 كانون الثاني 2022)" or
+    "الثلاثاء (9 آب 2022)"; a narrative aside such as "(الذي وقع في 3 آذار 2019)" does not count."""
+    inside = text.find("(", start, end)
+    if inside >= 0:
+        # "الثلاثاء (9 آب 2022)": a weekday with its date in parentheses, the day of the news.
+        closing = text.find(")", end)
+        return closing >= 0 and not text[end:closing].strip() and "\n" not in text[inside:closing]
     opening = text.rfind("(", 0, start)
     closing = text.find(")", end)
     if opening < 0 or closing < 0 or "\n" in text[opening:closing]:
