@@ -170,8 +170,10 @@ def _month_words() -> tuple[frozenset[str], ...]:
 @lru_cache(maxsize=1)
 def _places_by_kind() -> dict[str, tuple[str, ...]]:
     by_kind: dict[str, list[str]] = {}
+    # The curated layer only: GeoNames' hundreds of villages would make the corpus a different one
+    # from a gazetteer build to the next.
     for place in places().values():
-        if place.name_ar:
+        if place.name_ar and place.source == "curated":
             by_kind.setdefault(place.kind, []).append(place.name_ar)
     return {kind: tuple(names) for kind, names in by_kind.items()}
 

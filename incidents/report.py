@@ -1,6 +1,6 @@
 """A report to look at: one self-contained HTML page (`incidents report --db PATH --out DIR`).
 
-The page has a map of the incidents over an outline of Iraq, a timeline of incidents and
+The page has a map of the incidents over the borders of Iraq and its neighbours, a timeline of incidents and
 casualties per month, the latest incidents with their sources and evidence sentences, the fields
 where sources disagree, and the history of pipeline runs. Everything is inline (CSS, SVG, a few
 lines of script): the page opens from a file, offline, and can be mailed as one attachment.
@@ -22,7 +22,7 @@ import duckdb
 
 from incidents import LEXICON_DIR
 
-OUTLINE_PATH = LEXICON_DIR / "iraq_outline.geojson"
+OUTLINE_PATH = LEXICON_DIR / "boundaries.geojson"
 
 WEAPON_COLOURS = {
     "rocket": "#d62728", "mortar": "#ff7f0e", "missile": "#9467bd", "drone": "#1f77b4",
@@ -30,10 +30,12 @@ WEAPON_COLOURS = {
 }
 KILLED_COLOUR, INJURED_COLOUR = "#7f1d1d", "#f59e0b"
 
-# What the map shows: Iraq and the border areas of Syria, Jordan, Kuwait and Iran where attacks
-# linked to Iraqi armed groups were reported.
-MAP_WEST, MAP_EAST, MAP_SOUTH, MAP_NORTH = 38.3, 49.0, 28.8, 37.6
-MAP_WIDTH = 500
+# What the map shows: Iraq, eastern Syria to Damascus, north-eastern Jordan, Kuwait, and the
+# borderlands of Turkey, Iran and Saudi Arabia, where attacks linked to Iraqi armed groups were
+# reported (borders: lexicons/boundaries.geojson, Natural Earth).
+MAP_WEST, MAP_EAST, MAP_SOUTH, MAP_NORTH = 35.6, 49.0, 28.6, 38.0
+MAP_WIDTH = 600
+FOCUS_COUNTRY = "Iraq"
 MIN_MARK_RADIUS, MAX_MARK_RADIUS = 4.0, 22.0
 
 RECENT_LIMIT = 30
@@ -243,10 +245,13 @@ def map_svg(data: ReportData, outline: dict) -> str:
     labels = []
     for feature in outline["features"]:
         geometry, properties = feature["geometry"], feature["properties"]
-        if geometry["type"] == "Polygon":
-            for ring in geometry["coordinates"]:
-                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (frame.project(*p) for p in ring))
-                parts.append(f'<polygon class="land" points="{path}"><title>{_e(properties.get("name"))}</title></polygon>')
+        if geometry["type"] in ("Polygon", "MultiPolygon"):
+            polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+            # One path per country (holes cut out by the even-odd rule); Iraq drawn as the focus.
+            path = " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in (frame.project(*p) for p in ring)) + "Z"
+                            for polygon in polygons for ring in polygon)
+            kind = "land" if properties.get("name") == FOCUS_COUNTRY else "land neighbour"
+            parts.append(f'<path class="{kind}" fill-rule="evenodd" d="{path}"><title>{_e(properties.get("name"))}</title></path>')
         elif geometry["type"] == "Point" and properties.get("kind") == "capital":
             x, y = frame.project(*geometry["coordinates"])
             side = properties.get("label", "right")
@@ -449,6 +454,7 @@ h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); 
 svg { width: 100%; height: auto; display: block; }
 .beyond { fill: #f3f6f9; }
 .land { fill: #fbfaf5; stroke: #8a8f98; stroke-width: 1.2; }
+.land.neighbour { fill: #f1efe6; stroke-width: 0.8; }
 .capital { fill: #374151; }
 .capital-label { font-size: 10px; fill: #374151; paint-order: stroke; stroke: #fbfaf5; stroke-width: 3px; }
 .incident { fill-opacity: 0.75; cursor: pointer; }

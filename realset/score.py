@@ -90,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", action="store_true", help="print the summary table of realset/README.md")
     args = ap.parse_args(argv)
     root = args.root.resolve()
-    if rebuild.cmd_check(root) != 0:
-        print("score: texts are missing or wrong; see `python realset/rebuild.py queries`", file=sys.stderr)
+    problems = [r["article_id"] for r in rebuild.all_rows(root) if rebuild.text_problem(root, r)]
+    if problems:
+        print(f"score: {len(problems)} texts are missing or wrong ({', '.join(problems[:5])}...); "
+              "see `python realset/rebuild.py check` and `queries`", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="realset-") as tmp:
         inbox = Path(tmp) / "inbox"

