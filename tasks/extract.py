@@ -70,7 +70,7 @@ _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتي�
 # "مناطق تخضع لسيطرة التنظيم": control, not a checkpoint (سيطرة in Iraqi usage).
 _UNDER_CONTROL_RE = re.compile(r"(?<!\w)(?:تخضع|يخضع|خاضعه|الخاضعه|تحت|بسط|فرض|فرضت|استعاده|استعادت)\s+\S*سيطره")
 _DEFINITE_VICTIM_RE = re.compile(r"(?<!\w)ال(\w+)")
-_LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
+_LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
@@ -151,10 +151,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
             or _HELD_RESPONSIBLE_RE.search(normalized):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
-        # A state named as the one that fired (شنت طهران، أطلقت إيران) is an actor, not the scene.
-        launchers = facts.cues.get("state_launcher", [])
-        facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end
-                        and not any(cue.start <= p.start < cue.end for cue in launchers)]
+        facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end]
         facts.targets = target_matcher().find_all(normalized)
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
@@ -243,7 +240,14 @@ class MentionDraft:
 
 def _impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
     launch_places = {id(p) for p in _launch_places(facts)}
-    return [p for p in facts.places if id(p) not in launch_places and not _is_reference_point(facts.normalized, p)]
+    return [p for p in facts.places if id(p) not in launch_places and not _is_reference_point(facts.normalized, p)
+            and not _names_the_launcher(facts, p)]
+
+
+def _names_the_launcher(facts: SentenceFacts, place: PlaceMatch) -> bool:
+    """A state named as the one that fired (شنت طهران، من الأراضي الإيرانية) is where the attack
+    came from, not the scene."""
+    return any(cue.start <= place.start < cue.end for cue in facts.cues.get("state_launcher", []))
 
 
 def _is_reference_point(normalized: str, place: PlaceMatch) -> bool:
@@ -252,17 +256,19 @@ def _is_reference_point(normalized: str, place: PlaceMatch) -> bool:
 
 
 def _launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
-    """The place each launch cue names: the nearest one after it ("انطلق من إيران قاعدة عين الأسد":
-    launched from the state itself, and the base is where it fell)."""
+    """The place each launch cue names: the nearest one after it. When the cue names a state as the
+    origin ("انطلق من إيران قاعدة عين الأسد"، "انطلق من الأراضي الإيرانية"), the state is the
+    origin (if the gazetteer knows it) and the base after it is where it fell."""
     launchers = facts.cues.get("state_launcher", [])
     found = []
     for cue in facts.launch_cues:
-        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS]
-        if not after:
+        origin = next((l for l in launchers if cue.start <= l.start <= cue.end + 12), None)
+        if origin is not None:
+            found += [p for p in facts.places if origin.start <= p.start < origin.end][:1]
             continue
-        nearest = min(after, key=lambda p: p.start)
-        if not any(cue.start <= launcher.start < nearest.start for launcher in launchers):
-            found.append(nearest)
+        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS]
+        if after:
+            found.append(min(after, key=lambda p: p.start))
     return found
 
 
@@ -414,6 +420,8 @@ def _place(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
         for place in facts.places:
             if place.place.precision == "country" and _names_an_actor(facts.normalized, place):
                 continue  # "backed by Iran", "loyal to Iran": an actor, not where it happened
+            if id(place) not in launch_ids and _names_the_launcher(facts, place):
+                continue
             target = launch if id(place) in launch_ids else impact
             confidence = 0.4 if _is_reference_point(facts.normalized, place) else 0.8
             target.append(Candidate(place.place, facts, place.start, place.end, confidence))
@@ -457,9 +465,13 @@ def _launch_text(draft: MentionDraft) -> Candidate | None:
         for cue in facts.launch_cues:
             rest = facts.normalized[cue.end:cue.end + 50]
             found = re.match(r"\s*\"?\s*من\s+((?:منطقه\s+)?[^\s,.\"]+(?:\s+[^\s,.\"]+){0,2})", rest)
+            # "انطلق من الأراضي الإيرانية قاعدة …": the state's words only, not the base after them.
+            origin = next((l for l in facts.cues.get("state_launcher", []) if cue.start <= l.start <= cue.end + 12), None)
             if found:
                 start = cue.end + found.start(1)
                 end = cue.end + found.end(1)
+                if origin is not None:
+                    start, end = max(start, origin.start), origin.end
                 span = facts.original_span(start, end)
                 original = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
                 return Candidate(original, facts, start, end, 0.5)
