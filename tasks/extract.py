@@ -31,6 +31,7 @@ from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts,
 from incidents.arabic.gazetteer import find_places, resolve_in_context
 from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
 from incidents.arabic.normalize import normalize, normalize_with_offsets
+from incidents.arabic.page_dates import page_date
 from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
 from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, place_named_by_model, place_of, scene_of
@@ -125,7 +126,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         facts.targets = target_matcher().find_all(normalized)
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
-        facts.dates = [d for d in mentions if not dateline.date_start <= sentence.start + d.start < dateline.date_end]
+        facts.dates = [d for d in mentions if not dateline.dates_report(sentence.start + d.start)]
         facts.is_background = _is_background(facts, reference) or (facts.is_attack and _tells_aftermath(facts))
         # "جهاز مكافحة الإرهاب" is the service that reports the attack, not counter-terrorism in general.
         facts.cues["generic"] = [cue for cue in facts.cues.get("generic", [])
@@ -314,6 +315,8 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
         for mention in facts.dates:
             if mention.kind == "period":
                 continue
+            if mention.bound and mention.kind == "explicit":
+                continue  # "الثالث من نوعه منذ أيلول 2020": the start of a tally, not this attack's day
             attached = any(
                 0 <= mention.start - cue.end <= ATTACHED_DATE_WINDOW_CHARS
                 for cue in facts.event_verbs + facts.attack_nouns + facts.weapons
@@ -473,16 +476,24 @@ class Dateline:
     date_start: int = 0
     date_end: int = 0
     place_end: int = 0
+    page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
+    page_date_end: int = 0
+    report_date: dt.date | None = None  # the date the dateline or the page's date line gives
+
+    def dates_report(self, position: int) -> bool:
+        """Whether a date at ``position`` of the text dates the report, not the attack."""
+        return self.date_start <= position < self.date_end or self.page_date_start <= position < self.page_date_end
 
 
-def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
-    """The publication date and time the text is read against, and the article's dateline.
+def dateline_of(text: str) -> tuple[Dateline, dt.date | None]:
+    """The article's dateline, and the first full date of its lead (a reference of last resort).
 
-    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) dates the report,
-    not the attack: its date is left out of the event's dates, and without metadata it is the
-    publication date. Its city (الرمادي (العراق) (رويترز) -) is not the scene.
+    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) and the date line
+    a page prints ("نشر في 11-08-2023 | 15:43", see ``page_dates``) date the report, not the
+    attack: their dates are left out of the event's dates. The dateline's city (الرمادي (العراق)
+    (رويترز) -) is not the scene.
     """
-    opening = article.text[:600]
+    opening = text[:600]
     prefix = _DATELINE_PREFIX_RE.match(opening)
     place_end = prefix.end() if prefix else 0
     found = arabic_dates.infer_publication_date(normalize(opening))
@@ -494,12 +505,26 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
         if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
             date_start, date_end = start, end
             place_end = max(place_end, end)
-    dateline = Dateline(date_start, date_end, place_end)
+    printed = page_date(text)
+    if printed is not None and (printed.rank != "date_line" or not date_end):
+        report_date = printed.date
+    else:
+        report_date = found.date if date_end else None
+    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)),
+                        report_date=report_date)
+    return dateline, found.date if found is not None else None
+
+
+def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
+    """The publication date and time the text is read against, and the article's dateline.
+
+    Without metadata the report's date is the one its dateline or its page prints; failing
+    those, the first full date of its lead (an attack's date: the report is not older).
+    """
+    dateline, lead_date = dateline_of(article.text)
     if article.published_at is not None:
         return article.published_at.date(), article.published_at.time(), dateline
-    if found is not None and found.date is not None:
-        return found.date, None, dateline
-    return None, None, dateline
+    return dateline.report_date or lead_date, None, dateline
 
 
 def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,
