@@ -21,118 +21,55 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
-from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km, find_places, resolve_in_context
-from incidents.arabic.lexicon import (
-    Match,
-    TargetTerm,
-    actor_matcher,
-    cue_matcher,
-    cue_matchers,
-    target_matcher,
-    victim_roles,
-    weapon_matcher,
-    word_alternation,
-)
-from incidents.arabic.ner import available_recognizer
+from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
+from incidents.arabic.claims import HELD_RESPONSIBLE_RE, responsibility
+from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts, plausible
+from incidents.arabic.gazetteer import find_places, resolve_in_context
+from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
 from incidents.arabic.normalize import normalize, normalize_with_offsets
-from incidents.arabic.numbers import Quantity, find_quantities, parse_number
+from incidents.arabic.page_dates import page_date
+from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
+from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, place_named_by_model, place_of, scene_of
+from incidents.arabic.targets import damage_of, target_of
+from incidents.arabic.weapons import projectile_count, valid_weapons, weapon_of
 from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
 LEAD_PARAGRAPHS = 3
-# Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
-SEPARATE_SITES_KM = 15.0
-# Larger figures are misreadings; they would also not fit the database's INTEGER columns.
-MAX_PLAUSIBLE_COUNT = 100_000
-LAUNCH_WINDOW_CHARS = 60
-CASUALTY_WINDOW_CHARS = 45
 ATTACHED_DATE_WINDOW_CHARS = 20
+AFTERMATH_RELATIVE_WINDOW_CHARS = 40
 
-_AGGREGATE_RE = re.compile(r"(?:\d+|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
-_SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
-_CASUALTY_NOUN_RE = re.compile(
-    r"(?<!\w)(?:(?P<number>\d+|[^\s\d]+)\s+)?(?:ال)?(?P<noun>قتلي|قتيلا|قتيلين|قتيلان|قتيل|جرحي|جريحا|جريحين|جريحان|جريح|مصابين|مصابا)(?!\w)"
-)
-_DUAL_CASUALTY = {"قتيلين", "قتيلان", "جريحين", "جريحان"}
-_SINGLE_CASUALTY = {"قتيل", "جريح"}
-_QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
-_RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+صفوف")
-_DIRECTION_BEFORE_RE = re.compile(
-    r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
-    # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
-    r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
+# "نحو 90 هجوما": a tally of attacks (a year before the noun, "2020 هجوما صاروخيا", is a date).
+_AGGREGATE_RE = re.compile(r"(?:(?<!\d)\d{1,3}(?!\d)|(?<!\w)\w+ين|عشرات|عده|عدد من)\s+(?:هجوما|هجمات|الهجمات|ضربه|ضربات)")
 _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
-_TOLL_RE = re.compile(
-    r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
-    r"(?:\s+\S+){0,3}?\s+(?:الي|بلغ|بلغت|وصل|وصلت)?\s*(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر|عشره))?)")
-_WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
-_DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n()]*$")
+_INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|مديريه|قوات|وحده|وحدات|دائره|قياده|مكتب)\s+$")
+# "قبل عامين"، "قبل سبع سنوات"، "قبل أسبوع": an attack told as that long ago is a recalled one.
+_AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتين|عام|عامين|اعوام|اشهر|شهر|شهرين|شهور|اسبوع|اسبوعين|اسابيع)(?!\w)")
+_LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
+_FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
+_RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
+# A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
+# a date further into the lead's sentence (الأنبار - أعلنت الخلية، مساء الأحد 5 أيار 2024، ...)
+# is the attack's date told in the lead, not a dateline.
+_DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14}$")
 _DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
-# "دون أن يسفر الانفجار عن خسائر بشرية": the negation and the losses with words between them.
-_NO_LOSSES_RE = re.compile(
-    r"(?<!\w)[وف]?(?:دون ان|دون|لم|لا)\s+(?:\S+\s+){0,3}?(?:يسفر|تسفر|يتسبب|تتسبب|يوقع|توقع|تخلف|يخلف|تسجل|يسجل)"
-    r"\s+(?:\S+\s+){0,2}?(?:عن|ب|في)?\s*(?:اي\s+|وقوع\s+)?(?:خسائر بشريه|ضحايا|اصابات|خسائر في الارواح)")
-_LOSS_VERBS = ("يسفر", "تسفر", "يتسبب", "تتسبب", "يوقع", "توقع", "تخلف", "يخلف", "تسجل", "يسجل")
-_NO_DEATHS_RE = re.compile(
-    r"(?<!\w)[وف]?(?:دون|لم|لا)\s+(?:\S+\s+){0,2}?(?:اي\s+)?(?:وفيات|حالات? وفاه|قتلي|قتيل)(?!\w)")
-_NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
-# "حمّلت واشنطن كتائب حزب الله مسؤولية الهجوم": held responsible, with the one blamed in between.
-_HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|يحمل|حملوا)\s+(?:\S+\s+){0,8}?مسؤوليه(?!\w)")
-_NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
-_CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
-_ANNOUNCED_STRIKE_RE = re.compile(
-    r"(?<!\w)[وف]?(?:اعلن|اعلنت)\s+(?:\S+\s+){1,6}?(?:(?:انه|انها|انهم)\s+)?"
-    r"(?:استهدف|استهدفت|نفذ|نفذت|شن|شنت|قصف|قصفت|تنفيذ|تحييد|استهداف)(?!\w)")
-_AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
-_BARE_COUNT_RE = re.compile(r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اشخاص اخرين)(?!\w)")
-_ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
+# "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
+_ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
                   "claim", "disown", "accuse")
 # The cues read in every sentence that has a trigger (lexicons/cues.csv).
 _SENTENCE_CUES = ("attack_noun", "event_verb", "background", "generic", "veto", "launch", "killed", "injured",
                   "no_casualties", "no_killed", "no_injured", "damage", "no_damage", "update", "claim", "disown",
-                  "accuse", "intercept", "separate", "report_verb")
+                  "accuse", "intercept", "separate", "report_verb", "correction", "state_launcher",
+                  "aftermath", "reaction")
 _WEEK_DAYS = 7
-
-
-@dataclass
-class SentenceFacts:
-    sentence: Sentence
-    normalized: str
-    weapons: list[Match] = field(default_factory=list)
-    attack_nouns: list[Match] = field(default_factory=list)
-    event_verbs: list[Match] = field(default_factory=list)
-    places: list[PlaceMatch] = field(default_factory=list)
-    launch_cues: list[Match] = field(default_factory=list)
-    quantities: list[Quantity] = field(default_factory=list)
-    dates: list = field(default_factory=list)
-    targets: list[Match] = field(default_factory=list)
-    cues: dict[str, list[Match]] = field(default_factory=dict)
-    is_attack: bool = False
-    is_background: bool = False
-    is_aggregate: bool = False
-    _offsets: list[int] | None = None
-
-    def has(self, kind: str) -> bool:
-        return bool(self.cues.get(kind))
-
-    def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """Maps a span of the normalized sentence to offsets in the article's original text."""
-        if self._offsets is None:
-            _, self._offsets = normalize_with_offsets(self.sentence.text)
-        offsets = self._offsets
-        start = min(start, len(offsets) - 1)
-        end = min(max(end, start), len(offsets) - 1)
-        first = offsets[start]
-        last = offsets[end - 1] + 1 if end > start else first
-        return self.sentence.start + first, self.sentence.start + last
 
 
 @dataclass(frozen=True)
@@ -151,27 +88,23 @@ def _trigger_regex() -> re.Pattern:
     return re.compile(word_alternation({word for phrase in phrases for word in phrase.split()[:1]}))
 
 
-def _valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
-    """Weapon terms; an adjective (صاروخي) counts only right after an attack noun (هجوم صاروخي)."""
-    valid = []
-    for match in weapon_matcher().finditer(normalized):
-        if match.payload.adjective:
-            if not any(0 <= match.start - noun.end <= 2 for noun in attack_nouns):
-                continue
-        valid.append(match)
-    return valid
-
-
 def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_time: dt.time | None,
-                     dateline: "Dateline") -> SentenceFacts:
+                     dateline: "Dateline", continues: SentenceFacts | None = None) -> SentenceFacts:
+    """What a sentence says; ``continues`` is the clause of the same sentence this one goes on
+    from (… بطائرة مسيرة، وقاعدة الشدادي …): its attack verb, weapon and time hold here too."""
     normalized = normalize(sentence.text)
-    facts = SentenceFacts(sentence, normalized)
-    if not _trigger_regex().search(normalized):
+    facts = SentenceFacts(sentence, normalized, context=continues)
+    if continues is None and not _trigger_regex().search(normalized):
         return facts
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
+    for kind in ("attack_noun", "killed"):
+        # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
+        # motive is no attack of this report.
+        facts.cues[kind] = [cue for cue in facts.cues[kind] if not (
+            cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))]
     facts.attack_nouns = facts.cues["attack_noun"]
     facts.event_verbs = facts.cues["event_verb"]
-    facts.weapons = _valid_weapons(normalized, facts.attack_nouns)
+    facts.weapons = valid_weapons(normalized, facts.attack_nouns)
     facts.launch_cues = facts.cues["launch"]
     facts.quantities = find_quantities(normalized)
     facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
@@ -180,26 +113,59 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     facts.is_attack = (
         bool(facts.weapons or facts.attack_nouns)
         and bool(facts.event_verbs or casualty_statement or projectile_count
-                 or (facts.weapons and any(_SINGULAR_ATTACK_RE.fullmatch(n.phrase) for n in facts.attack_nouns)))
+                 or (facts.weapons and any(SINGULAR_ATTACK_RE.fullmatch(n.phrase) for n in facts.attack_nouns)))
         and not facts.has("veto")
         and not facts.is_aggregate
     )
+    if continues is not None:
+        facts.is_attack = not (facts.has("veto") or facts.is_aggregate)
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
-            or _HELD_RESPONSIBLE_RE.search(normalized):
+            or HELD_RESPONSIBLE_RE.search(normalized):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
         facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end]
         facts.targets = target_matcher().find_all(normalized)
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
-        facts.dates = [d for d in mentions if not dateline.date_start <= sentence.start + d.start < dateline.date_end]
-        facts.is_background = _is_background(facts, reference)
-        if facts.has("generic") and not any(d.precision == "day" for d in facts.dates):
+        facts.dates = [d for d in mentions if not dateline.dates_report(sentence.start + d.start)]
+        facts.is_background = _is_background(facts, reference) or (facts.is_attack and _tells_aftermath(facts))
+        # "جهاز مكافحة الإرهاب" is the service that reports the attack, not counter-terrorism in general.
+        facts.cues["generic"] = [cue for cue in facts.cues.get("generic", [])
+                                 if not _INSTITUTION_BEFORE_RE.search(normalized[max(0, cue.start - 10):cue.start])]
+        if facts.has("generic") and not any(_names_a_day(d) for d in facts.dates):
             facts.is_attack = False
     return facts
 
 
+def _names_a_day(mention) -> bool:
+    """A date of one day, with or without the year the text does not give (الأحد 24 أبريل)."""
+    return mention.precision == "day" or bool(mention.month and mention.day) or mention.weekday is not None
+
+
+def _tells_aftermath(facts: SentenceFacts) -> bool:
+    """A funeral, a visit, a ceremony or a bare condemnation of an attack told in a relative clause
+    (شيع الأهالي ضحايا التفجير الذي استهدف …، أدانت الوزارة الهجوم الذي …) or as the cause of the
+    victims' fate (مراسم عودة رفات جنود قتلوا في هجوم …): the news is what followed the attack,
+    which is recalled, not reported anew."""
+    aftermath = list(facts.cues.get("aftermath", []))
+    if not (facts.has("killed") or facts.has("injured") or any(q.category == "projectile" for q in facts.quantities)):
+        # A condemnation that itself tells the toll or the salvo is the report of a reaction article.
+        aftermath += facts.cues.get("reaction", [])
+    aftermath.sort(key=lambda cue: cue.start)
+    attack_terms = facts.attack_nouns + facts.weapons
+    if not aftermath or not attack_terms:
+        return False
+    first_term = min(attack_terms, key=lambda term: term.start)
+    if aftermath[0].start > first_term.start:
+        return False
+    # The victims' fate told before the attack that caused it ("تشييع طفلين فقدا حياتهما جراء قصف").
+    if _FATE_RE.search(facts.normalized, aftermath[0].end, first_term.start):
+        return True
+    return bool(_RELATIVE_CLAUSE_RE.search(facts.normalized, first_term.end,
+                                          first_term.end + AFTERMATH_RELATIVE_WINDOW_CHARS))
+
+
 def _is_background(facts: SentenceFacts, reference: dt.date | None) -> bool:
-    if facts.has("background"):
+    if facts.has("background") or _AGO_RE.search(facts.normalized):
         return True
     recent = reference is not None and any(
         d.date is not None and 0 <= (reference - d.date).days <= BACKGROUND_AFTER_DAYS for d in facts.dates)
@@ -234,52 +200,13 @@ class MentionDraft:
         """The attack's place: the first sentence that names one fixes it, so each sentence is
         looked at once however long the article."""
         if self._scene is None and self._sentences_scanned < len(self.sentences):
-            self._scene = _scene(self.sentences[self._sentences_scanned:])
+            self._scene = scene_of(self.sentences[self._sentences_scanned:])
             self._sentences_scanned = len(self.sentences)
         return self._scene
 
     @property
     def first(self) -> SentenceFacts:
         return self.sentences[0]
-
-
-def _impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
-    launch_places = {id(p) for p in _launch_places(facts)}
-    return [p for p in facts.places if id(p) not in launch_places and not _is_reference_point(facts.normalized, p)]
-
-
-def _is_reference_point(normalized: str, place: PlaceMatch) -> bool:
-    """"North of Baghdad", "80 km from Erbil": the place locates the scene, it is not the scene."""
-    return bool(_DIRECTION_BEFORE_RE.search(normalized[max(0, place.start - 24):place.start]))
-
-
-def _launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
-    found = []
-    for place in facts.places:
-        if any(0 <= place.start - cue.end <= LAUNCH_WINDOW_CHARS for cue in facts.launch_cues):
-            found.append(place)
-    return found
-
-
-def _scene(sentences: list[SentenceFacts]):
-    """The place where the attack happened, as the first sentence naming one says (most precise)."""
-    for facts in sentences:
-        places = [p.place for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
-        if places:
-            return min(places, key=lambda place: place.rank)
-    return None
-
-
-def _different_scenes(first, second) -> bool:
-    """Two scenes of two attacks: different cities, or two sites far apart outside any city."""
-    if first is None or second is None or first.place_id == second.place_id:
-        return False
-    if contains(first, second) or contains(second, first):
-        return False
-    first_city, second_city = city_of(first), city_of(second)
-    if first_city and second_city:
-        return first_city != second_city
-    return distance_km(first, second) > SEPARATE_SITES_KM
 
 
 def _date_key(facts: SentenceFacts) -> tuple | None:
@@ -294,7 +221,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     primaries: list[MentionDraft] = []
     for facts in analysed:
         if not facts.is_attack:
-            if primaries and not facts.is_background and not facts.is_aggregate and _reports_casualties(facts):
+            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts):
                 primaries[-1].sentences.append(facts)  # a toll or an update about the attack just reported
             continue
         if facts.is_background:
@@ -302,7 +229,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             if any(d.month and d.kind in ("explicit", "period") for d in facts.dates):
                 drafts.append(MentionDraft("background", [facts]))
             continue
-        scene = _scene([facts])
+        scene = scene_of([facts])
         current = primaries[-1] if primaries else None
         if current is None:
             # The news is told in the lead; further down, only a dated report starts a mention.
@@ -315,14 +242,19 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
         if other_day and not facts.has("separate"):
             continue  # a different day without a cue of a new attack: a recalled event, undated
-        if facts.has("claim") or _HELD_RESPONSIBLE_RE.search(facts.normalized):
+        if facts.has("claim") or HELD_RESPONSIBLE_RE.search(facts.normalized):
             continue  # who claimed or was blamed is read for every mention; it starts none
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
-        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
-        other_place = _different_scenes(scene, current.scene) and not elaborates
+        # Not when the sentence opens with a day of its own ("والاثنين، قال مسؤولون إن صواريخ سقطت
+        # في قاعدة بلد"): that is another attack, told the same way.
+        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12 \
+            and not any(d.start < facts.cues["report_verb"][0].start for d in facts.dates)
+        other_place = (different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
+            and not elaborates
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
             matching = None if other_day else next(
-                (d for d in primaries if not _different_scenes(scene, d.scene)), None)
+                (d for d in primaries if not different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
+                None)
             if matching is not None:
                 matching.sentences.append(facts)
             else:
@@ -335,11 +267,14 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     return drafts
 
 
-def _reports_casualties(facts: SentenceFacts) -> bool:
-    return bool(facts.has("update") or _TOLL_RE.search(facts.normalized)
-                or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
-                or _NO_LOSSES_RE.search(facts.normalized) or _NO_DEATHS_RE.search(facts.normalized)
-                or ((facts.has("killed") or facts.has("injured")) and any(q.category == "person" for q in facts.quantities)))
+def _another_country(facts: SentenceFacts, scene) -> bool:
+    """"قتل 9 أشخاص في سوريا جراء غارة ..." in a report of an attack in Iraq: a country named as
+    the place, other than the scene's, is another attack."""
+    if scene is None or scene.country is None:
+        return False
+    countries = {p.place.country for p in impact_places(facts)
+                 if p.place.country and not names_an_actor(facts.normalized, p)}
+    return bool(countries) and scene.country not in countries
 
 
 def _dated_today(facts: SentenceFacts) -> bool:
@@ -348,23 +283,6 @@ def _dated_today(facts: SentenceFacts) -> bool:
 
 # ----------------------------------------------------------------------------------------------
 # Fields
-
-
-@dataclass
-class Candidate:
-    value: object
-    facts: SentenceFacts
-    start: int
-    end: int
-    confidence: float
-    update: bool = False
-
-
-def _plausible(candidate: Candidate | None) -> Candidate | None:
-    """A count no attack report gives (a misread number, a phone number) is no count at all."""
-    if candidate is None or not isinstance(candidate.value, int) or candidate.value <= MAX_PLAUSIBLE_COUNT:
-        return candidate
-    return None
 
 
 def _value_text(value) -> str | None:
@@ -388,24 +306,17 @@ def _evidence(field_name: str, candidate: Candidate) -> FieldValue:
     )
 
 
-def _best(candidates: list[Candidate]) -> Candidate | None:
-    """An update wins over what came before it; then the most explicit, then the latest."""
-    if not candidates:
-        return None
-    updates = [c for c in candidates if c.update]
-    if updates:
-        return max(enumerate(updates), key=lambda item: (item[1].confidence, item[0]))[1]
-    # Statements of one article at the same level: the fuller account (the larger figure).
-    return max(candidates, key=lambda c: (c.confidence, c.value if isinstance(c.value, int) else 0))
-
-
 def _date_candidates(draft: MentionDraft) -> list[Candidate]:
     candidates = []
-    for facts in draft.sentences:
+    for told in draft.sentences:
+        # A clause that takes its time from the clause before: the date is read there.
+        facts = told.context if told.context is not None and told.dates is told.context.dates else told
         reaction = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
         for mention in facts.dates:
             if mention.kind == "period":
                 continue
+            if mention.bound and mention.kind == "explicit":
+                continue  # "الثالث من نوعه منذ أيلول 2020": the start of a tally, not this attack's day
             attached = any(
                 0 <= mention.start - cue.end <= ATTACHED_DATE_WINDOW_CHARS
                 for cue in facts.event_verbs + facts.attack_nouns + facts.weapons
@@ -417,311 +328,10 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
     return candidates
 
 
-def _casualty_candidates(draft: MentionDraft, kind: str) -> list[Candidate]:
-    """Every figure the article's sentences give for ``kind`` ('killed' or 'injured').
-
-    Confidence orders the kinds of statement: a toll (ارتفعت حصيلة القتلى إلى خمسة) over a count
-    of casualty nouns (أربعة قتلى) over victims after a verb (مقتل ثلاثة جنود) over "no losses".
-    """
-    found: list[Candidate] = []
-    for facts in draft.sentences:
-        update = facts.has("update")
-        for toll in _finditer_if(_TOLL_RE, facts.normalized, ("حصيله", "عدد")):
-            if toll.group(kind):
-                value = parse_number(toll.group("number"))
-                if value is not None:
-                    found.append(Candidate(value, facts, toll.start(), toll.end(), 0.97, update))
-        for noun in _finditer_if(_CASUALTY_NOUN_RE, facts.normalized, ("قتل", "قتي", "جرح", "جري", "مصاب")):
-            if noun.group("noun").startswith(("قتيل", "قتلي")) != (kind == "killed"):
-                continue
-            value = _casualty_noun_value(noun)
-            if value is not None:
-                found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
-        # "two of the faction's members" counts victims; "among them a child" counts some again.
-        persons = [q for q in facts.quantities
-                   if q.category == "person" and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
-        cues = facts.cues.get(kind, [])
-        all_cue_starts = sorted(c.start for k in ("killed", "injured") for c in facts.cues.get(k, []))
-        for cue in cues:
-            stop = next((start for start in all_cue_starts if start > cue.start), len(facts.normalized))
-            group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
-                     and q.start < stop and q.value is not None]
-            if group:
-                # Coordinated victims (طفلة وامرأة) add up; a run of them is one statement.
-                group = _coordinated_run(facts.normalized, group)
-                total = sum(q.value for q in group)
-                explicit = any(q.text[:1].isdigit() or q.value > 2 for q in group)
-                found.append(Candidate(total, facts, cue.start, group[-1].end, 0.9 if explicit else 0.7, update))
-                continue
-            bare = _BARE_COUNT_RE.match(facts.normalized, cue.end)
-            if bare:
-                value = parse_number(bare.group("number"))
-                if value is not None:
-                    found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
-        nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
-        nones += [m.span() for m in _finditer_if(_NO_LOSSES_RE, facts.normalized, _LOSS_VERBS)]
-        if kind == "injured":
-            nones += [m.span() for m in _finditer_if(_NOBODY_HURT_RE, facts.normalized, ("يصب", "يصاب", "تصب"))]
-        else:
-            nones += [m.span() for m in _finditer_if(_NO_DEATHS_RE, facts.normalized, ("وفيات", "وفاه", "قتلي", "قتيل"))]
-        for start, end in nones:
-            # "no losses among the coalition's ranks" says nothing about the other victims.
-            if _RESTRICTED_NONE_RE.match(facts.normalized, end):
-                continue
-            found.append(Candidate(0, facts, start, end, 0.8, update))
-    found.sort(key=lambda c: (c.facts.sentence.index, c.start))
-    positive = [c for c in found if c.value]
-    if positive:
-        # A report of victims outweighs a "no casualties" unless that comes later as an update.
-        last_positive = max(c.facts.sentence.index for c in positive)
-        found = [c for c in found if c.value or (c.update and c.facts.sentence.index > last_positive)]
-    return found
-
-
-def _finditer_if(pattern: re.Pattern, text: str, needles: tuple[str, ...]):
-    """The pattern's matches, skipping the regex when none of its key words is in the text."""
-    if any(needle in text for needle in needles):
-        return pattern.finditer(text)
-    return ()
-
-
-def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quantity]:
-    run = [quantities[0]]
-    for quantity in quantities[1:]:
-        gap = normalized[run[-1].end:quantity.start]
-        if re.fullmatch(r"[\s\w]{0,12}?\s*و\s*", gap) or re.fullmatch(r"\s*(?:,|و)\s*", gap):
-            run.append(quantity)
-        else:
-            break
-    return run
-
-
-def _casualty_noun_value(found: re.Match) -> int | None:
-    noun = found.group("noun")
-    if noun in _DUAL_CASUALTY:
-        return 2
-    number = found.group("number")
-    if number:
-        value = parse_number(number)
-        if value is not None:
-            return value
-    return 1 if noun in _SINGLE_CASUALTY else None
-
-
-_WEAPON_SPECIFICITY = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
-
-
-def _weapon(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
-    """The weapon most of the mention's sentences name; ties to the more specific class."""
-    typed: list[Candidate] = []
-    for facts in draft.sentences:
-        for match in facts.weapons:
-            typed.append(Candidate(match.payload, facts, match.start, match.end, 0.8))
-    typed = [c for c in typed if c.value.weapon_type != "unknown"] or typed
-    if not typed:
-        return None, None
-    sentences_naming: dict[str, set[int]] = {}
-    for candidate in typed:
-        sentences_naming.setdefault(candidate.value.weapon_type, set()).add(candidate.facts.sentence.index)
-    lead = draft.first.sentence.index
-
-    def votes(weapon: str) -> int:
-        # The sentence that reports the attack counts twice: later ones add context.
-        return len(sentences_naming[weapon]) + (lead in sentences_naming[weapon])
-
-    chosen_type = min(sentences_naming, key=lambda w: (-votes(w), _WEAPON_SPECIFICITY.get(w, 9)))
-    first = next(c for c in typed if c.value.weapon_type == chosen_type)
-    kind = Candidate(chosen_type, first.facts, first.start, first.end, 0.8)
-    detailed = next((c for c in typed if c.value.detail and c.value.weapon_type == chosen_type), None)
-    detail = Candidate(detailed.value.detail, detailed.facts, detailed.start, detailed.end, 0.8) if detailed else None
-    return kind, detail
-
-
-def _projectile_count(draft: MentionDraft, weapon_type: str | None) -> Candidate | None:
-    candidates = []
-    for facts in draft.sentences:
-        for quantity in facts.quantities:
-            if quantity.category != "projectile" or quantity.vague or quantity.partitive or quantity.value is None:
-                continue
-            # A count names this weapon, or is of shells when the weapon is a shell-firing one.
-            if quantity.weapon != weapon_type and not (
-                    quantity.weapon is None and weapon_type in ("rocket", "mortar", "unknown")) \
-                    and not (quantity.weapon == "rocket" and weapon_type == "missile"):
-                continue
-            candidates.append(Candidate(quantity.value, facts, quantity.start, quantity.end, 0.85))
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: (c.value, -c.facts.sentence.index))
-
-
-def _place(draft: MentionDraft) -> tuple[Candidate | None, Candidate | None]:
-    impact: list[Candidate] = []
-    launch: list[Candidate] = []
-    for facts in draft.sentences:
-        launch_ids = {id(p) for p in _launch_places(facts)}
-        for place in facts.places:
-            if place.place.precision == "country" and _names_an_actor(facts.normalized, place):
-                continue  # "backed by Iran", "loyal to Iran": an actor, not where it happened
-            target = launch if id(place) in launch_ids else impact
-            confidence = 0.4 if _is_reference_point(facts.normalized, place) else 0.8
-            target.append(Candidate(place.place, facts, place.start, place.end, confidence))
-    chosen = None
-    scenes = [c for c in impact if c.confidence > 0.5]
-    if scenes or impact:
-        impact = scenes or impact
-        anchor = impact[0].value
-        # The most precise place in the same city as the first one named.
-        same_area = [c for c in impact if _same_area(anchor, c.value)] or impact
-        chosen = min(same_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
-    launch_choice = min(launch, key=lambda c: (c.facts.sentence.index, c.value.rank)) if launch else None
-    if launch_choice is None:
-        launch_choice = _launch_text(draft)
-    return chosen, launch_choice
-
-
-def _place_named_by_model(draft: MentionDraft) -> Candidate | None:
-    tagger = available_recognizer()
-    if tagger is None:
-        return None
-    for facts in draft.sentences:
-        for entity in tagger.entities_in_text(facts.normalized):
-            if entity.kind == "LOC":
-                start, end = facts.original_span(entity.start, entity.end)
-                name = facts.sentence.text[start - facts.sentence.start:end - facts.sentence.start]
-                return Candidate(name, facts, entity.start, entity.end, 0.5)
-    return None
-
-
-def _names_an_actor(normalized: str, place: PlaceMatch) -> bool:
-    before = normalized[max(0, place.start - 6):place.start]
-    matched = normalized[place.start:place.end]
-    loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
-    return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to
-
-
-def _launch_text(draft: MentionDraft) -> Candidate | None:
-    """A launch site the gazetteer does not know: the words after 'launched from'."""
-    for facts in draft.sentences:
-        for cue in facts.launch_cues:
-            rest = facts.normalized[cue.end:cue.end + 50]
-            found = re.match(r"\s*\"?\s*من\s+((?:منطقه\s+)?[^\s,.\"]+(?:\s+[^\s,.\"]+){0,2})", rest)
-            if found:
-                start = cue.end + found.start(1)
-                end = cue.end + found.end(1)
-                span = facts.original_span(start, end)
-                original = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
-                return Candidate(original, facts, start, end, 0.5)
-    return None
-
-
-def _same_area(anchor, other) -> bool:
-    anchor_city = anchor.city or (anchor.name_en if anchor.precision == "city" else None)
-    other_city = other.city or (other.name_en if other.precision == "city" else None)
-    if anchor_city and other_city:
-        return anchor_city == other_city
-    return anchor.country == other.country and (anchor.admin1 in (None, other.admin1) or other.admin1 is None)
-
-
-def _target(draft: MentionDraft, place: Candidate | None) -> Candidate | None:
-    named: list[Candidate] = []
-    for facts in draft.sentences:
-        # What was hit follows the verb or noun of the attack (a ministry that announced it
-        # precedes), and is not in a "while X was ..." clause about something else.
-        action = min((c.start for c in facts.event_verbs + facts.attack_nouns + facts.weapons), default=0)
-        aside = _WHILE_CLAUSE_RE.search(facts.normalized, action)
-        aside_start = aside.start() if aside else len(facts.normalized)
-        named += [Candidate(t.payload, facts, t.start, t.end, 0.75)
-                  for t in facts.targets if action <= t.start < aside_start]
-    if named:
-        return named[0]
-    if place is not None:
-        kind_targets = {"base": ("military", "base"), "airport": ("airport", "airport"),
-                        "oilfield": ("infrastructure", "oil field")}
-        if place.value.kind in kind_targets:
-            target_type, name = kind_targets[place.value.kind]
-            return Candidate(TargetTerm(target_type, place.value.name_en), place.facts, place.start, place.end, 0.6)
-    roles = victim_roles()
-    for facts in draft.sentences:
-        for quantity in facts.quantities:
-            if quantity.category == "person" and quantity.lemma in roles:
-                return Candidate(TargetTerm(roles[quantity.lemma], quantity.lemma), facts, quantity.start,
-                                 quantity.end, 0.5)
-    return None
-
-
-def _actor_near(facts: SentenceFacts, cue: Match) -> Candidate | None:
-    actors = actor_matcher().find_all(facts.normalized)
-    after = [a for a in actors if a.start >= cue.end]
-    before = [a for a in actors if a.end <= cue.start]
-    chosen = after[0] if after else (before[-1] if before else None)
-    if chosen is not None:
-        return Candidate(chosen.payload, facts, chosen.start, chosen.end, 0.8)
-    quoted = _QUOTED_NAME_RE.search(facts.normalized, cue.start)
-    if quoted:
-        span = facts.original_span(quoted.start(1), quoted.end(1))
-        name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
-        return Candidate(name, facts, quoted.start(1), quoted.end(1), 0.6)
-    return None
-
-
-def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | None:
-    actor = next((a for a in actor_matcher().finditer(facts.normalized[start:end])), None)
-    if actor is not None:
-        return Candidate(actor.payload, facts, start + actor.start, start + actor.end, 0.8)
-    quoted = re.search(r"\"([^\"]{2,40})\"", facts.normalized[start:end])
-    if quoted:
-        span = facts.original_span(start + quoted.start(1), start + quoted.end(1))
-        name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
-        return Candidate(name, facts, start + quoted.start(1), start + quoted.end(1), 0.6)
-    return None
-
-
-def _responsibility(analysed: list[SentenceFacts], draft: MentionDraft, several_attacks: bool):
-    """Claims, disowned claims and accusations about this attack (not attacks in general)."""
-    own = {id(f) for f in draft.sentences}
-    claim = accused = disowned = None
-    for facts in analysed:
-        about_this = id(facts) in own or (
-            draft.role == "primary" and not facts.is_aggregate and _SINGULAR_ATTACK_RE.search(facts.normalized)
-            and not (facts.is_background and facts.is_attack)
-        )
-        if not about_this:
-            continue
-        if several_attacks and id(facts) not in own and _names_another_scene(facts, draft):
-            continue  # "the attack on al-Omar" is not about the attack on Conoco
-        for cue in facts.cues.get("claim", []):
-            if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
-                claim = claim or _actor_near(facts, cue)
-        for found in _CLAIM_RE.finditer(facts.normalized):
-            claim = claim or _actor_within(facts, found.start(), found.end())
-        if draft.role == "primary" and id(facts) in own:
-            # A state announcing its own strike (أعلن الحرس الثوري أنه استهدف) claims it.
-            for found in _ANNOUNCED_STRIKE_RE.finditer(facts.normalized):
-                claim = claim or _actor_within(facts, found.start(), found.end())
-        for cue in facts.cues.get("disown", []):
-            disowned = disowned or Candidate(True, facts, cue.start, cue.end, 0.7)
-        for cue in facts.cues.get("accuse", []):
-            accused = accused or _actor_near(facts, cue)
-        for found in _HELD_RESPONSIBLE_RE.finditer(facts.normalized):
-            accused = accused or _actor_within(facts, found.start(), found.end())
-    return claim, disowned if claim else None, accused
-
-
 def _names_another_scene(facts: SentenceFacts, draft: MentionDraft) -> bool:
     scene = draft.scene
-    named = [p.place for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
-    return bool(named) and scene is not None and all(_different_scenes(scene, place) for place in named)
-
-
-def _damage(draft: MentionDraft) -> Candidate | None:
-    for facts in draft.sentences:
-        if facts.cues.get("no_damage"):
-            cue = facts.cues["no_damage"][0]
-            return Candidate(False, facts, cue.start, cue.end, 0.7)
-        if facts.cues.get("damage"):
-            cue = facts.cues["damage"][0]
-            return Candidate(True, facts, cue.start, cue.end, 0.7)
-    return None
+    named = [p.place for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
+    return bool(named) and scene is not None and all(different_scenes(scene, place) for place in named)
 
 
 def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list[MentionDraft],
@@ -731,6 +341,11 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
 
     date_candidates = [c for c in _date_candidates(draft)
                        if draft.role == "primary" or c.value.kind == "explicit" or c.value.month]
+    if not date_candidates and draft.first.context is not None:
+        # A second target of the sentence that opened another mention (…، إضافة إلى قاعدة في أربيل):
+        # hit at the time that mention's sentences give.
+        owner = next((d for d in drafts if d is not draft and any(f is draft.first.context for f in d.sentences)), None)
+        date_candidates = _date_candidates(owner) if owner is not None else []
     date_choice = max(date_candidates, key=lambda c: (c.confidence, -c.facts.sentence.index), default=None)
     for candidate in date_candidates:
         values.append(_evidence("event_date", Candidate(_date_text(candidate.value), candidate.facts,
@@ -756,7 +371,7 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         values.append(_evidence("time_of_day", Candidate(time_choice.value.time_of_day, time_choice.facts,
                                                          time_choice.start, time_choice.end, 0.7)))
 
-    weapon, detail = _weapon(draft)
+    weapon, detail = weapon_of(draft.sentences)
     record["weapon_type"] = weapon.value if weapon else "unknown"
     if weapon:
         values.append(_evidence("weapon_type", weapon))
@@ -764,19 +379,19 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         record["weapon_detail"] = detail.value
         values.append(_evidence("weapon_detail", detail))
 
-    count = _plausible(_projectile_count(draft, record["weapon_type"]))
+    count = plausible(projectile_count(draft.sentences, record["weapon_type"]))
     if count:
         record["projectile_count"] = count.value
         values.append(_evidence("projectile_count", count))
 
     for field_name in ("killed", "injured"):
-        candidates = [c for c in _casualty_candidates(draft, field_name) if _plausible(c)]
-        best = _best(candidates)
-        if best is not None:
-            record[field_name] = best.value
+        candidates = [c for c in casualty_candidates(draft.sentences, field_name) if plausible(c)]
+        chosen = best(candidates)
+        if chosen is not None:
+            record[field_name] = chosen.value
         values.extend(_evidence(field_name, c) for c in candidates)
 
-    place, launch = _place(draft)
+    place, launch = place_of(draft.sentences)
     if place:
         p = place.value
         record.update(place_id=p.place_id, location_name=p.name_en, location_name_ar=p.name_ar, country=p.country,
@@ -789,7 +404,7 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         note = next((m.note for m in place.facts.places if m.start == place.start and m.note), None)
         if note:  # a name several places bear: which one was taken, and why
             values.append(_evidence("place_note", Candidate(note, place.facts, place.start, place.end, place.confidence)))
-    elif (named := _place_named_by_model(draft)) is not None:
+    elif (named := place_named_by_model(draft.sentences)) is not None:
         # A place the gazetteer lacks, tagged by the NER model: its name, without coordinates.
         record["location_name_ar"] = named.value
         values.append(_evidence("location_name", named))
@@ -801,20 +416,22 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         values.append(_evidence("launch_site", Candidate(record["launch_site"], launch.facts, launch.start,
                                                          launch.end, launch.confidence)))
 
-    target = _target(draft, place)
+    target = target_of(draft.sentences, place)
     record["target_type"] = target.value.target_type if target else "unknown"
     if target:
         record["target_name"] = target.value.name_en
         values.append(_evidence("target_type", Candidate(target.value.target_type, target.facts, target.start,
                                                          target.end, target.confidence)))
 
-    damage = _damage(draft)
+    damage = damage_of(draft.sentences)
     if damage:
         record["property_damage"] = damage.value
         values.append(_evidence("property_damage", damage))
 
     several_attacks = sum(1 for d in drafts if d.role == "primary") > 1
-    claim, disowned, accused = _responsibility(analysed, draft, several_attacks)
+    claim, disowned, accused = responsibility(
+        analysed, draft.sentences, draft.role == "primary",
+        lambda facts: several_attacks and _names_another_scene(facts, draft))
     if claim:
         record["perpetrator_claimed"] = claim.value
         values.append(_evidence("perpetrator_claimed", claim))
@@ -859,16 +476,24 @@ class Dateline:
     date_start: int = 0
     date_end: int = 0
     place_end: int = 0
+    page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
+    page_date_end: int = 0
+    report_date: dt.date | None = None  # the date the dateline or the page's date line gives
+
+    def dates_report(self, position: int) -> bool:
+        """Whether a date at ``position`` of the text dates the report, not the attack."""
+        return self.date_start <= position < self.date_end or self.page_date_start <= position < self.page_date_end
 
 
-def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
-    """The publication date and time the text is read against, and the article's dateline.
+def dateline_of(text: str) -> tuple[Dateline, dt.date | None]:
+    """The article's dateline, and the first full date of its lead (a reference of last resort).
 
-    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) dates the report,
-    not the attack: its date is left out of the event's dates, and without metadata it is the
-    publication date. Its city (الرمادي (العراق) (رويترز) -) is not the scene.
+    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) and the date line
+    a page prints ("نشر في 11-08-2023 | 15:43", see ``page_dates``) date the report, not the
+    attack: their dates are left out of the event's dates. The dateline's city (الرمادي (العراق)
+    (رويترز) -) is not the scene.
     """
-    opening = article.text[:600]
+    opening = text[:600]
     prefix = _DATELINE_PREFIX_RE.match(opening)
     place_end = prefix.end() if prefix else 0
     found = arabic_dates.infer_publication_date(normalize(opening))
@@ -880,12 +505,26 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
         if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
             date_start, date_end = start, end
             place_end = max(place_end, end)
-    dateline = Dateline(date_start, date_end, place_end)
+    printed = page_date(text)
+    if printed is not None and (printed.rank != "date_line" or not date_end):
+        report_date = printed.date
+    else:
+        report_date = found.date if date_end else None
+    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)),
+                        report_date=report_date)
+    return dateline, found.date if found is not None else None
+
+
+def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
+    """The publication date and time the text is read against, and the article's dateline.
+
+    Without metadata the report's date is the one its dateline or its page prints; failing
+    those, the first full date of its lead (an attack's date: the report is not older).
+    """
+    dateline, lead_date = dateline_of(article.text)
     if article.published_at is not None:
         return article.published_at.date(), article.published_at.time(), dateline
-    if found is not None and found.date is not None:
-        return found.date, None, dateline
-    return None, None, dateline
+    return dateline.report_date or lead_date, None, dateline
 
 
 def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,
@@ -893,25 +532,31 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
     """One sentence that reports two attacks in two places (…، فيما سقطت …) as two clauses."""
     if not facts.is_attack:
         return [facts]
-    scenes = [p for p in _impact_places(facts) if p.place.precision in ("site", "district", "city")]
+    scenes = [p for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
     for index, first in enumerate(scenes):
         for second in scenes[index + 1:]:
-            if not _different_scenes(first.place, second.place):
+            if not different_scenes(first.place, second.place):
                 continue
             markers = list(_CLAUSE_RE.finditer(facts.normalized, first.end, second.start))
-            if not markers:
+            # "استهدفت قاعدة عين الأسد …، وقاعدة الشدادي …": a second target of the same verb.
+            also = None if markers else next(_ALSO_TARGET_RE.finditer(facts.normalized, first.end, second.start), None)
+            joined = not markers and (also is not None or facts.normalized.startswith("و", second.start))
+            if not markers and not joined:
                 continue
-            cut = facts.original_span(markers[-1].start(), markers[-1].start())[0]
+            at = markers[-1].start() if markers else (also.start() if also else second.start)
+            cut = facts.original_span(at, at)[0]
             sentence = facts.sentence
             parts = [
                 Sentence(sentence.index, sentence.paragraph, start, end, sentence.text[start - sentence.start:end - sentence.start])
                 for start, end in ((sentence.start, cut), (cut, sentence.end))
             ]
-            clauses = [analyse_sentence(part, reference, reference_time, dateline) for part in parts]
-            if all(clause.is_attack for clause in clauses):
-                if not clauses[1].dates:
-                    clauses[1].dates = clauses[0].dates  # one sentence: one time, unless it says otherwise
-                return clauses
+            head = analyse_sentence(parts[0], reference, reference_time, dateline)
+            tail = analyse_sentence(parts[1], reference, reference_time, dateline, continues=head if joined else None)
+            if head.is_attack and tail.is_attack:
+                if not tail.dates:
+                    tail.dates = head.dates  # one sentence: one time, unless it says otherwise
+                    tail.context = head
+                return [head, tail]
     return [facts]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from incidents import minhash
 from incidents.heap import paced_for_batches
 from incidents.model import InboxFile, Mention, RawArticle, ReadResult
 from tasks.dedupe import Fingerprints, fingerprint_batch
-from tasks.extract import ArticleInput, extract_batch
+from tasks.extract import ArticleInput, dateline_of, extract_batch
 from tasks.read import read_batch
 
 # The worker stages, in the order a batch goes through them.
@@ -50,6 +50,19 @@ def local_published(article: RawArticle, default_timezone: str) -> dt.datetime |
     if article.published_at is None:
         return None
     return article.published_at.astimezone(article.published_at.tzinfo or ZoneInfo(default_timezone))
+
+
+def dated_by_its_text(article: RawArticle, default_timezone: str) -> RawArticle:
+    """An article without a publication time takes the date its dateline or its page's date line
+    gives (origin ``dateline``), as a day: midnight in ``default_timezone``. Extraction read the
+    same date from the text; it is stored so that analysts and reconciliation see it too."""
+    if article.published_at is not None:
+        return article
+    report_date = dateline_of(article.text)[0].report_date
+    if report_date is None:
+        return article
+    published = dt.datetime.combine(report_date, dt.time(), ZoneInfo(default_timezone))
+    return replace(article, published_at=published, published_at_origin="dateline")
 
 
 def prepare_batch(root: Path, files: list[InboxFile], max_bytes: int, default_timezone: str,
@@ -80,6 +93,7 @@ def prepare_batch(root: Path, files: list[InboxFile], max_bytes: int, default_ti
     lap("sign")
     mentions = extract_batch([ArticleInput(article_id, a.text, local_published(a, default_timezone))
                               for article_id, a in zip(fingerprints.article_ids, articles)])
+    articles = [dated_by_its_text(a, default_timezone) for a in articles]
     lap("extract")
     return PreparedFiles(results, touched_only, articles, fingerprints, mentions, cpu_seconds)
 

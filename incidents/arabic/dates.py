@@ -45,6 +45,9 @@ _CONTEXT_KINDS = frozenset({"homograph", "glue", "year_preposition", "not_date"}
 _KINDS_WITHOUT_PROCLITIC = frozenset({"month", "day_ordinal"})
 _PROCLITIC = "[وف]?ب?"
 
+# منذ / قبل / بعد before a date: the date bounds a span (year_preposition values in calendar.csv).
+_BOUND_PREPOSITIONS = frozenset({"since", "before", "after"})
+
 # Atoms further apart than this are separate expressions even if only glue lies between them.
 _MAX_GAP_CHARS = 20
 # How far back the words before a mention (حتى، منذ، النائب ...) are looked for.
@@ -82,6 +85,7 @@ _DEFINITE_WORD_BEFORE_RE = re.compile(r"(?<!\w)(?:[وف]?ب?ال|[وف]?لل)[^\
 
 # Datelines sit at the top of a report.
 _DATELINE_CHARS = 400
+_UNIX_EPOCH = datetime.date(1970, 1, 1)
 _LONGEST_DATE_CHARS = 80
 _SENTENCE_END_RE = re.compile(r"[.!?](?![0-9])")
 
@@ -102,6 +106,8 @@ class DateMention:
     kind: str  # 'explicit' | 'relative' | 'weekday' | 'period'
     year_inferred: bool  # the year was not written but taken from the reference date
     weekday: int | None = None  # written weekday (Monday = 0): known even when the date is not
+    # The date bounds a span rather than dating an event: 'since' (منذ أيلول 2020), 'before', 'after'.
+    bound: str | None = None
 
     @property
     def date(self) -> datetime.date | None:
@@ -142,6 +148,7 @@ class _Draft:
     # Something beside a month name (a pair, a year, الماضي) shows it is one: آب is also "father".
     has_context: bool = False
     written_date: datetime.date | None = None
+    bound: str | None = None
 
     def extend_to(self, atom_index: int, atom: _Atom) -> None:
         self.last = atom_index
@@ -171,6 +178,18 @@ def _calendar_lexicon() -> dict[str, dict[str, str]]:
             if previous != value:
                 raise ValueError(f"calendar.csv: {row['word']!r} is {kind} {previous} and {value}")
     return roles
+
+
+@lru_cache(maxsize=1)
+def month_numbers() -> dict[str, int]:
+    """Normalized month name (Levantine, Egyptian, Maghreb) -> month number."""
+    return {word: int(kinds["month"]) for word, kinds in _calendar_lexicon().items() if "month" in kinds}
+
+
+def is_calendar_word(word: str) -> bool:
+    """Whether a normalized word is a date word of the lexicon (a month, a weekday, a time of day ...)."""
+    kinds = _calendar_lexicon().get(word)
+    return bool(kinds and kinds.keys() & _ATOM_KINDS)
 
 
 def _words_of(roles: Mapping[str, Mapping[str, str]], kind: str, value: str | None = None) -> list[str]:
@@ -212,8 +231,11 @@ def _numeric_date(match: re.Match[str]) -> datetime.date | None:
         parts = match["ymd"], match["ymd_m"], match["ymd_d"]
     else:
         parts = match["dmy"], match["dmy_m"], match["dmy_d"]
+    year, month, day = (int(part) for part in parts)
+    if month > 12 >= day and not match["ymd"]:
+        month, day = day, month  # 12/19/2022: a US page writes the month first, and no month is 19
     try:
-        return datetime.date(*(int(part) for part in parts))
+        return datetime.date(year, month, day)
     except ValueError:
         return None
 
@@ -274,9 +296,13 @@ class _Parser:
         if trailing_time and draft.time_of_day is None and draft.kind != "period":
             draft.time_of_day = trailing_time
             draft.extend_to(draft.last + 1, self.atoms[draft.last + 1])
-        if self._context_before(draft.start) == "not_date":
+        context = self.grammar.context_before_re.search(self.text, max(0, draft.start - _CONTEXT_CHARS), draft.start)
+        if context and context.lastgroup == "not_date":
             # Skip the whole expression: "جسر 14 تموز" must not leave a bare "تموز" behind.
             return None, draft.last + 1
+        if context and context.lastgroup == "year_preposition":
+            preposition = self.grammar.roles[squeeze_spaces(context["year_preposition"])]["year_preposition"]
+            draft.bound = preposition if preposition in _BOUND_PREPOSITIONS else None
         return draft, draft.last + 1
 
     def _day_core(self, index: int, time_of_day: str | None) -> _Draft | None:
@@ -588,6 +614,7 @@ class _Resolver:
             kind=draft.kind,
             year_inferred=year_inferred,
             weekday=draft.weekday,
+            bound=draft.bound,
         )
 
     def _on_day(self, draft: _Draft, date: datetime.date | None) -> DateMention:
@@ -704,6 +731,8 @@ def infer_publication_date(text: str) -> DateMention | None:
     for mention in find_dates(window, None):
         if mention.start >= _DATELINE_CHARS:
             break
+        if mention.date == _UNIX_EPOCH:
+            continue  # a page whose date field was empty prints the epoch ("1 يناير 1970"): no date at all
         if mention.date is not None and (
             mention.start < first_sentence_end or _in_parentheses(window, mention.start, mention.end)
         ):
@@ -712,8 +741,13 @@ def infer_publication_date(text: str) -> DateMention | None:
 
 
 def _in_parentheses(text: str, start: int, end: int) -> bool:
-    """A dateline in parentheses: "(14 كانون الثاني 2022)" or "(وكالة ... - 14 كانون الثاني 2022)";
-    a narrative aside such as "(الذي وقع في 3 آذار 2019)" does not count."""
+    """A dateline in parentheses: "(14 كانون الثاني 2022)", "(وكالة ... - 14 كانون الثاني 2022)" or
+    "الثلاثاء (9 آب 2022)"; a narrative aside such as "(الذي وقع في 3 آذار 2019)" does not count."""
+    inside = text.find("(", start, end)
+    if inside >= 0:
+        # "الثلاثاء (9 آب 2022)": a weekday with its date in parentheses, the day of the news.
+        closing = text.find(")", end)
+        return closing >= 0 and not text[end:closing].strip() and "\n" not in text[inside:closing]
     opening = text.rfind("(", 0, start)
     closing = text.find(")", end)
     if opening < 0 or closing < 0 or "\n" in text[opening:closing]:

@@ -208,12 +208,14 @@ class WeaponTerm:
     weapon_type: str
     detail: str | None
     adjective: bool       # صاروخي: a rocket only when it qualifies an attack noun
+    qualifier: bool = False  # فاتح، ذو الفقار: a missile's name, only right after a rocket word or طراز
 
 
 @lru_cache(maxsize=1)
 def weapon_matcher() -> PhraseMatcher:
     return PhraseMatcher({
-        row["phrase"]: WeaponTerm(row["weapon_type"], row["detail"] or None, row["kind"] == "adjective")
+        row["phrase"]: WeaponTerm(row["weapon_type"], row["detail"] or None, row["kind"] == "adjective",
+                                   row["kind"] == "qualifier")
         for row in read_rows("weapons.csv")
     }, definite_too=True)
 

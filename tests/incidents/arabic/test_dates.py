@@ -33,6 +33,7 @@ def _observed(mention: DateMention, keys: list[str]) -> dict[str, object]:
         "kind": mention.kind,
         "year_inferred": mention.year_inferred,
         "text": mention.text,
+        "bound": mention.bound,
     }
     return {key: values[key] for key in keys}
 

@@ -1,0 +1,88 @@
+"""Who claimed an attack, whether the claim was disowned, and who was blamed for it.
+
+Rules: docs/extraction.md, section 5 (تبنت / أعلنت مسؤوليتها, a state announcing its own strike,
+لم تتبنه أي جهة, تبرأت, اتهمت / حمّلت ... مسؤولية).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts
+from incidents.arabic.lexicon import Match, actor_matcher
+
+_QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
+# "حمّلت واشنطن كتائب حزب الله مسؤولية الهجوم": held responsible, with the one blamed in between.
+HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|يحمل|حملوا)\s+(?:\S+\s+){0,8}?مسؤوليه(?!\w)")
+_NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
+_CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
+_ANNOUNCED_STRIKE_RE = re.compile(
+    r"(?<!\w)[وف]?(?:اعلن|اعلنت)\s+(?:\S+\s+){1,6}?(?:(?:انه|انها|انهم)\s+)?"
+    r"(?:استهدف|استهدفت|نفذ|نفذت|شن|شنت|قصف|قصفت|تنفيذ|تحييد|استهداف)(?!\w)")
+
+
+def _actor_near(facts: SentenceFacts, cue: Match) -> Candidate | None:
+    actors = actor_matcher().find_all(facts.normalized)
+    after = [a for a in actors if a.start >= cue.end]
+    before = [a for a in actors if a.end <= cue.start]
+    chosen = after[0] if after else (before[-1] if before else None)
+    if chosen is not None:
+        return Candidate(chosen.payload, facts, chosen.start, chosen.end, 0.8)
+    quoted = _QUOTED_NAME_RE.search(facts.normalized, cue.start)
+    if quoted:
+        span = facts.original_span(quoted.start(1), quoted.end(1))
+        name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
+        return Candidate(name, facts, quoted.start(1), quoted.end(1), 0.6)
+    return None
+
+
+def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | None:
+    actor = next((a for a in actor_matcher().finditer(facts.normalized[start:end])), None)
+    if actor is not None:
+        return Candidate(actor.payload, facts, start + actor.start, start + actor.end, 0.8)
+    quoted = re.search(r"\"([^\"]{2,40})\"", facts.normalized[start:end])
+    if quoted:
+        span = facts.original_span(start + quoted.start(1), start + quoted.end(1))
+        name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
+        return Candidate(name, facts, start + quoted.start(1), start + quoted.end(1), 0.6)
+    return None
+
+
+def responsibility(analysed: list[SentenceFacts], own_sentences: list[SentenceFacts], primary: bool,
+                   elsewhere: Callable[[SentenceFacts], bool]):
+    """Claims, disowned claims and accusations about this attack (not attacks in general).
+
+    ``own_sentences`` tell the attack; ``primary`` says it is the article's news; ``elsewhere``
+    says a sentence is about another attack of the same article (it names only other scenes).
+    """
+    own = {id(f) for f in own_sentences}
+    claim = accused = disowned = None
+    for facts in analysed:
+        about_this = id(facts) in own or (
+            primary and not facts.is_aggregate and SINGULAR_ATTACK_RE.search(facts.normalized)
+            and not (facts.is_background and facts.is_attack)
+        )
+        if not about_this:
+            continue
+        if id(facts) not in own and elsewhere(facts):
+            continue  # "the attack on al-Omar" is not about the attack on Conoco
+        for cue in facts.cues.get("claim", []):
+            if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
+                claim = claim or _actor_near(facts, cue)
+        for found in _CLAIM_RE.finditer(facts.normalized):
+            claim = claim or _actor_within(facts, found.start(), found.end())
+        for cue in facts.cues.get("disown", []):
+            disowned = disowned or Candidate(True, facts, cue.start, cue.end, 0.7)
+        for cue in facts.cues.get("accuse", []):
+            accused = accused or _actor_near(facts, cue)
+        for found in HELD_RESPONSIBLE_RE.finditer(facts.normalized):
+            accused = accused or _actor_within(facts, found.start(), found.end())
+    for facts in analysed:
+        if not primary or facts.is_background or (id(facts) not in own and elsewhere(facts)):
+            continue
+        # A state announcing its own strike (أعلن الحرس الثوري أنه استهدف) claims it, in the
+        # sentence that reports it or in a statement further down.
+        for found in _ANNOUNCED_STRIKE_RE.finditer(facts.normalized):
+            claim = claim or _actor_within(facts, found.start(), found.end())
+    return claim, disowned if claim else None, accused

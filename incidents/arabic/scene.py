@@ -1,0 +1,152 @@
+"""Where an attack happened: its scene among the places a sentence names, and its launch site.
+
+A place that only locates the scene ("north of Baghdad", "80 km from Erbil", شرطة بغداد), a
+country that names an actor (مدعومة من إيران) and a state named as the one that fired are not the
+scene. Rules: docs/extraction.md, sections 4 and 5.
+"""
+
+from __future__ import annotations
+
+import re
+
+from incidents.arabic.facts import Candidate, SentenceFacts
+from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km
+from incidents.arabic.ner import available_recognizer
+
+# Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
+SEPARATE_SITES_KM = 15.0
+LAUNCH_WINDOW_CHARS = 60
+_DIRECTION_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
+    # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
+    r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
+_ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
+
+
+def impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
+    launched_from = {id(p) for p in launch_places(facts)}
+    return [p for p in facts.places if id(p) not in launched_from and not is_reference_point(facts.normalized, p)
+            and not names_the_launcher(facts, p)]
+
+
+def names_the_launcher(facts: SentenceFacts, place: PlaceMatch) -> bool:
+    """A state named as the one that fired (شنت طهران، من الأراضي الإيرانية) is where the attack
+    came from, not the scene."""
+    return any(cue.start <= place.start < cue.end for cue in facts.cues.get("state_launcher", []))
+
+
+def is_reference_point(normalized: str, place: PlaceMatch) -> bool:
+    """"North of Baghdad", "80 km from Erbil": the place locates the scene, it is not the scene."""
+    return bool(_DIRECTION_BEFORE_RE.search(normalized[max(0, place.start - 24):place.start]))
+
+
+def launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
+    """The place each launch cue names: the nearest one after it. When the cue names a state as the
+    origin ("انطلق من إيران قاعدة عين الأسد"، "انطلق من الأراضي الإيرانية"), the state is the
+    origin (if the gazetteer knows it) and the base after it is where it fell."""
+    launchers = facts.cues.get("state_launcher", [])
+    found = []
+    for cue in facts.launch_cues:
+        origin = next((l for l in launchers if cue.start <= l.start <= cue.end + 12), None)
+        if origin is not None:
+            found += [p for p in facts.places if origin.start <= p.start < origin.end][:1]
+            continue
+        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS]
+        if after:
+            found.append(min(after, key=lambda p: p.start))
+    return found
+
+
+def scene_of(sentences: list[SentenceFacts]):
+    """The place where the attack happened, as the first sentence naming one says (most precise)."""
+    for facts in sentences:
+        places = [p.place for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
+        if places:
+            return min(places, key=lambda place: place.rank)
+    return None
+
+
+def different_scenes(first, second) -> bool:
+    """Two scenes of two attacks: different cities, or two sites far apart outside any city."""
+    if first is None or second is None or first.place_id == second.place_id:
+        return False
+    if contains(first, second) or contains(second, first):
+        return False
+    first_city, second_city = city_of(first), city_of(second)
+    if first_city and second_city:
+        return first_city != second_city
+    return distance_km(first, second) > SEPARATE_SITES_KM
+
+
+def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidate | None]:
+    impact: list[Candidate] = []
+    launch: list[Candidate] = []
+    for facts in sentences:
+        launch_ids = {id(p) for p in launch_places(facts)}
+        for place in facts.places:
+            if place.place.precision == "country" and names_an_actor(facts.normalized, place):
+                continue  # "backed by Iran", "loyal to Iran": an actor, not where it happened
+            if id(place) not in launch_ids and names_the_launcher(facts, place):
+                continue
+            target = launch if id(place) in launch_ids else impact
+            confidence = 0.4 if is_reference_point(facts.normalized, place) else 0.8
+            target.append(Candidate(place.place, facts, place.start, place.end, confidence))
+    chosen = None
+    scenes = [c for c in impact if c.confidence > 0.5]
+    if scenes or impact:
+        impact = scenes or impact
+        anchor = impact[0].value
+        # The most precise place in the same city as the first one named.
+        in_area = [c for c in impact if same_area(anchor, c.value)] or impact
+        chosen = min(in_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
+    launch_choice = min(launch, key=lambda c: (c.facts.sentence.index, c.value.rank)) if launch else None
+    if launch_choice is None:
+        launch_choice = launch_text(sentences)
+    return chosen, launch_choice
+
+
+def place_named_by_model(sentences: list[SentenceFacts]) -> Candidate | None:
+    tagger = available_recognizer()
+    if tagger is None:
+        return None
+    for facts in sentences:
+        for entity in tagger.entities_in_text(facts.normalized):
+            if entity.kind == "LOC":
+                start, end = facts.original_span(entity.start, entity.end)
+                name = facts.sentence.text[start - facts.sentence.start:end - facts.sentence.start]
+                return Candidate(name, facts, entity.start, entity.end, 0.5)
+    return None
+
+
+def names_an_actor(normalized: str, place: PlaceMatch) -> bool:
+    before = normalized[max(0, place.start - 6):place.start]
+    matched = normalized[place.start:place.end]
+    loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
+    return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to
+
+
+def launch_text(sentences: list[SentenceFacts]) -> Candidate | None:
+    """A launch site the gazetteer does not know: the words after 'launched from'."""
+    for facts in sentences:
+        for cue in facts.launch_cues:
+            rest = facts.normalized[cue.end:cue.end + 50]
+            found = re.match(r"\s*\"?\s*من\s+((?:منطقه\s+)?[^\s,.\"]+(?:\s+[^\s,.\"]+){0,2})", rest)
+            # "انطلق من الأراضي الإيرانية قاعدة …": the state's words only, not the base after them.
+            origin = next((l for l in facts.cues.get("state_launcher", []) if cue.start <= l.start <= cue.end + 12), None)
+            if found:
+                start = cue.end + found.start(1)
+                end = cue.end + found.end(1)
+                if origin is not None:
+                    start, end = max(start, origin.start), origin.end
+                span = facts.original_span(start, end)
+                original = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
+                return Candidate(original, facts, start, end, 0.5)
+    return None
+
+
+def same_area(anchor, other) -> bool:
+    anchor_city = anchor.city or (anchor.name_en if anchor.precision == "city" else None)
+    other_city = other.city or (other.name_en if other.precision == "city" else None)
+    if anchor_city and other_city:
+        return anchor_city == other_city
+    return anchor.country == other.country and (anchor.admin1 in (None, other.admin1) or other.admin1 is None)

@@ -1,0 +1,61 @@
+"""What was hit: the target an attack's sentences name, else the kind of place hit, else the
+victims' role; and whether property was damaged. Rules: docs/extraction.md, section 5."""
+
+from __future__ import annotations
+
+import re
+
+from incidents.arabic.casualties import CASUALTY_WINDOW_CHARS
+from incidents.arabic.facts import Candidate, SentenceFacts
+from incidents.arabic.lexicon import TargetTerm, victim_roles
+
+# "مناطق تخضع لسيطرة التنظيم": control, not a checkpoint (سيطرة in Iraqi usage).
+_UNDER_CONTROL_RE = re.compile(r"(?<!\w)(?:تخضع|يخضع|خاضعه|الخاضعه|تحت|بسط|فرض|فرضت|استعاده|استعادت)\s+\S*سيطره")
+_DEFINITE_VICTIM_RE = re.compile(r"(?<!\w)ال(\w+)")
+_WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
+
+
+def target_of(sentences: list[SentenceFacts], place: Candidate | None) -> Candidate | None:
+    named: list[Candidate] = []
+    for facts in sentences:
+        # What was hit follows the verb or noun of the attack (a ministry that announced it
+        # precedes), and is not in a "while X was ..." clause about something else.
+        action = min((c.start for c in facts.event_verbs + facts.attack_nouns + facts.weapons), default=0)
+        aside = _WHILE_CLAUSE_RE.search(facts.normalized, action)
+        aside_start = aside.start() if aside else len(facts.normalized)
+        named += [Candidate(t.payload, facts, t.start, t.end, 0.75)
+                  for t in facts.targets if action <= t.start < aside_start
+                  and not _UNDER_CONTROL_RE.search(facts.normalized[max(0, t.start - 12):t.end])]
+    if named:
+        return named[0]
+    if place is not None:
+        kind_targets = {"base": ("military", "base"), "airport": ("airport", "airport"),
+                        "oilfield": ("infrastructure", "oil field")}
+        if place.value.kind in kind_targets:
+            target_type, name = kind_targets[place.value.kind]
+            return Candidate(TargetTerm(target_type, place.value.name_en), place.facts, place.start, place.end, 0.6)
+    roles = victim_roles()
+    for facts in sentences:
+        for quantity in facts.quantities:
+            if quantity.category == "person" and quantity.lemma in roles:
+                return Candidate(TargetTerm(roles[quantity.lemma], quantity.lemma), facts, quantity.start,
+                                 quantity.end, 0.5)
+    for facts in sentences:
+        # "اغتيال المحلل السياسي": the one victim, named by his role with the article.
+        for cue in facts.cues.get("killed", []):
+            for victim in _DEFINITE_VICTIM_RE.finditer(facts.normalized, cue.end, cue.end + CASUALTY_WINDOW_CHARS):
+                if victim.group(1) in roles:
+                    return Candidate(TargetTerm(roles[victim.group(1)], victim.group(1)), facts, victim.start(1),
+                                     victim.end(1), 0.5)
+    return None
+
+
+def damage_of(sentences: list[SentenceFacts]) -> Candidate | None:
+    for facts in sentences:
+        if facts.cues.get("no_damage"):
+            cue = facts.cues["no_damage"][0]
+            return Candidate(False, facts, cue.start, cue.end, 0.7)
+        if facts.cues.get("damage"):
+            cue = facts.cues["damage"][0]
+            return Candidate(True, facts, cue.start, cue.end, 0.7)
+    return None
