@@ -198,5 +198,7 @@ def test_the_progress_line_counts_files_and_shows_a_rate(tmp_path):
     counted = [match for match in map(pattern.search, shown) if match]
     assert all(int(m.group(2)) == to_read for m in counted)
     done = sorted({int(m.group(1)) for m in counted})
-    assert done[0] == 0 and len(done) >= 3, done   # counted as the batches come back
+    # Counted as the batches come back: shown before most files are done (a first batch can come
+    # back before the first refresh, so the line need not start at 0), and rising at least twice.
+    assert done[0] < to_read / 2 and len(done) >= 3, done
     assert any(m.group(3) for m in counted)   # with a rate
