@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import tomllib
 import unicodedata
 from pathlib import Path
 
@@ -33,8 +34,28 @@ def _quiet_prefect(verbose: bool) -> None:
         # A failed run ends with one line saying why; Prefect's traceback is for --verbose.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+    if not _api_configured():
+        # The run's server is then a temporary one that stops with the run: there is no UI to read
+        # its logs in, and sending the last of them races its shutdown ("Error logging to API").
+        os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")  # the temporary server's telemetry notice is noise here
+
+
+def _api_configured() -> bool:
+    """Whether Prefect will talk to a server of the user's: PREFECT_API_URL in the environment or in
+    the active profile (read without importing Prefect, which would fix its settings too early)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    profiles_path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(profiles_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+    profile = profiles.get("profiles", {}).get(active, {})
+    return isinstance(profile, dict) and bool(profile.get("PREFECT_API_URL"))
 
 
 # The command line's name of each setting, for messages about them.

@@ -167,6 +167,18 @@ def test_kill_9_of_a_run_leaves_no_temporary_prefect_server(bigger_inbox, tmp_pa
 
 
 @pytest.mark.slow
+def test_a_run_on_its_temporary_server_ends_with_its_summary_and_no_log_errors(tmp_path):
+    inbox = copy_tree(SAMPLE_INBOX, tmp_path / "inbox")
+    done = subprocess.run([*COMMAND, "run", "--inbox", str(inbox), "--db", str(tmp_path / "x.duckdb"), "--summary"],
+                          env=user_env(PREFECT_HOME=str(tmp_path / "prefect-home")),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Incidents:" in done.stdout
+    # Logs go to a Prefect server only when the user has one: the temporary server stops with
+    # the run, and sending it the last logs printed "Error logging to API" after the summary.
+    assert "Error logging to API" not in done.stdout + done.stderr
+
+
 def test_the_progress_line_counts_files_and_shows_a_rate(tmp_path):
     from prefect.settings import PREFECT_API_URL
 
