@@ -184,8 +184,10 @@ def cmd_new(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def build_inbox(root: Path, out: Path, split: str | None = None) -> list[str]:
-    """An inbox of ``<id>.txt`` plus a ``.meta.json`` sidecar (published_at only when known)."""
+def build_inbox(root: Path, out: Path, split: str | None = None, dated_by: tuple[str, ...] = BASES) -> list[str]:
+    """An inbox of ``<id>.txt`` plus a ``.meta.json`` sidecar: published_at only when known, and
+    only when its basis is one of ``dated_by`` (``("url",)``: what a scraper has without reading
+    the page, leaving the page's date line and the story's "today, <date>" to the pipeline)."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -198,7 +200,7 @@ def build_inbox(root: Path, out: Path, split: str | None = None) -> list[str]:
         name = f"{row['article_id']}.txt"
         shutil.copyfile(text_path(root, row["article_id"]), out / name)
         meta = {"source": row["outlet"], "url": row["url"]}
-        if row["published_at"]:
+        if row["published_at"] and row["published_at_basis"] in dated_by:
             meta["published_at"] = row["published_at"]
         (out / f"{row['article_id']}.meta.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")

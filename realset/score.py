@@ -88,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, help="keep the pipeline's database here (default: a temporary file)")
     ap.add_argument("--json", action="store_true", help="print the full results as JSON")
     ap.add_argument("--markdown", action="store_true", help="print the summary table of realset/README.md")
+    ap.add_argument("--dates-from", choices=("all", "url"), default="all",
+                    help="which manifest publication dates the sidecars carry: all of them (the set's "
+                         "measurements), or only those read from the url (a scraper's view: the pipeline "
+                         "must read the page's date line and the story's own date itself)")
     args = ap.parse_args(argv)
     root = args.root.resolve()
     problems = [r["article_id"] for r in rebuild.all_rows(root) if rebuild.text_problem(root, r)]
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="realset-") as tmp:
         inbox = Path(tmp) / "inbox"
-        rebuild.build_inbox(root, inbox)
+        rebuild.build_inbox(root, inbox, dated_by=rebuild.BASES if args.dates_from == "all" else ("url",))
         db = args.db.resolve() if args.db else Path(tmp) / "realset.duckdb"
         if db.exists():
             db.unlink()

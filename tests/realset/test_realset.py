@@ -204,6 +204,20 @@ def test_inbox_has_sidecars_and_published_at_only_where_known(tiny_set: Path, tm
     assert (tmp_path / "inbox" / "zz003.txt").read_text(encoding="utf-8") == OWN_TEXTS["zz003"]
 
 
+def test_a_scrapers_inbox_keeps_only_the_dates_read_from_the_url(tiny_set: Path, tmp_path: Path):
+    for aid, text in OWN_TEXTS.items():
+        (tiny_set / "texts" / f"{aid}.txt").write_bytes(text.encode("utf-8"))
+    path = tiny_set / "testpart" / "manifest.csv"
+    rows = rebuild.read_manifest(path)
+    rows[0].update(published_at="2021-02-16T00:00:00+03:00", published_at_basis="url")
+    rows[1].update(published_at="2021-02-17T00:00:00+03:00", published_at_basis="page")
+    rebuild.write_manifest(path, rows)
+    rebuild.build_inbox(tiny_set, tmp_path / "inbox", dated_by=("url",))
+    meta = {aid: json.loads((tmp_path / "inbox" / f"{aid}.meta.json").read_text(encoding="utf-8")) for aid in OWN_TEXTS}
+    assert meta["zz001"]["published_at"] == "2021-02-16T00:00:00+03:00"
+    assert "published_at" not in meta["zz002"]   # the page's date line is the pipeline's to read
+
+
 # --- the whole set through the real pipeline, where the texts are here ------------------------
 
 def test_the_set_runs_through_the_pipeline_and_is_scored(tmp_path: Path):
