@@ -13,13 +13,19 @@ INCIDENT_FIELDS = ("event_date", "date_precision", "country", "admin1", "city", 
 
 
 def incidents_by_articles(sql, db) -> dict:
-    """Each incident keyed by the files that report it, so that ids do not enter the comparison."""
+    """The incidents keyed by the files that report them, so that ids do not enter the comparison.
+
+    An article that reports two attacks, alone, gives two incidents with one key: both are kept,
+    in a fixed order (a key that kept one of them compared whichever the query returned last)."""
     rows = sql(db, f"""
         SELECT list(DISTINCT a.source_file || ':' || s.role ORDER BY a.source_file || ':' || s.role),
                {', '.join('i.' + f for f in INCIDENT_FIELDS)}
         FROM incidents i JOIN incident_sources s USING (incident_id) JOIN articles a USING (article_id)
         GROUP BY ALL""")
-    return {tuple(row[0]): row[1:] for row in rows}
+    by_key: dict[tuple, list] = {}
+    for row in rows:
+        by_key.setdefault(tuple(row[0]), []).append(row[1:])
+    return {key: sorted(values, key=repr) for key, values in by_key.items()}
 
 
 def test_ten_nightly_slices_equal_one_batch(tmp_path, run, sql):
