@@ -188,13 +188,19 @@ def test_add_writes_only_texts_whose_digest_matches_and_check_then_passes(tiny_s
     assert rebuild.main(["--root", str(tiny_set), "check"]) == 0
 
 
-def test_inbox_has_sidecars_and_published_at_only_where_known(tiny_set: Path, tmp_path: Path):
+def _texts_present_and_dated(root: Path, dates: dict[int, tuple[str, str]]) -> None:
+    """Writes the tiny set's texts and gives manifest row N the (published_at, basis) of ``dates``."""
     for aid, text in OWN_TEXTS.items():
-        (tiny_set / "texts" / f"{aid}.txt").write_bytes(text.encode("utf-8"))
-    path = tiny_set / "testpart" / "manifest.csv"
+        (root / "texts" / f"{aid}.txt").write_bytes(text.encode("utf-8"))
+    path = root / "testpart" / "manifest.csv"
     rows = rebuild.read_manifest(path)
-    rows[0].update(published_at="2021-02-16T00:00:00+03:00", published_at_basis="url")
+    for number, (published_at, basis) in dates.items():
+        rows[number].update(published_at=published_at, published_at_basis=basis)
     rebuild.write_manifest(path, rows)
+
+
+def test_inbox_has_sidecars_and_published_at_only_where_known(tiny_set: Path, tmp_path: Path):
+    _texts_present_and_dated(tiny_set, {0: ("2021-02-16T00:00:00+03:00", "url")})
     names = rebuild.build_inbox(tiny_set, tmp_path / "inbox")
     assert names == ["zz001.txt", "zz002.txt", "zz003.txt"]
     first = json.loads((tmp_path / "inbox" / "zz001.meta.json").read_text(encoding="utf-8"))
@@ -205,13 +211,8 @@ def test_inbox_has_sidecars_and_published_at_only_where_known(tiny_set: Path, tm
 
 
 def test_a_scrapers_inbox_keeps_only_the_dates_read_from_the_url(tiny_set: Path, tmp_path: Path):
-    for aid, text in OWN_TEXTS.items():
-        (tiny_set / "texts" / f"{aid}.txt").write_bytes(text.encode("utf-8"))
-    path = tiny_set / "testpart" / "manifest.csv"
-    rows = rebuild.read_manifest(path)
-    rows[0].update(published_at="2021-02-16T00:00:00+03:00", published_at_basis="url")
-    rows[1].update(published_at="2021-02-17T00:00:00+03:00", published_at_basis="page")
-    rebuild.write_manifest(path, rows)
+    _texts_present_and_dated(tiny_set, {0: ("2021-02-16T00:00:00+03:00", "url"),
+                                        1: ("2021-02-17T00:00:00+03:00", "page")})
     rebuild.build_inbox(tiny_set, tmp_path / "inbox", dated_by=("url",))
     meta = {aid: json.loads((tmp_path / "inbox" / f"{aid}.meta.json").read_text(encoding="utf-8")) for aid in OWN_TEXTS}
     assert meta["zz001"]["published_at"] == "2021-02-16T00:00:00+03:00"
