@@ -28,9 +28,6 @@ from tasks.dedupe import Fingerprints, fingerprint_batch
 from tasks.extract import ArticleInput, dateline_of, extract_batch
 from tasks.read import read_batch
 
-# The worker stages, in the order a batch goes through them.
-WORKER_STAGES = ("read", "sign", "extract")
-
 
 @dataclass
 class PreparedFiles:

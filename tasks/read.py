@@ -14,7 +14,7 @@ from pathlib import Path
 
 from incidents.model import InboxFile, RawArticle, ReadResult, Rejection
 from incidents.textfiles import Unreadable, check_article_text, decode_text, is_valid_unicode, parse_published_at
-from tasks.discover import SIDECAR_SUFFIX
+from tasks.discover import ARTICLE_SUFFIXES, SIDECAR_SUFFIX
 
 
 def _optional_str(obj: dict, key: str) -> str | None:
@@ -137,7 +137,7 @@ def read_file(root: Path, file: InboxFile, max_bytes: int, default_timezone: str
             raise Unreadable("too_large", f"{file.size_bytes} bytes, over the {max_bytes}-byte limit")
         if name.endswith(SIDECAR_SUFFIX):
             raise Unreadable("orphan_sidecar", "metadata sidecar with no .txt article beside it")
-        if suffix not in (".txt", ".json", ".jsonl", ".html", ".htm"):
+        if suffix not in ARTICLE_SUFFIXES:
             raise Unreadable("unsupported_type", f"'{suffix or Path(name).name}' files are not articles")
         try:
             before = os.stat(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
