@@ -22,7 +22,7 @@ from tasks import STAGE_TASK_OPTIONS
 from incidents.heap import paced_for_batches
 from incidents.linkage import weights
 from incidents.linkage.ids import assign_ids, id_candidate
-from incidents.linkage.linking import Overrides, PairRow, groups, links_table, scored_pairs
+from incidents.linkage.linking import Overrides, PairRows, ScoredPairs, groups, scored_pairs
 from incidents.linkage.records import PRIMARY, LinkRecord, link_record
 from incidents.linkage.scope import History, key_rows, night_scope
 from incidents.linkage.values import incident_row
@@ -73,7 +73,7 @@ class ReconcileResult:
     incident_sources: list[dict]
     id_map: list[dict]               # retired_id, surviving_id, retired_at, run_id (only NEW merges of this run)
     assignment: dict[str, str]       # mention_id -> incident_id
-    links: list[PairRow]             # every pair considered
+    links: PairRows                  # every pair considered
     stats: dict                      # new, updated, retired, dropped, incidents, background_incidents, mentions
 
 
@@ -91,13 +91,13 @@ def reconcile(inputs: ReconcileInputs) -> ReconcileResult:
     """All mentions to incidents; the same inputs in any order give the same result."""
     model = inputs.model or weights.load()
     records = _records(inputs.mentions, inputs.articles)
-    rows = scored_pairs(records, model, inputs.overrides)
-    return _result(records, rows, model, inputs)
+    scored = scored_pairs(records, model, inputs.overrides)
+    return _result(records, scored, model, inputs)
 
 
-def _result(records: dict[str, LinkRecord], rows: list[PairRow], model: weights.Model,
+def _result(records: dict[str, LinkRecord], scored: ScoredPairs, model: weights.Model,
             inputs: ReconcileInputs) -> ReconcileResult:
-    clusters = groups(records, rows, model)
+    clusters = groups(records, scored, model)
     ids, id_map, fresh = assign_ids([c.members for c in clusters], inputs.previous_assignment,
                                     inputs.previous_created_run, inputs.ids_in_use, inputs.now, inputs.run_id)
     members_before: dict[str, set[str]] = defaultdict(set)
@@ -133,7 +133,7 @@ def _result(records: dict[str, LinkRecord], rows: list[PairRow], model: weights.
         # Previous incidents none of whose mentions remain (their articles were removed).
         "dropped": len(set(members_before) - still_named),
     }
-    return ReconcileResult(incidents, sources, id_map, assignment, rows, stats)
+    return ReconcileResult(incidents, sources, id_map, assignment, scored.rows(), stats)
 
 
 # --- regrouping only what new mentions reach ------------------------------------------------------
@@ -176,7 +176,7 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
 
     if full:
         records = read(None)
-        outside: list[PairRow] = []
+        outside = None
         fresh_ids: set[str] | None = None
         scope_ids: set[str] | None = None
     else:
@@ -192,10 +192,11 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
         previous_updated_run=updated, run_id=run_id, now=now, overrides=overrides, model=model,
         ids_in_use=ids_a_fresh_id_may_meet(history, records),
     )
-    rows = scored_pairs(records, model, overrides)
-    result = _result(records, rows, model, inputs)
+    scored = scored_pairs(records, model, overrides)
+    result = _result(records, scored, model, inputs)
     fresh_records = records.values() if full else [records[m] for m in fresh_ids]
-    links = LinkRows(links_table(rows + outside, model.threshold), key_rows(fresh_records), scope_ids, fresh_ids)
+    link_rows = scored.links() if outside is None else pa.concat_tables([scored.links(), outside])
+    links = LinkRows(link_rows, key_rows(fresh_records), scope_ids, fresh_ids)
     return ScopedResult(result, set(previous.values()) | orphaned_incidents, len(records), links)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import duckdb
 import numpy as np
@@ -147,23 +147,31 @@ def _keys(record: LinkRecord) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
-def candidate_pairs(records: Iterable[LinkRecord]) -> list[tuple[str, str]]:
-    """Every candidate pair among these reports, (lower id, higher id), sorted.
+# Candidate pairs (a, b: positions of the two reports in ``_keys``, a the lower) from the blocking
+# keys: a probe key meets an index key. At 100,000 reports the keys are some millions of rows,
+# and a hash join here is several times faster than Python dictionaries of lists.
+CANDIDATES_SQL = (
+    "SELECT DISTINCT least(p.m, i.m) AS a, greatest(p.m, i.m) AS b FROM _keys p JOIN _keys i "
+    "ON p.key = i.key AND p.probe AND NOT i.probe AND p.m <> i.m"
+)
 
-    The keys are joined in DuckDB: at 100,000 reports they are some millions of rows, and a hash
-    join there is several times faster than Python dictionaries of lists."""
-    ids, numbers, probes, found = [], [], [], []
+
+def keys_table(records: Sequence[LinkRecord]) -> pa.Table:
+    """The blocking keys of these reports: m (the report's position), probe (else index), key."""
+    numbers, probes, found = [], [], []
     for number, record in enumerate(records):
-        ids.append(record.mention_id)
         for kind, key in keys(record):
             numbers.append(number)
             probes.append(kind == PROBE)
             found.append(key)
-    table = pa.table({"m": pa.array(numbers, pa.int32()), "probe": pa.array(probes, pa.bool_()),
-                      "key": pa.array(found, pa.string())})
+    return pa.table({"m": pa.array(numbers, pa.int32()), "probe": pa.array(probes, pa.bool_()),
+                     "key": pa.array(found, pa.string())})
+
+
+def candidate_pairs(records: Iterable[LinkRecord]) -> list[tuple[str, str]]:
+    """Every candidate pair among these reports, (lower id, higher id), sorted."""
+    ordered = sorted(records, key=lambda record: record.mention_id)
     with duckdb.connect() as conn:
-        conn.register("keys", table)
-        joined = conn.execute(
-            "SELECT DISTINCT least(p.m, i.m) AS a, greatest(p.m, i.m) AS b FROM keys p JOIN keys i "
-            "ON p.key = i.key AND p.probe AND NOT i.probe AND p.m <> i.m").fetchnumpy()
-    return sorted((min(ids[a], ids[b]), max(ids[a], ids[b])) for a, b in zip(joined["a"].tolist(), joined["b"].tolist()))
+        conn.register("_keys", keys_table(ordered))
+        joined = conn.execute(f"{CANDIDATES_SQL} ORDER BY a, b").fetchall()
+    return [(ordered[a].mention_id, ordered[b].mention_id) for a, b in joined]

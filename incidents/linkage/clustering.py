@@ -20,6 +20,8 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from incidents.linkage.weights import probability
 
 
@@ -57,6 +59,15 @@ class _Sets:
                 a, b = b, a
             self.parent[b] = a
         return a
+
+
+def linked_components(size: int, a: np.ndarray, b: np.ndarray, link: np.ndarray) -> np.ndarray:
+    """The component of the link graph each of ``size`` items is in (a number), from pairs of
+    positions ``a``, ``b`` of which those where ``link`` is true are links."""
+    sets = _Sets(range(size))
+    for x, y in zip(a[link].tolist(), b[link].tolist()):
+        sets.union(x, y)
+    return np.array([sets.find(item) for item in range(size)], dtype=np.int64)
 
 
 def is_link(pair: ScoredPair, threshold: float) -> bool:

@@ -3,30 +3,27 @@ certainly two attacks (hard negatives).
 
 A level is a name; ``None`` means one of the two does not say, which is no evidence either way.
 How much a level weighs is not decided here but estimated from labelled pairs (``weights``).
+
+The levels are computed as data, in DuckDB, by ``sql/linkage/comparison_levels.sql`` over a
+table of the reports (``records_table``) and a table of the pairs: 1.4 million pairs of a
+100,000-article history take about 2 s there, 17 s as a Python function per pair
+(docs/benchmarks.md). It is the only implementation: reconcile scores its candidate pairs with
+it and ``tests/devset/fit_weights.py`` every labelled pair.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Sequence
 
+import duckdb
+import pyarrow as pa
+
+from incidents import SQL_DIR
 from incidents.linkage.records import RECALL_LOOKBACK_DAYS, LinkRecord
 
-EARTH_RADIUS_KM = 6371.0088
-NEAR_KM = 3.0
-CLOSE_KM = 15.0
-# Two located places (sites, districts, cities) farther apart than this are two attacks: a base and
-# "the nearest town" are within it, two cities of one night are not.
-FAR_APART_KM = 50.0
-OPPOSITE_TIMES = frozenset({frozenset({"dawn", "evening"}), frozenset({"dawn", "night"})})
-NEIGHBOURING_TIMES = frozenset({frozenset({"evening", "night"}), frozenset({"dawn", "morning"})})
-# First reports name the weapon wrongly in known ways: rockets that were drones, an explosion that
-# was gunfire, a drone that was an airstrike. Such a pair is weak evidence against, not a veto.
-CONFUSABLE_WEAPONS = frozenset({frozenset({"projectile", "drone"}), frozenset({"ied", "gunfire"}),
-                                frozenset({"drone", "airstrike"}), frozenset({"projectile", "ied"})})
-MIN_WORDS_FOR_TEXT = 3
-
+LEVELS_SQL = SQL_DIR / "linkage" / "comparison_levels.sql"
 # Levels that make two reports certainly two attacks: they weigh nothing, they forbid.
 HARD_NEGATIVES = frozenset({
     "after_the_recalling_article", "different_days", "different_dates", "not_in_the_year_before_its_article",
@@ -42,39 +39,6 @@ class Comparison:
     conflict: str | None             # the hard negative that makes them certainly two attacks, or None
 
 
-def _date(a: LinkRecord, b: LinkRecord) -> tuple[str | None, str | None]:
-    for recall, other in ((a, b), (b, a)):
-        if not recall.is_primary and recall.published_day is not None and other.year_known \
-                and other.first_day > recall.published_day + 1:
-            return "after_the_recalling_article", "after_the_recalling_article"
-    if a.year_known and b.year_known:
-        gap = max(a.first_day, b.first_day) - min(a.last_day, b.last_day)
-        if a.precision == b.precision == "day":
-            if gap <= 0:
-                return "same_day", None
-            earlier, later = (a, b) if a.first_day < b.first_day else (b, a)
-            # "Late Saturday night" and "early Sunday" can be one hour; any other two days are two.
-            if gap == 1 and earlier.time_of_day in ("evening", "night") and later.time_of_day in ("night", "dawn"):
-                return "around_midnight", None
-            return "different_days", "different_days"
-        (a_first, a_last), (b_first, b_last) = a.window, b.window
-        if max(a_first, b_first) > min(a_last, b_last):
-            return "different_dates", "different_dates"
-        vaguer = max(a.precision, b.precision, key=("day", "week", "month", "year").index)
-        return {"day": "same_day", "week": "same_week", "month": "same_month", "year": "same_year"}[vaguer], None
-    for yearless, other in ((a, b), (b, a)):
-        if not yearless.year_known and yearless.published_day is not None and other.year_known and (
-                other.first_day > yearless.published_day + 1
-                or other.last_day < yearless.published_day - RECALL_LOOKBACK_DAYS):
-            return "not_in_the_year_before_its_article", "not_in_the_year_before_its_article"
-    if not a.year_known and not b.year_known and a.published_day is not None and b.published_day is not None \
-            and abs(a.published_day - b.published_day) > RECALL_LOOKBACK_DAYS + 1:
-        return "not_in_the_year_before_its_article", "not_in_the_year_before_its_article"
-    if not (a.has_date and b.has_date):
-        return None, None
-    return _day_of_year(a, b)
-
-
 def _days_of_year(record: LinkRecord) -> set[tuple[int, int | None]] | None:
     """(month, day) pairs a date may stand for; day None when only the month is known."""
     if not record.year_known:
@@ -87,150 +51,88 @@ def _days_of_year(record: LinkRecord) -> set[tuple[int, int | None]] | None:
     return None
 
 
-def _day_of_year(a: LinkRecord, b: LinkRecord) -> tuple[str | None, str | None]:
-    mine, theirs = _days_of_year(a), _days_of_year(b)
-    if mine is None or theirs is None:
-        return None, None
-    if {m for m, _ in mine}.isdisjoint(m for m, _ in theirs):
-        return "different_months", "different_months"
-    days_a = {md for md in mine if md[1] is not None}
-    days_b = {md for md in theirs if md[1] is not None}
-    if days_a and days_b:
-        return ("yearless_same_day", None) if days_a & days_b else ("different_days", "different_days")
-    return "yearless_same_month", None
+def records_table(records: Sequence[LinkRecord]) -> pa.Table:
+    """The reports as the comparisons read them, one row each; ``position`` is the row number and
+    ``words`` the report's uncommon words, numbered (comparing numbers is faster than strings)."""
+    days_of_year = [_days_of_year(r) if r.has_date else None for r in records]
+    numbers: dict[str, int] = {}
+    words = [sorted(numbers.setdefault(word, len(numbers)) for word in r.words) for r in records]
+    windows = [r.window for r in records]
+
+    def column(values, kind):
+        return pa.array(values, kind)
+
+    return pa.table({
+        "position": column(range(len(records)), pa.int32()),
+        "mention_id": column([r.mention_id for r in records], pa.string()),
+        "article_id": column([r.article_id for r in records], pa.string()),
+        "copy_group": column([r.copy_group for r in records], pa.string()),
+        "mention_index": column([r.mention.mention_index for r in records], pa.int64()),
+        "is_primary": column([r.is_primary for r in records], pa.bool_()),
+        "published_day": column([r.published_day for r in records], pa.int64()),
+        "year_known": column([r.year_known for r in records], pa.bool_()),
+        "has_date": column([r.has_date for r in records], pa.bool_()),
+        "precision": column([r.precision for r in records], pa.string()),
+        "precision_rank": column([r.precision_rank for r in records], pa.int32()),
+        "first_day": column([r.first_day for r in records], pa.int64()),
+        "last_day": column([r.last_day for r in records], pa.int64()),
+        "window_first": column([w[0] for w in windows], pa.int64()),
+        "window_last": column([w[1] for w in windows], pa.int64()),
+        "months_of_year": column([None if d is None else sorted({m for m, _ in d}) for d in days_of_year],
+                                 pa.list_(pa.int32())),
+        "days_of_year": column([None if d is None else sorted(m * 100 + day for m, day in d if day is not None)
+                                for d in days_of_year], pa.list_(pa.int32())),
+        "country": column([r.country for r in records], pa.string()),
+        "admin1": column([r.admin1 for r in records], pa.string()),
+        "city": column([r.city for r in records], pa.string()),
+        "place_id": column([r.place_id for r in records], pa.string()),
+        "latitude": column([r.latitude for r in records], pa.float64()),
+        "longitude": column([r.longitude for r in records], pa.float64()),
+        "is_point": column([r.is_point for r in records], pa.bool_()),
+        "weapon_type": column([r.weapon_type for r in records], pa.string()),
+        "weapon_class": column([r.weapon_class for r in records], pa.string()),
+        "projectile_count": column([r.projectile_count for r in records], pa.int64()),
+        "killed": column([r.killed for r in records], pa.int64()),
+        "injured": column([r.injured for r in records], pa.int64()),
+        "time_of_day": column([r.time_of_day for r in records], pa.string()),
+        "launch_key": column([r.launch_key for r in records], pa.string()),
+        "claimants": column([sorted(r.claimants) for r in records], pa.list_(pa.string())),
+        "target_type": column([r.target_type for r in records], pa.string()),
+        "target_name": column([r.target_name for r in records], pa.string()),
+        "words": column(words, pa.list_(pa.int32())),
+    })
 
 
-def distance_km(a: LinkRecord, b: LinkRecord) -> float:
-    lat_a, lat_b = math.radians(a.latitude), math.radians(b.latitude)
-    half_lat = math.sin((lat_b - lat_a) / 2)
-    half_lon = math.sin(math.radians(b.longitude - a.longitude) / 2)
-    h = half_lat * half_lat + math.cos(lat_a) * math.cos(lat_b) * half_lon * half_lon
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+def compare_levels(conn: duckdb.DuckDBPyConnection, complete: bool) -> None:
+    """Makes the table ``_levels`` (a, b, mention_a, mention_b, copies_of_one_report, conflict and
+    a column per FIELDS) of the pairs in ``_pairs`` over the reports in ``_records``.
+
+    With ``complete`` false a hard negative's pair stops at it: its other fields cannot change
+    the decision (a night's pairs are two thirds hard negatives); fitting the weights needs them all."""
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _levels AS {LEVELS_SQL.read_text('utf-8')}",
+                 {"complete": complete, "hard_negatives": sorted(HARD_NEGATIVES),
+                  "lookback_days": RECALL_LOOKBACK_DAYS})
 
 
-def _place(a: LinkRecord, b: LinkRecord) -> tuple[str | None, str | None]:
-    if a.place_id is not None and a.place_id == b.place_id:
-        return "same_place", None
-    if a.latitude is not None and b.latitude is not None:
-        km = distance_km(a, b)
-        if km > FAR_APART_KM:
-            return "far_apart", "far_apart"
-        if a.is_point and b.is_point:
-            return ("within_3km" if km <= NEAR_KM else "within_15km" if km <= CLOSE_KM else "within_50km"), None
-    # Names without a distance. A wrong country is a common misreading of real reports (13 of the
-    # 146 labelled pairs of one attack): evidence against, not a veto. Two governorates never
-    # were (0 of 145 when this was measured): two attacks.
-    if a.country is not None and b.country is not None and a.country != b.country:
-        return "different_countries", None
-    if a.admin1 is not None and b.admin1 is not None:
-        if a.admin1 != b.admin1:
-            return "different_governorates", "different_governorates"
-        if a.city is not None and b.city is not None:
-            return ("same_city" if a.city == b.city else "other_city"), None
-        return "same_governorate", None
-    return None, None
-
-
-def _weapon(a: LinkRecord, b: LinkRecord) -> str | None:
-    if a.weapon_type is None or b.weapon_type is None:
-        return None
-    if a.weapon_type == b.weapon_type:
-        return "same_type"
-    if a.weapon_class == b.weapon_class:
-        return "same_class"
-    return "confusable" if frozenset((a.weapon_class, b.weapon_class)) in CONFUSABLE_WEAPONS else "different"
-
-
-def _count(mine: int | None, theirs: int | None, zero_apart: bool) -> str | None:
-    if mine is None or theirs is None:
-        return None
-    if mine == theirs:
-        return "equal"
-    if zero_apart and (mine == 0 or theirs == 0):
-        return "none_and_some"     # an early "no casualties" and a later toll
-    return "close" if abs(mine - theirs) <= max(1, max(mine, theirs) // 2) else "far"
-
-
-def _time(a: LinkRecord, b: LinkRecord) -> str | None:
-    if a.time_of_day is None or b.time_of_day is None:
-        return None
-    pair = frozenset((a.time_of_day, b.time_of_day))
-    if a.time_of_day == b.time_of_day or pair in NEIGHBOURING_TIMES:
-        return "same"
-    return "opposite_times" if pair in OPPOSITE_TIMES else "different"
-
-
-def _same_or_different(mine, theirs) -> str | None:
-    if not mine or not theirs:
-        return None
-    return "same" if mine == theirs else "different"
-
-
-def _claimants(a: LinkRecord, b: LinkRecord) -> str | None:
-    if not a.claimants or not b.claimants:
-        return None
-    return "shared" if a.claimants & b.claimants else "disjoint"
-
-
-def _target(a: LinkRecord, b: LinkRecord) -> str | None:
-    if a.target_name is not None and a.target_name == b.target_name:
-        return "same_name"
-    if a.target_type is None or b.target_type is None:
-        return None
-    return "same_type" if a.target_type == b.target_type else "different_type"
-
-
-def text_similarity(a: LinkRecord, b: LinkRecord) -> float | None:
-    """Jaccard similarity of the two reports' uncommon words, None when one has too few."""
-    if len(a.words) < MIN_WORDS_FOR_TEXT or len(b.words) < MIN_WORDS_FOR_TEXT:
-        return None
-    shared = len(a.words & b.words)
-    return shared / (len(a.words) + len(b.words) - shared)
-
-
-def _text(a: LinkRecord, b: LinkRecord) -> str | None:
-    similarity = text_similarity(a, b)
-    if similarity is None:
-        return None
-    if similarity >= 0.5:
-        return "most_words"
-    if similarity >= 0.25:
-        return "many_words"
-    if similarity >= 0.1:
-        return "some_words"
-    return "few_words"
+def compare_all(records: Sequence[LinkRecord], pairs: Sequence[tuple[int, int]],
+                complete: bool = True) -> list[Comparison]:
+    """The comparisons of these pairs of ``records`` (positions, the lower mention id first), in
+    the order of the pairs sorted."""
+    with duckdb.connect() as conn:
+        conn.register("_records", records_table(records))
+        conn.register("_pairs", pa.table({"a": pa.array([a for a, _ in pairs], pa.int32()),
+                                          "b": pa.array([b for _, b in pairs], pa.int32())}))
+        compare_levels(conn, complete)
+        rows = conn.execute(f"SELECT conflict, {', '.join(_quoted(f) for f in FIELDS)} FROM _levels "
+                            "ORDER BY a, b").fetchall()
+    return [Comparison(tuple(row[1:]), row[0]) for row in rows]
 
 
 def compare(a: LinkRecord, b: LinkRecord, complete: bool = True) -> Comparison:
-    """The pair's levels. With ``complete`` false a hard negative's pair stops at it: its other
-    fields cannot change the decision (a night's pairs are two thirds hard negatives); fitting
-    the weights needs them all."""
-    if a.article_id == b.article_id:
-        # The extractor already decided that two mentions of one article are two attacks.
-        return Comparison((None,) * len(FIELDS), "same_article")
-    date_level, date_conflict = _date(a, b)
-    place_level, place_conflict = _place(a, b)
-    if not complete and (date_conflict or place_conflict):
-        return Comparison((date_level, place_level) + (None,) * (len(FIELDS) - 2), date_conflict or place_conflict)
-    levels = (
-        date_level,
-        place_level,
-        _weapon(a, b),
-        _count(a.projectile_count, b.projectile_count, False),
-        _count(a.killed, b.killed, True),
-        _count(a.injured, b.injured, True),
-        _time(a, b),
-        _same_or_different(a.launch_key, b.launch_key),
-        _claimants(a, b),
-        _target(a, b),
-        _text(a, b),
-        "copies" if a.copy_group == b.copy_group else None,
-    )
-    return Comparison(levels, date_conflict or place_conflict)
+    """One pair's levels (through the same SQL: for tools and tests, not for many pairs)."""
+    first, second = (a, b) if a.mention_id <= b.mention_id else (b, a)
+    return compare_all([first, second], [(0, 1)], complete)[0]
 
 
-def always_linked(a: LinkRecord, b: LinkRecord) -> bool:
-    """Near or exact copies of one report tell the same attacks in the same order: the same
-    mention of two copies is one attack, whatever the extraction made of each."""
-    return (a.copy_group == b.copy_group and a.article_id != b.article_id and a.is_primary == b.is_primary
-            and a.mention.mention_index == b.mention.mention_index)
+def _quoted(name: str) -> str:
+    return f'"{name}"'

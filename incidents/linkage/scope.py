@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Iterable, Protocol
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from incidents.linkage.candidates import keys
-from incidents.linkage.clustering import is_link
-from incidents.linkage.linking import Overrides, PairRow, score_pair
+from incidents.linkage.linking import Overrides, score_pairs
 from incidents.linkage.records import LinkRecord
 from incidents.linkage.weights import Model
 from incidents.model import ArticleInfo, Mention
@@ -54,26 +56,20 @@ def key_rows(records: Iterable[LinkRecord]) -> list[tuple[str, str, str]]:
 
 
 def night_scope(history: History, fresh: dict[str, LinkRecord], orphaned_incidents: set[str], model: Model,
-                overrides: Overrides, read) -> tuple[set[str], list[PairRow]]:
+                overrides: Overrides, read) -> tuple[set[str], pa.Table]:
     """The stored reports to regroup with ``fresh`` ones (new or re-read), and the pairs of fresh
-    reports with stored ones outside that scope (they are written, not regrouped).
+    reports with stored ones outside that scope (links-table rows: they are written, not regrouped).
 
     ``read(ids)`` gives the records of stored mentions."""
     pairs = {(new, stored) for new, stored in history.key_partners(key_rows(fresh.values())) if stored not in fresh}
     partner_records = read({stored for _, stored in pairs})
-    decided = overrides.decisions
-    outside_rows = []
+    # Keys of a mention its re-read article no longer has find no record.
+    compared = sorted({(min(new, stored), max(new, stored)) for new, stored in pairs if stored in partner_records})
+    scored = score_pairs({**partner_records, **fresh}, compared, model, overrides)
+    is_link = scored.table.column("is_link")
     seeds = set(history.pending_overrides())
-    for new_id, stored_id in sorted(pairs):
-        if stored_id not in partner_records:
-            continue    # keys of a mention its re-read article no longer has
-        new, other = fresh[new_id], partner_records[stored_id]
-        a, b = (new, other) if new_id < stored_id else (other, new)
-        row = score_pair(a, b, model, decided.get(frozenset((new_id, stored_id))))
-        if is_link(row.scored(), model.threshold):
-            seeds.add(stored_id)
-        else:
-            outside_rows.append(row)
+    seeds |= {b if b in partner_records else a for a, b in zip(
+        *(scored.table.filter(is_link).column(name).to_pylist() for name in ("mention_a", "mention_b")))}
     # The components the replaced versions of re-read reports held, and the incidents that lost one.
     seeds |= history.link_partners(fresh) - fresh.keys()
     seeds |= set(history.incident_rows(set(fresh), orphaned_incidents))
@@ -84,5 +80,8 @@ def night_scope(history: History, fresh: dict[str, LinkRecord], orphaned_inciden
         reached = history.link_partners(frontier) | set(history.incident_rows(frontier))
         frontier = reached - scope - fresh.keys()
     scope -= fresh.keys()
-    outside_rows = [row for row in outside_rows if row.b not in scope and row.a not in scope]
-    return scope, outside_rows
+    in_scope = pa.array(sorted(scope), pa.string())
+    outside = scored.links().filter(pc.invert(pc.or_(
+        is_link, pc.or_(pc.is_in(scored.table.column("mention_a"), in_scope),
+                        pc.is_in(scored.table.column("mention_b"), in_scope)))))
+    return scope, outside

@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+import pyarrow as pa
+
 from incidents.linkage.comparisons import FIELDS, HARD_NEGATIVES, Comparison
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
@@ -31,12 +33,12 @@ class Model:
     threshold: float                              # pairs at or above it are links
     version: str                                  # what the grouping was made by (a run records it)
 
-    def contributions(self, comparison: Comparison) -> tuple[float, ...]:
-        return tuple(self.weights[field].get(level, 0.0) if level is not None else 0.0
-                     for field, level in zip(FIELDS, comparison.levels))
-
-    def weight(self, comparison: Comparison) -> float:
-        return self.prior + sum(self.contributions(comparison))
+    def weights_table(self) -> pa.Table:
+        """(field, level, weight) of every level that weighs something, as SQL joins it."""
+        rows = [(field, level, weight) for field, levels in self.weights.items() for level, weight in levels.items()]
+        return pa.table({"field": pa.array([r[0] for r in rows], pa.string()),
+                         "level": pa.array([r[1] for r in rows], pa.string()),
+                         "weight": pa.array([r[2] for r in rows], pa.float64())})
 
 
 def probability(weight: float) -> float:

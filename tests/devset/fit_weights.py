@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from incidents.linkage import weights  # noqa: E402
-from incidents.linkage.comparisons import compare  # noqa: E402
+from incidents.linkage.comparisons import compare_all  # noqa: E402
 from incidents.linkage.records import link_record  # noqa: E402
 from incidents.model import ArticleInfo  # noqa: E402
 from incidents.runner import run_pipeline  # noqa: E402
@@ -81,7 +81,9 @@ def labelled_pairs(inbox: Path, labels: dict) -> list:
         if found is not None:
             gold_of[mention_id] = found
     labelled = sorted(gold_of)
-    return [(compare(records[a], records[b]), gold_of[a] == gold_of[b]) for a, b in itertools.combinations(labelled, 2)]
+    pairs = list(itertools.combinations(range(len(labelled)), 2))
+    comparisons = compare_all([records[m] for m in labelled], pairs, complete=True)
+    return [(comparison, gold_of[labelled[a]] == gold_of[labelled[b]]) for comparison, (a, b) in zip(comparisons, pairs)]
 
 
 def realset_dev_pairs(tmp: Path) -> list:
