@@ -290,9 +290,7 @@ class Writer:
             "ORDER BY ordinal_position", (table_name,)
         )
         schema = pa.schema([(name, _ARROW_TYPES.get(kind, pa.string())) for name, kind in columns])
-        table = pa.Table.from_arrays(
-            [pa.array([row.get(field.name) for row in rows], field.type) for field in schema], schema=schema)
-        return self.insert_arrow(table_name, table)
+        return self.insert_arrow(table_name, pa.Table.from_pylist(rows, schema=schema))
 
     def replace_where(self, table_name: str, key: str, keys: list[str], rows: pa.Table) -> None:
         """Deletes the rows whose ``key`` is in ``keys`` and inserts ``rows`` in their place.
@@ -590,12 +588,10 @@ class ReconcileHistory:
             _incidents=key_table("incident_id", sorted(incident_ids)),
         ))
 
-    def key_partners(self, key_rows: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
-        if not key_rows:
+    def key_partners(self, keys: pa.Table) -> set[tuple[str, str]]:
+        if not keys.num_rows:
             return set()
-        table = pa.table({"mention_id": [r[0] for r in key_rows], "kind": [r[1] for r in key_rows],
-                          "key": [r[2] for r in key_rows]})
-        return {(row[0], row[1]) for row in self.writer.rows(_KEY_PARTNERS_SQL, _keys=table)}
+        return {(row[0], row[1]) for row in self.writer.rows(_KEY_PARTNERS_SQL, _keys=keys)}
 
     def link_partners(self, mention_ids: Iterable[str]) -> set[str]:
         ids = sorted(mention_ids)
@@ -717,11 +713,8 @@ def write_links(writer: Writer, links, run_id: int) -> None:
                                "OR mention_id NOT IN (SELECT mention_id FROM mentions)")
     for start in range(0, links.rows.num_rows, ROWS_PER_COMMIT):
         writer.insert_arrow("report_links", links.rows.slice(start, ROWS_PER_COMMIT))
-    if links.keys:
-        keys = pa.table({"mention_id": [k[0] for k in links.keys], "kind": [k[1] for k in links.keys],
-                         "key": [k[2] for k in links.keys]})
-        for start in range(0, keys.num_rows, ROWS_PER_COMMIT):
-            writer.insert_arrow("link_keys", keys.slice(start, ROWS_PER_COMMIT))
+    for start in range(0, links.keys.num_rows, ROWS_PER_COMMIT):
+        writer.insert_arrow("link_keys", links.keys.slice(start, ROWS_PER_COMMIT))
     writer.execute("UPDATE link_overrides SET applied_run_id = ? WHERE applied_run_id IS NULL", (run_id,))
 
 

@@ -62,7 +62,7 @@ class LinkRows:
     pair of ``fresh`` reports (None: the whole table), and the blocking keys of ``fresh`` ones."""
 
     rows: pa.Table
-    keys: list[tuple[str, str, str]]
+    keys: pa.Table                   # mention_id, kind, key
     scope: set[str] | None
     fresh: set[str] | None
 
@@ -176,7 +176,7 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
 
     if full:
         records = read(None)
-        outside = None
+        outside = None    # a full regroup compares every pair it writes
         fresh_ids: set[str] | None = None
         scope_ids: set[str] | None = None
     else:
@@ -194,9 +194,11 @@ def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set
     )
     scored = scored_pairs(records, model, overrides)
     result = _result(records, scored, model, inputs)
-    fresh_records = records.values() if full else [records[m] for m in fresh_ids]
-    link_rows = scored.links() if outside is None else pa.concat_tables([scored.links(), outside])
-    links = LinkRows(link_rows, key_rows(fresh_records), scope_ids, fresh_ids)
+    if full:
+        link_rows, fresh_keys = scored.links(), scored.index_rows()
+    else:
+        link_rows, fresh_keys = pa.concat_tables([scored.links(), outside]), key_rows(records[m] for m in fresh_ids)
+    links = LinkRows(link_rows, fresh_keys, scope_ids, fresh_ids)
     return ScopedResult(result, set(previous.values()) | orphaned_incidents, len(records), links)
 
 

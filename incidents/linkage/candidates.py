@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from typing import Iterable, Sequence
 
 import duckdb
@@ -111,40 +112,41 @@ def _name_keys(record: LinkRecord) -> list[str]:
     return names
 
 
-def keys(record: LinkRecord) -> list[tuple[str, str]]:
-    """(kind, key) pairs: kind INDEX or PROBE (made once per record)."""
+def keys(record: LinkRecord) -> tuple[list[str], list[str]]:
+    """The report's index keys and probe keys (made once per record)."""
     if record.blocking_keys is None:
         record.blocking_keys = _keys(record)
     return record.blocking_keys
 
 
-def _keys(record: LinkRecord) -> list[tuple[str, str]]:
+def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     areas_index, day_areas, vague_areas = _areas(record)
     date_index, date_probe = _date_keys(record)
-    found = [(INDEX, f"{area}|{key}") for area in areas_index for key in date_index]
+    index = [f"{area}|{key}" for area in areas_index for key in date_index]
     probe_areas = day_areas if record.precision == "day" or not record.year_known else vague_areas
-    found += [(PROBE, f"{area}|{key}") for area in probe_areas for key in date_probe]
+    probe = [f"{area}|{key}" for area in probe_areas for key in date_probe]
     names = _name_keys(record)
     country = record.country or "?"
     # Names meet across dates for reports that have no year to meet by, and within its year for
     # a report dated only by its year.
-    found += [(INDEX, f"{country}|{name}") for name in names]
+    index += [f"{country}|{name}" for name in names]
     if not record.year_known:
-        found += [(PROBE, f"{country}|{name}") for name in names]
+        probe += [f"{country}|{name}" for name in names]
     else:
         years = range(date.fromordinal(record.first_day).year, date.fromordinal(record.last_day).year + 1)
-        found += [(INDEX, f"{country}|{name}|{year}") for name in names for year in years]
+        index += [f"{country}|{name}|{year}" for name in names for year in years]
         if record.precision == "year":
-            found += [(PROBE, f"{country}|{name}|{year}") for name in names for year in years]
+            probe += [f"{country}|{name}|{year}" for name in names for year in years]
     # A report with neither a year nor a publication day has no time to meet by: it looks for
     # reports that share its words, wherever they are placed (a misread country included).
     bands = text_bands(record.words)
-    found += [(INDEX, key) for key in bands]
+    index += bands
     if not record.year_known and record.published_day is None:
-        found += [(PROBE, key) for key in bands]
+        probe += bands
     copies = f"copies {record.copy_group}"
-    found += [(INDEX, copies), (PROBE, copies)]
-    return list(dict.fromkeys(found))
+    index.append(copies)
+    probe.append(copies)
+    return list(dict.fromkeys(index)), list(dict.fromkeys(probe))
 
 
 # Candidate pairs (a, b: positions of the two reports in ``_keys``, a the lower) from the blocking
@@ -152,20 +154,26 @@ def _keys(record: LinkRecord) -> list[tuple[str, str]]:
 # and a hash join here is several times faster than Python dictionaries of lists.
 CANDIDATES_SQL = (
     "SELECT DISTINCT least(p.m, i.m) AS a, greatest(p.m, i.m) AS b FROM _keys p JOIN _keys i "
-    "ON p.key = i.key AND p.probe AND NOT i.probe AND p.m <> i.m"
+    f"ON p.key = i.key AND p.kind = '{PROBE}' AND i.kind = '{INDEX}' AND p.m <> i.m"
 )
 
 
 def keys_table(records: Sequence[LinkRecord]) -> pa.Table:
-    """The blocking keys of these reports: m (the report's position), probe (else index), key."""
-    numbers, probes, found = [], [], []
-    for number, record in enumerate(records):
-        for kind, key in keys(record):
-            numbers.append(number)
-            probes.append(kind == PROBE)
-            found.append(key)
-    return pa.table({"m": pa.array(numbers, pa.int32()), "probe": pa.array(probes, pa.bool_()),
-                     "key": pa.array(found, pa.string())})
+    """The blocking keys of these reports, a row each: m (the report's position), mention_id,
+    kind (INDEX or PROBE) and key; the last three are the rows of the stored index (link_keys)."""
+    made = [keys(record) for record in records]
+    counts = np.array([[len(index), len(probe)] for index, probe in made], dtype=np.int64).reshape(-1, 2)
+    positions = np.arange(len(records), dtype=np.int32)
+    m = np.concatenate([np.repeat(positions, counts[:, 0]), np.repeat(positions, counts[:, 1])])
+    found = list(chain.from_iterable(index for index, _ in made))
+    found += chain.from_iterable(probe for _, probe in made)
+    indexed = int(counts[:, 0].sum())
+    kinds = pa.DictionaryArray.from_arrays(
+        pa.array(np.concatenate([np.zeros(indexed, np.int8), np.ones(len(found) - indexed, np.int8)])),
+        pa.array([INDEX, PROBE]))
+    ids = pa.array([record.mention_id for record in records], pa.string())
+    return pa.table({"m": pa.array(m, pa.int32()), "mention_id": ids.take(pa.array(m)),
+                     "kind": kinds.cast(pa.string()), "key": pa.array(found, pa.string())})
 
 
 def candidate_pairs(records: Iterable[LinkRecord]) -> list[tuple[str, str]]:

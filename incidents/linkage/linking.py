@@ -63,14 +63,21 @@ class PairRow:
 
 
 class PairRows(Sequence):
-    """The pairs of a scored table as ``PairRow``s, made when asked for (a full regroup has
-    more than a million: as objects they would cost more than weighing them)."""
+    """The pairs of a scored table as ``PairRow``s in the order of their ids, made when asked for
+    (a full regroup has more than a million: as objects they would cost more than weighing them)."""
 
     def __init__(self, table: pa.Table):
-        self.table = table
+        self._table = table
+        self._ordered: pa.Table | None = None
+
+    @property
+    def table(self) -> pa.Table:
+        if self._ordered is None:
+            self._ordered = self._table.sort_by([("mention_a", "ascending"), ("mention_b", "ascending")])
+        return self._ordered
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return self._table.num_rows
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -93,11 +100,16 @@ def _pair_row(row: dict) -> PairRow:
 
 @dataclass(frozen=True)
 class ScoredPairs:
-    """Pairs compared and weighed: the links table's columns, each field's level, and ``a`` and
-    ``b``, the pair's positions in ``ids`` (the mention ids in order: a has the lower id)."""
+    """Pairs compared and weighed, in no order: the links table's columns, each field's level, and
+    ``a`` and ``b``, the pair's positions in ``ids`` (the mention ids in order: a has the lower id)."""
 
     ids: list[str]
     table: pa.Table
+    keys: pa.Table | None = None     # the reports' blocking keys, when their candidate pairs were found
+
+    def index_rows(self) -> pa.Table:
+        """The blocking index's rows (link_keys) of every report scored for its candidates."""
+        return self.keys.select(["mention_id", "kind", "key"])
 
     def links(self) -> pa.Table:
         return self.table.select(LINK_COLUMNS)
@@ -117,20 +129,21 @@ def _score(records: dict[str, LinkRecord], model: Model, decisions: dict[tuple[s
                 "b": pa.array([position[b] for _, b in pair_list], pa.int32())}
 
     decided = sorted(decisions.items())
+    blocking = keys_table(ordered) if pairs is None else None
     with duckdb.connect() as conn:
         conn.register("_records", records_table(ordered))
         conn.register("_weights", model.weights_table())
         conn.register("_decisions", pa.table({**positions([pair for pair, _ in decided]),
                                               "decision": pa.array([d for _, d in decided], pa.string())}))
         if pairs is None:
-            conn.register("_keys", keys_table(ordered))
+            conn.register("_keys", blocking)
             conn.execute(f"CREATE TEMP TABLE _pairs AS {CANDIDATES_SQL} UNION SELECT a, b FROM _decisions")
         else:
             conn.register("_pairs", pa.table(positions(pairs)))
         compare_levels(conn, complete=False)
         table = conn.sql(WEIGHTS_SQL.read_text("utf-8"),
                          params={"prior": model.prior, "threshold": model.threshold}).to_arrow_table()
-    return ScoredPairs([record.mention_id for record in ordered], table)
+    return ScoredPairs([record.mention_id for record in ordered], table, blocking)
 
 
 def scored_pairs(records: dict[str, LinkRecord], model: Model, overrides: Overrides) -> ScoredPairs:
@@ -162,8 +175,9 @@ def groups(records: dict[str, LinkRecord], scored: ScoredPairs, model: Model) ->
     table = scored.table
     a, b = table.column("a").to_numpy(), table.column("b").to_numpy()
     component = linked_components(len(scored.ids), a, b, table.column("is_link").to_numpy(zero_copy_only=False))
-    # A pair across two components of the link graph never takes part in a merge (``cluster``).
-    inside = table.filter(pa.array(component[a] == component[b]))
+    # A pair across two components of the link graph never takes part in a merge (``cluster``);
+    # the others go in the order of their ids, as sums of weights depend on the order of terms.
+    inside = table.filter(pa.array(component[a] == component[b])).sort_by([("a", "ascending"), ("b", "ascending")])
     ids = scored.ids
     scored_list = [
         ScoredPair(ids[x], ids[y], weight, "an analyst's cannot-link" if decision == CANNOT_LINK else conflict,

@@ -69,7 +69,7 @@ class LinkRecord:
     target_name: str | None
     words: frozenset[str]          # the evidence sentences' words, common news words left out
     order: tuple                   # a fixed order of reports: the grouping never depends on input order
-    blocking_keys: list | None = None   # (kind, key) pairs, made once (``candidates.keys``)
+    blocking_keys: tuple | None = None  # index keys and probe keys, made once (``candidates.keys``)
 
     @property
     def window(self) -> tuple[int, int]:

@@ -15,7 +15,7 @@ from typing import Iterable, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from incidents.linkage.candidates import keys
+from incidents.linkage.candidates import keys_table
 from incidents.linkage.linking import Overrides, score_pairs
 from incidents.linkage.records import LinkRecord
 from incidents.linkage.weights import Model
@@ -34,9 +34,9 @@ class History(Protocol):
         """mention_id -> incident_id of every member, gone mentions included, of the incidents that
         hold one of ``mention_ids`` or are among ``incident_ids`` (None: of every incident)."""
 
-    def key_partners(self, key_rows: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
-        """(given mention, stored mention) whose blocking keys meet, for these (mention_id, kind,
-        key) rows: an index key meets a probe key and a probe key an index key."""
+    def key_partners(self, keys: pa.Table) -> set[tuple[str, str]]:
+        """(given mention, stored mention) whose blocking keys meet, for these rows (mention_id,
+        kind, key): an index key meets a probe key and a probe key an index key."""
 
     def link_partners(self, mention_ids: Iterable[str]) -> set[str]:
         """Stored mentions joined to these by a stored link."""
@@ -51,8 +51,9 @@ class History(Protocol):
     def ids_in_use(self, incident_ids: Iterable[str]) -> set[str]: ...
 
 
-def key_rows(records: Iterable[LinkRecord]) -> list[tuple[str, str, str]]:
-    return [(record.mention_id, kind, key) for record in records for kind, key in keys(record)]
+def key_rows(records: Iterable[LinkRecord]) -> pa.Table:
+    """The rows of the blocking index (link_keys) of these reports."""
+    return keys_table(list(records)).select(["mention_id", "kind", "key"])
 
 
 def night_scope(history: History, fresh: dict[str, LinkRecord], orphaned_incidents: set[str], model: Model,

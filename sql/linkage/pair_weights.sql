@@ -61,4 +61,3 @@ SELECT
     "date", place, weapon, projectile_count, killed, injured, time_of_day, launch_site, claimants, target, "text",
     copies
 FROM summed
-ORDER BY a, b
