@@ -31,6 +31,9 @@ KNOWN_WORDS = 200_000
 # wordfreq's rarest. A word weighs how many powers of ten rarer than the commonest it is.
 COMMONEST_ZIPF = 7.0
 RAREST_ZIPF = 1.0
+# At most once in ten thousand words of Arabic (a name, a place, a rare verb): rare enough that two
+# reports sharing it are worth comparing.
+RARE_ZIPF = 4.0
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +76,15 @@ def rarity(word: str) -> float:
     """How much sharing this (normalized) word says: 0 for the commonest words, 6 for the rarest."""
     zipf = _zipf_by_normal_form().get(word, RAREST_ZIPF)
     return max(0.0, COMMONEST_ZIPF - max(zipf, RAREST_ZIPF))
+
+
+def rarest_known(words: frozenset[str], count: int) -> list[str]:
+    """The ``count`` rarest of these words that wordfreq knows and that are rare enough to name
+    something (RARE_ZIPF or less): a word it does not know is most often a misspelling or a form
+    no other report writes the same way, and "building" or "ministry" name nothing."""
+    known = _zipf_by_normal_form()
+    rare = (word for word in words if known.get(word, RARE_ZIPF + 1) <= RARE_ZIPF)
+    return sorted(rare, key=lambda word: (known[word], word))[:count]
 
 
 def total_rarity(words: frozenset[str]) -> float:
