@@ -6,9 +6,11 @@ How much a level weighs is not decided here but estimated from labelled pairs (`
 
 The levels are computed as data, in DuckDB, by ``sql/linkage/comparison_levels.sql`` over a
 table of the reports (``records_table``) and a table of the pairs: 1.4 million pairs of a
-100,000-article history take about 2 s there, 17 s as a Python function per pair
-(docs/benchmarks.md). It is the only implementation: reconcile scores its candidate pairs with
-it and ``tests/devset/fit_weights.py`` every labelled pair.
+100,000-article history take about 3 s there, 17 s as a Python function per pair
+(docs/benchmarks.md). The text level alone is Python's (``text_levels``): it intersects two
+articles' sets of some hundred words, which Python's sets do many times faster than DuckDB's
+lists or a join of the words. It is the only implementation: reconcile scores its candidate
+pairs with it and ``tests/devset/fit_weights.py`` every labelled pair.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pyarrow as pa
 
 from incidents import SQL_DIR
 from incidents.linkage.records import RECALL_LOOKBACK_DAYS, LinkRecord
+from incidents.linkage.words import weighted_overlap
 
 LEVELS_SQL = SQL_DIR / "linkage" / "comparison_levels.sql"
 # Levels that make two reports certainly two attacks: they weigh nothing, they forbid.
@@ -29,8 +32,13 @@ HARD_NEGATIVES = frozenset({
     "after_the_recalling_article", "different_days", "different_dates", "not_in_the_year_before_its_article",
     "different_months", "far_apart", "different_governorates", "same_article",
 })
-FIELDS = ("date", "place", "weapon", "projectile_count", "killed", "injured", "time_of_day", "launch_site",
-          "claimants", "target", "text", "copies")
+FIELDS = ("date", "weekday", "place", "weapon", "projectile_count", "killed", "injured", "time_of_day",
+          "launch_site", "claimants", "target", "text", "copies")
+MIN_WORDS_FOR_TEXT = 3
+# Where the rarity-weighted overlap of two articles falls among pairs of the real-reporting set:
+# most pairs of two attacks share less than 0.03 (nine in ten) or 0.06 (99 in 100); half the
+# pairs of one attack share 0.09 or more (docs/reconciliation.md, "Text evidence").
+TEXT_LEVELS = ((0.3, "most_words"), (0.15, "many_words"), (0.09, "some_words"), (0.05, "few_words"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +60,8 @@ def _days_of_year(record: LinkRecord) -> set[tuple[int, int | None]] | None:
 
 
 def records_table(records: Sequence[LinkRecord]) -> pa.Table:
-    """The reports as the comparisons read them, one row each; ``position`` is the row number and
-    ``words`` the report's uncommon words, numbered (comparing numbers is faster than strings)."""
+    """The reports as the comparisons read them, one row each; ``position`` is the row number."""
     days_of_year = [_days_of_year(r) if r.has_date else None for r in records]
-    numbers: dict[str, int] = {}
-    words = [sorted(numbers.setdefault(word, len(numbers)) for word in r.words) for r in records]
     windows = [r.window for r in records]
 
     def column(values, kind):
@@ -99,19 +104,37 @@ def records_table(records: Sequence[LinkRecord]) -> pa.Table:
         "claimants": column([sorted(r.claimants) for r in records], pa.list_(pa.string())),
         "target_type": column([r.target_type for r in records], pa.string()),
         "target_name": column([r.target_name for r in records], pa.string()),
-        "words": column(words, pa.list_(pa.int32())),
+        "weekday": column([r.weekday for r in records], pa.int8()),
+        "word_count": column([len(r.words) for r in records], pa.int32()),
     })
 
 
-def compare_levels(conn: duckdb.DuckDBPyConnection, complete: bool) -> None:
+def compare_levels(conn: duckdb.DuckDBPyConnection, records: Sequence[LinkRecord], complete: bool) -> None:
     """Makes the table ``_levels`` (a, b, mention_a, mention_b, copies_of_one_report, conflict and
-    a column per FIELDS) of the pairs in ``_pairs`` over the reports in ``_records``.
+    a column per FIELDS) of the pairs in ``_pairs`` over ``records``, registered as ``_records``.
 
     With ``complete`` false a hard negative's pair stops at it: its other fields cannot change
     the decision (a night's pairs are two thirds hard negatives); fitting the weights needs them all."""
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _levels AS {LEVELS_SQL.read_text('utf-8')}",
                  {"complete": complete, "hard_negatives": sorted(HARD_NEGATIVES),
-                  "lookback_days": RECALL_LOOKBACK_DAYS})
+                  "lookback_days": RECALL_LOOKBACK_DAYS, "min_words": MIN_WORDS_FOR_TEXT})
+    text_levels(conn, records)
+
+
+def text_level(a: LinkRecord, b: LinkRecord) -> str:
+    """How much of their words two reports share, weighed by rarity (both have enough words)."""
+    similarity = weighted_overlap(a.words, b.words, a.words_rarity, b.words_rarity)
+    return next((level for floor, level in TEXT_LEVELS if similarity >= floor), "no_words")
+
+
+def text_levels(conn: duckdb.DuckDBPyConnection, records: Sequence[LinkRecord]) -> None:
+    """Fills the text level of the pairs in ``_levels`` that need one."""
+    needed = conn.sql("SELECT a, b FROM _levels WHERE needs_text").fetchnumpy()
+    found = [text_level(records[a], records[b]) for a, b in zip(needed["a"].tolist(), needed["b"].tolist())]
+    conn.register("_text_levels", pa.table({"a": pa.array(needed["a"], pa.int32()), "b": pa.array(needed["b"], pa.int32()),
+                                            "level": pa.array(found, pa.string())}))
+    conn.execute('UPDATE _levels SET "text" = t.level FROM _text_levels t WHERE _levels.a = t.a AND _levels.b = t.b')
+    conn.unregister("_text_levels")
 
 
 def compare_all(records: Sequence[LinkRecord], pairs: Sequence[tuple[int, int]],
@@ -122,7 +145,7 @@ def compare_all(records: Sequence[LinkRecord], pairs: Sequence[tuple[int, int]],
         conn.register("_records", records_table(records))
         conn.register("_pairs", pa.table({"a": pa.array([a for a, _ in pairs], pa.int32()),
                                           "b": pa.array([b for _, b in pairs], pa.int32())}))
-        compare_levels(conn, complete)
+        compare_levels(conn, records, complete)
         rows = conn.execute(f"SELECT conflict, {', '.join(_quoted(f) for f in FIELDS)} FROM _levels "
                             "ORDER BY a, b").fetchall()
     return [Comparison(tuple(row[1:]), row[0]) for row in rows]

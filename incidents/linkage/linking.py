@@ -140,7 +140,7 @@ def _score(records: dict[str, LinkRecord], model: Model, decisions: dict[tuple[s
             conn.execute(f"CREATE TEMP TABLE _pairs AS {CANDIDATES_SQL} UNION SELECT a, b FROM _decisions")
         else:
             conn.register("_pairs", pa.table(positions(pairs)))
-        compare_levels(conn, complete=False)
+        compare_levels(conn, ordered, complete=False)
         table = conn.sql(WEIGHTS_SQL.read_text("utf-8"),
                          params={"prior": model.prior, "threshold": model.threshold}).to_arrow_table()
     return ScoredPairs([record.mention_id for record in ordered], table, blocking)

@@ -3,14 +3,16 @@
 -- The one implementation of the comparisons: reconcile scores its candidate pairs with it and
 -- tests/devset/fit_weights.py every labelled pair (incidents/linkage/comparisons.py runs it).
 --
--- _records: one row per report (comparisons.records_table), `position` its number, `words` its
---           uncommon words as numbers;
+-- _records: one row per report (comparisons.records_table), `position` its number;
 -- _pairs:   (a, b) positions of the pairs to compare, a the report of the lower mention id.
 -- $complete:        false stops a pair at its date or place hard negative (its other fields stay
 --                   NULL: they cannot change the decision); fitting the weights needs them all.
 -- $hard_negatives:  the levels that forbid (comparisons.HARD_NEGATIVES).
 -- $lookback_days:   a date without a year is of the days this long before its article.
+-- $min_words:       fewer uncommon words than this are no text evidence.
 -- A level is NULL when one of the two reports does not say: no evidence either way.
+-- The text level is left NULL here: `needs_text` marks the pairs whose words Python compares
+-- (comparisons.text_levels: sets of a whole article's words intersect there 10x faster).
 WITH measured AS (
     SELECT
         p.a, p.b,
@@ -19,10 +21,7 @@ WITH measured AS (
                 sin((radians(rb.latitude) - radians(ra.latitude)) / 2) * sin((radians(rb.latitude) - radians(ra.latitude)) / 2)
                 + cos(radians(ra.latitude)) * cos(radians(rb.latitude))
                   * sin(radians(rb.longitude - ra.longitude) / 2) * sin(radians(rb.longitude - ra.longitude) / 2))))
-        END AS km,
-        -- The words both reports use (a report's words are distinct, numbered per session).
-        CASE WHEN len(ra.words) >= 3 AND len(rb.words) >= 3
-             THEN len(list_filter(ra.words, lambda word: list_contains(rb.words, word)))::DOUBLE END AS shared_words
+        END AS km
     FROM _pairs p
     JOIN _records ra ON ra.position = p.a
     JOIN _records rb ON rb.position = p.b
@@ -145,15 +144,8 @@ WITH measured AS (
             WHEN ra.target_type = rb.target_type THEN 'same_type'
             ELSE 'different_type'
         END AS target_level,
-        -- Jaccard similarity of the two reports' uncommon words (none with fewer than three).
-        CASE
-            WHEN len(ra.words) < 3 OR len(rb.words) < 3 THEN NULL
-            ELSE CASE
-                WHEN p.shared_words / (len(ra.words) + len(rb.words) - p.shared_words) >= 0.5 THEN 'most_words'
-                WHEN p.shared_words / (len(ra.words) + len(rb.words) - p.shared_words) >= 0.25 THEN 'many_words'
-                WHEN p.shared_words / (len(ra.words) + len(rb.words) - p.shared_words) >= 0.1 THEN 'some_words'
-                ELSE 'few_words' END
-        END AS text_level,
+        ra.weekday AS weekday_a, rb.weekday AS weekday_b,
+        ra.word_count >= $min_words AND rb.word_count >= $min_words AS comparable_words,
         CASE WHEN ra.copy_group = rb.copy_group THEN 'copies' END AS copies_level
     FROM measured p
     JOIN _records ra ON ra.position = p.a
@@ -161,7 +153,15 @@ WITH measured AS (
 ), judged AS (
     SELECT *,
         CASE WHEN list_contains($hard_negatives, date_level) THEN date_level
-             WHEN list_contains($hard_negatives, place_level) THEN place_level END AS field_conflict
+             WHEN list_contains($hard_negatives, place_level) THEN place_level END AS field_conflict,
+        -- The written weekday of a report whose date is not known ("on Monday", no publication
+        -- day) against the other's weekday: what the date comparison could not say.
+        CASE
+            WHEN date_level IS NOT NULL OR weekday_a IS NULL OR weekday_b IS NULL THEN NULL
+            WHEN weekday_a = weekday_b THEN 'same_weekday'
+            WHEN (weekday_a - weekday_b + 7) % 7 IN (1, 6) THEN 'next_weekday'
+            ELSE 'other_weekday'
+        END AS weekday_level
     FROM compared
 )
 SELECT
@@ -169,6 +169,7 @@ SELECT
     -- The extractor already decided that two mentions of one article are two attacks.
     CASE WHEN same_article THEN 'same_article' ELSE field_conflict END AS conflict,
     CASE WHEN NOT same_article THEN date_level END AS "date",
+    CASE WHEN $complete OR field_conflict IS NULL THEN CASE WHEN NOT same_article THEN weekday_level END END AS weekday,
     CASE WHEN NOT same_article THEN place_level END AS place,
     CASE WHEN $complete OR field_conflict IS NULL THEN CASE WHEN NOT same_article THEN weapon_level END END AS weapon,
     CASE WHEN $complete OR field_conflict IS NULL THEN CASE WHEN NOT same_article THEN projectile_count_level END END AS projectile_count,
@@ -178,6 +179,7 @@ SELECT
     CASE WHEN $complete OR field_conflict IS NULL THEN CASE WHEN NOT same_article THEN launch_site_level END END AS launch_site,
     CASE WHEN $complete OR field_conflict IS NULL THEN CASE WHEN NOT same_article THEN claimants_level END END AS claimants,
     CASE WHEN $complete OR field_conflict IS NULL THEN CASE WHEN NOT same_article THEN target_level END END AS target,
-    CASE WHEN $complete OR field_conflict IS NULL THEN CASE WHEN NOT same_article THEN text_level END END AS "text",
+    NULL::VARCHAR AS "text",
+    ($complete OR field_conflict IS NULL) AND NOT same_article AND comparable_words AS needs_text,
     CASE WHEN $complete OR field_conflict IS NULL THEN CASE WHEN NOT same_article THEN copies_level END END AS copies
 FROM judged

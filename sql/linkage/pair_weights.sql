@@ -8,14 +8,15 @@
 -- A level the model has no weight for, or a field one report does not give, adds 0.
 WITH weighed AS (
     SELECT
-        l.a, l.b, l.mention_a, l.mention_b, l.conflict, l."date", l.place, l.weapon, l.projectile_count, l.killed,
+        l.a, l.b, l.mention_a, l.mention_b, l.conflict, l."date", l.weekday, l.place, l.weapon, l.projectile_count, l.killed,
         l.injured, l.time_of_day, l.launch_site, l.claimants, l.target, l."text", l.copies,
         coalesce(d.decision, CASE WHEN l.copies_of_one_report THEN 'copies' END) AS decision,
-        concat_ws('; ', 'date=' || l."date", 'place=' || l.place, 'weapon=' || l.weapon,
+        concat_ws('; ', 'date=' || l."date", 'weekday=' || l.weekday, 'place=' || l.place, 'weapon=' || l.weapon,
                   'projectile_count=' || l.projectile_count, 'killed=' || l.killed, 'injured=' || l.injured,
                   'time_of_day=' || l.time_of_day, 'launch_site=' || l.launch_site, 'claimants=' || l.claimants,
                   'target=' || l.target, 'text=' || l."text", 'copies=' || l.copies) AS levels,
         coalesce(w_date.weight, 0.0) AS w_date,
+        coalesce(w_weekday.weight, 0.0) AS w_weekday,
         coalesce(w_place.weight, 0.0) AS w_place,
         coalesce(w_weapon.weight, 0.0) AS w_weapon,
         coalesce(w_projectile_count.weight, 0.0) AS w_projectile_count,
@@ -30,6 +31,7 @@ WITH weighed AS (
     FROM _levels l
     LEFT JOIN _decisions d ON d.a = l.a AND d.b = l.b
     LEFT JOIN _weights w_date ON w_date.field = 'date' AND w_date.level = l."date"
+    LEFT JOIN _weights w_weekday ON w_weekday.field = 'weekday' AND w_weekday.level = l.weekday
     LEFT JOIN _weights w_place ON w_place.field = 'place' AND w_place.level = l.place
     LEFT JOIN _weights w_weapon ON w_weapon.field = 'weapon' AND w_weapon.level = l.weapon
     LEFT JOIN _weights w_projectile_count ON w_projectile_count.field = 'projectile_count'
@@ -45,7 +47,7 @@ WITH weighed AS (
 ), summed AS (
     SELECT *,
         -- Added in the order of the fields, as the weights are documented.
-        round($prior + (w_date + w_place + w_weapon + w_projectile_count + w_killed + w_injured + w_time_of_day
+        round($prior + (w_date + w_weekday + w_place + w_weapon + w_projectile_count + w_killed + w_injured + w_time_of_day
                         + w_launch_site + w_claimants + w_target + w_text + w_copies), 3) AS weight,
         -- Never one incident: a hard negative or an analyst's cannot-link.
         conflict IS NOT NULL OR decision IS NOT DISTINCT FROM 'cannot_link' AS forbidden,
@@ -56,8 +58,8 @@ WITH weighed AS (
 SELECT
     a, b, forbidden, must_link,
     mention_a, mention_b, weight, must_link OR (NOT forbidden AND weight >= $threshold) AS is_link,
-    conflict, decision, levels, w_date, w_place, w_weapon, w_projectile_count, w_killed, w_injured, w_time_of_day,
+    conflict, decision, levels, w_date, w_weekday, w_place, w_weapon, w_projectile_count, w_killed, w_injured, w_time_of_day,
     w_launch_site, w_claimants, w_target, w_text, w_copies,
-    "date", place, weapon, projectile_count, killed, injured, time_of_day, launch_site, claimants, target, "text",
+    "date", weekday, place, weapon, projectile_count, killed, injured, time_of_day, launch_site, claimants, target, "text",
     copies
 FROM summed
