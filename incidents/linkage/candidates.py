@@ -22,14 +22,9 @@ import numpy as np
 import pyarrow as pa
 
 from incidents.linkage.records import WEEK_TOLERANCE_DAYS, LinkRecord
-from incidents.linkage.words import rarest_known
 
 INDEX, PROBE = "index", "probe"
-# A report without any date is found through its rarest words that Arabic knows (a name, a
-# place, a quoted phrase's word), which the reports of its attack repeat: over the real set's pairs
-# of one attack, sharing one of each other's ten rarest words found 61% (the MinHash bands of
-# the whole articles' words, used before, 19%), at 5% of the pairs of two attacks.
-RARE_WORD_KEYS = 10
+
 
 def _areas(record: LinkRecord) -> tuple[list[str], list[str], list[str]]:
     """Place scopes to file under, to look in for a day date, and to look in for a vaguer date.
@@ -119,7 +114,7 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
             probe += [f"{country}|{name}|{year}" for name in names for year in years]
     # A report with neither a year nor a publication day has no time to meet by: it looks for
     # reports that share its rarest words, wherever they are placed (a misread country included).
-    rare = [f"word {word}" for word in rarest_known(record.words, RARE_WORD_KEYS)]
+    rare = [f"word {word}" for word in record.rarest_words]
     index += rare
     undated = not record.year_known and record.published_day is None
     if undated:
