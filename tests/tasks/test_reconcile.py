@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from dataclasses import replace
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from incidents import store
+from incidents.linkage.clustering import is_link
 from incidents.linkage.comparisons import FIELDS
+from incidents.linkage.linking import Overrides, score_pair, score_pairs
 from incidents.linkage.words import ReportWords
 from incidents.model import ArticleInfo, FieldValue, Mention
 from tasks import load
@@ -510,11 +513,42 @@ def test_every_pair_the_model_links_is_compared():
     the weights would link must be a candidate."""
     from incidents.linkage import weights
     from incidents.linkage.candidates import candidate_pairs
-    from incidents.linkage.clustering import is_link
-    from incidents.linkage.linking import score_pair
-    from incidents.linkage.records import link_record
 
     model = weights.load()
+    records = random_history(400)
+    found = set(candidate_pairs(records.values()))
+    # Every pair, weighed together as reconcile weighs its candidates.
+    scored = score_pairs(records, list(itertools.combinations(sorted(records), 2)), model, Overrides())
+    links = scored.links().filter(scored.links().column("is_link"))
+    linked = list(zip(links.column("mention_a").to_pylist(), links.column("mention_b").to_pylist()))
+    assert len(linked) > 100, "the random history has pairs to link"
+    assert set(linked) <= found
+    governorates = {frozenset((records[a].admin1, records[b].admin1)) for a, b in found}
+    assert frozenset(("Erbil", "Salah ad-Din")) not in governorates, "two governorates are never compared"
+
+
+def test_a_pair_weighs_the_same_alone_as_among_all_pairs_and_its_weight_is_the_sum_of_its_parts():
+    """The links table's weight is the prior plus every field's contribution (what an analyst
+    adds up in v_links), and a pair scored alone (``score_pair``) is the row it gets among all."""
+    from incidents.linkage import weights
+
+    model = weights.load()
+    records = random_history(120)
+    pairs = list(itertools.combinations(sorted(records), 2))
+    together = {(row.a, row.b): row for row in score_pairs(records, pairs, model, Overrides()).rows()}
+    assert len(together) == len(pairs)
+    for row in together.values():
+        assert row.weight == round(model.prior + sum(row.contributions), 3)
+    for a, b in random.Random(3).sample(pairs, 40):
+        assert score_pair(records[b], records[a], model) == together[a, b]
+    decided = score_pair(records[pairs[0][0]], records[pairs[0][1]], model, "cannot_link")
+    assert decided.decision == "cannot_link" and not is_link(decided.scored(), model.threshold)
+
+
+def random_history(count: int) -> dict:
+    """Reports of one governorate (or naming none) around the turn of a year, with every kind of date."""
+    from incidents.linkage.records import link_record
+
     rng = random.Random(11)
     places = [BALAD_BASE, dict(country="Iraq", admin1="Salah ad-Din", city="Balad"),
               dict(country="Iraq", admin1="Salah ad-Din"), dict(country="Iraq"), ERBIL_AIRPORT]
@@ -534,14 +568,7 @@ def test_every_pair_the_model_links_is_compared():
         info = ArticleInfo(article_id=f"a{number}", copy_group=f"a{number}", source="s", published_at=published)
         return link_record(report(f"a{number}:0", **fields), info)
 
-    records = {r.mention_id: r for r in map(random_record, range(400))}
-    found = set(candidate_pairs(records.values()))
-    linked = [(a, b) for a in records for b in records
-              if a < b and is_link(score_pair(records[a], records[b], model).scored(), model.threshold)]
-    assert len(linked) > 100, "the random history has pairs to link"
-    assert set(linked) <= found
-    governorates = {frozenset((records[a].admin1, records[b].admin1)) for a, b in found}
-    assert frozenset(("Erbil", "Salah ad-Din")) not in governorates, "two governorates are never compared"
+    return {r.mention_id: r for r in map(random_record, range(count))}
 
 
 def test_a_report_with_neither_a_year_nor_a_publication_day_finds_its_attack_by_its_words():
