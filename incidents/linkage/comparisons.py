@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Sequence
 
 import duckdb
@@ -47,16 +48,23 @@ class Comparison:
     conflict: str | None             # the hard negative that makes them certainly two attacks, or None
 
 
-def _days_of_year(record: LinkRecord) -> set[tuple[int, int | None]] | None:
-    """(month, day) pairs a date may stand for; day None when only the month is known."""
+def _days_of_year(record: LinkRecord) -> tuple[list[int], list[int]] | None:
+    """The months, and the days as month * 100 + day, a date may stand for; None for a date of a
+    whole year. A date without a year is its month (and day)."""
     if not record.year_known:
-        return {(record.month, record.day)}
+        return [record.month], [] if record.day is None else [record.month * 100 + record.day]
     if record.precision in ("day", "week"):
-        first, last = record.window
-        return {(d.month, d.day) for d in map(date.fromordinal, range(first, last + 1))}
+        return _days_of_window(*record.window)
     if record.precision == "month":
-        return {(date.fromordinal(record.first_day).month, None)}
+        return [date.fromordinal(record.first_day).month], []
     return None
+
+
+@lru_cache(maxsize=65_536)
+def _days_of_window(first: int, last: int) -> tuple[list[int], list[int]]:
+    # Reports share their days: a history of 100,000 has a few thousand windows.
+    days = {(d.month, d.day) for d in map(date.fromordinal, range(first, last + 1))}
+    return sorted({month for month, _ in days}), sorted(month * 100 + day for month, day in days)
 
 
 def records_table(records: Sequence[LinkRecord]) -> pa.Table:
@@ -83,10 +91,8 @@ def records_table(records: Sequence[LinkRecord]) -> pa.Table:
         "last_day": column([r.last_day for r in records], pa.int64()),
         "window_first": column([w[0] for w in windows], pa.int64()),
         "window_last": column([w[1] for w in windows], pa.int64()),
-        "months_of_year": column([None if d is None else sorted({m for m, _ in d}) for d in days_of_year],
-                                 pa.list_(pa.int32())),
-        "days_of_year": column([None if d is None else sorted(m * 100 + day for m, day in d if day is not None)
-                                for d in days_of_year], pa.list_(pa.int32())),
+        "months_of_year": column([None if d is None else d[0] for d in days_of_year], pa.list_(pa.int32())),
+        "days_of_year": column([None if d is None else d[1] for d in days_of_year], pa.list_(pa.int32())),
         "country": column([r.country for r in records], pa.string()),
         "admin1": column([r.admin1 for r in records], pa.string()),
         "city": column([r.city for r in records], pa.string()),
