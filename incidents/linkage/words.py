@@ -103,7 +103,9 @@ def rarest_known(words: frozenset[str], count: int) -> list[str]:
 
 
 def total_rarity(words: frozenset[str]) -> float:
-    return sum(map(_rarities().get, words, itertools.repeat(MOST_RARE)))
+    # fsum: exactly rounded whatever the order, and a set's order follows the process's string
+    # hashing: a plain sum gave 711.42 in one worker process and 711.4200000000003 in another.
+    return math.fsum(map(_rarities().get, words, itertools.repeat(MOST_RARE)))
 
 
 @dataclass(frozen=True, slots=True)
