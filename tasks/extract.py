@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
@@ -233,7 +233,8 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         current = primaries[-1] if primaries else None
         if current is None:
             # The news is told in the lead; further down, only a dated report starts a mention.
-            if facts.sentence.paragraph < 2 or (facts.sentence.paragraph < LEAD_PARAGRAPHS and facts.dates) \
+            lead = facts.sentence.story_paragraph
+            if lead < 2 or (lead < LEAD_PARAGRAPHS and facts.dates) \
                     or _dated_today(facts):
                 current = MentionDraft("primary", [facts])
                 primaries.append(current)
@@ -547,7 +548,7 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
             cut = facts.original_span(at, at)[0]
             sentence = facts.sentence
             parts = [
-                Sentence(sentence.index, sentence.paragraph, start, end, sentence.text[start - sentence.start:end - sentence.start])
+                replace(sentence, start=start, end=end, text=sentence.text[start - sentence.start:end - sentence.start])
                 for start, end in ((sentence.start, cut), (cut, sentence.end))
             ]
             head = analyse_sentence(parts[0], reference, reference_time, dateline)
