@@ -50,7 +50,14 @@ _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}
 _INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|مديريه|قوات|وحده|وحدات|دائره|قياده|مكتب)\s+$")
 # "قبل عامين"، "قبل سبع سنوات"، "قبل أسبوع": an attack told as that long ago is a recalled one.
 _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتين|عام|عامين|اعوام|اشهر|شهر|شهرين|شهور|اسبوع|اسبوعين|اسابيع)(?!\w)")
+# "وجاء القصف بعد مقتل أمريكي في هجوم على قاعدة في كركوك"، "بعد يومين من الهجوم على …": what
+# the news came after, or came days after, is an earlier event.
+_CAME_AFTER_RE = re.compile(
+    r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?(?:بعد|عقب|اثر)(?!\w))"
+    r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
+# "ردا على التفجيرين"، "انتقاما للهجوم": an attack named as the motive of this one is another attack.
+_MOTIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:ردا|رد|جاءت ردا|وردا)\s+علي\s*$|(?<!\w)(?:انتقاما|ثارا)\s*$")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
 # A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
@@ -97,16 +104,26 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if continues is None and not _trigger_regex().search(normalized):
         return facts
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
+    # "وجاء القصف بعد مقتل مواطن أمريكي في هجوم على قاعدة في كركوك": what the news came after is
+    # an earlier event; the sentence is read up to there.
+    came_after = _CAME_AFTER_RE.search(normalized)
+    # At the sentence's start only "وجاء ذلك بعد …" tells nothing but the earlier event.
+    told_until = came_after.start() if came_after and (came_after.start() > 0 or came_after.group("came")) \
+        else len(normalized)
+    if told_until < len(normalized):
+        facts.cues = {kind: [cue for cue in cues if cue.start < told_until] for kind, cues in facts.cues.items()}
     for kind in ("attack_noun", "killed"):
         # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
-        # motive is no attack of this report.
+        # motive is no attack of this report, nor is any attack named as the motive.
         facts.cues[kind] = [cue for cue in facts.cues[kind] if not (
-            cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))]
+            (cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))
+            or (kind == "attack_noun" and _named_as_motive(normalized, cue.start)))]
     facts.attack_nouns = facts.cues["attack_noun"]
     facts.event_verbs = facts.cues["event_verb"]
-    facts.weapons = valid_weapons(normalized, facts.attack_nouns)
+    facts.weapons = [w for w in valid_weapons(normalized, facts.attack_nouns)
+                     if w.start < told_until and not _named_as_motive(normalized, w.start)]
     facts.launch_cues = facts.cues["launch"]
-    facts.quantities = find_quantities(normalized)
+    facts.quantities = [q for q in find_quantities(normalized) if q.start < told_until]
     facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
     casualty_statement = facts.has("killed") or facts.has("injured") or facts.has("no_casualties")
     projectile_count = any(q.category == "projectile" for q in facts.quantities)
@@ -122,11 +139,12 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
             or HELD_RESPONSIBLE_RE.search(normalized):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
-        facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end]
-        facts.targets = target_matcher().find_all(normalized)
+        facts.places = [p for p in find_places(normalized)
+                        if sentence.start + p.start >= dateline.place_end and p.start < told_until]
+        facts.targets = [t for t in target_matcher().find_all(normalized) if t.start < told_until]
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
-        facts.dates = [d for d in mentions if not dateline.dates_report(sentence.start + d.start)]
+        facts.dates = [d for d in mentions if not dateline.dates_report(sentence.start + d.start) and d.start < told_until]
         facts.is_background = _is_background(facts, reference) or (facts.is_attack and _tells_aftermath(facts))
         # "جهاز مكافحة الإرهاب" is the service that reports the attack, not counter-terrorism in general.
         facts.cues["generic"] = [cue for cue in facts.cues.get("generic", [])
@@ -134,6 +152,10 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         if facts.has("generic") and not any(_names_a_day(d) for d in facts.dates):
             facts.is_attack = False
     return facts
+
+
+def _named_as_motive(normalized: str, start: int) -> bool:
+    return bool(_MOTIVE_BEFORE_RE.search(normalized[max(0, start - 16):start]))
 
 
 def _names_a_day(mention) -> bool:
@@ -252,6 +274,8 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             and not any(d.start < facts.cues["report_verb"][0].start for d in facts.dates)
         other_place = (different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
             and not elaborates
+        if other_place and not facts.has("separate") and _names_only_a_country(facts, current.scene):
+            continue  # "… the bombings in Iran" beside this attack: another attack, too vague to report
         if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
             matching = None if other_day else next(
                 (d for d in primaries if not different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
@@ -276,6 +300,15 @@ def _another_country(facts: SentenceFacts, scene) -> bool:
     countries = {p.place.country for p in impact_places(facts)
                  if p.place.country and not names_an_actor(facts.normalized, p)}
     return bool(countries) and scene.country not in countries
+
+
+def _names_only_a_country(facts: SentenceFacts, scene) -> bool:
+    """The sentence places its attack in another country by the country's name alone."""
+    if scene is None or scene.country is None:
+        return False
+    elsewhere = [p.place for p in impact_places(facts) if p.place.country and p.place.country != scene.country
+                 and not names_an_actor(facts.normalized, p)]
+    return bool(elsewhere) and all(place.precision == "country" for place in elsewhere)
 
 
 def _dated_today(facts: SentenceFacts) -> bool:
