@@ -129,7 +129,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     projectile_count = any(q.category == "projectile" for q in facts.quantities)
     facts.is_attack = (
         bool(facts.weapons or facts.attack_nouns)
-        and bool(facts.event_verbs or casualty_statement or projectile_count
+        and bool(facts.event_verbs or casualty_statement or projectile_count or facts.has("damage")
                  or (facts.weapons and any(SINGULAR_ATTACK_RE.fullmatch(n.phrase) for n in facts.attack_nouns)))
         and not facts.has("veto")
         and not facts.is_aggregate
