@@ -356,8 +356,10 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
                 for cue in facts.event_verbs + facts.attack_nouns + facts.weapons
             )
             score = {"explicit": 0.9, "relative": 0.8, "weekday": 0.75}.get(mention.kind, 0.5)
-            if reaction and not attached:
-                score -= 0.5  # the date of a statement about the attack, not of the attack
+            # The date of a statement about the attack, or of a toll reported later ("ارتفع عدد
+            # القتلى إلى ثلاثة، طبقا لما ذكرته الوكالة السبت"), not of the attack.
+            if (reaction or not facts.is_attack or facts.has("update")) and not attached:
+                score -= 0.5
             candidates.append(Candidate(mention, facts, mention.start, mention.end, score))
     return candidates
 
