@@ -56,6 +56,7 @@ _CAME_AFTER_RE = re.compile(
     r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?(?:بعد|عقب|اثر)(?!\w))"
     r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
+_DAWN_AFTER_RE = re.compile(r"\s+(?:اليوم|امس|يوم|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت)(?!\w)")
 # "ردا على التفجيرين"، "انتقاما للهجوم": an attack named as the motive of this one is another attack.
 _MOTIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:ردا|رد|جاءت ردا|وردا)\s+علي\s*$|(?<!\w)(?:انتقاما|ثارا)\s*$")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
@@ -66,7 +67,7 @@ _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|ال
 _DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14}$")
 _DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
-_CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
+_CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|في وقت|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
@@ -119,7 +120,10 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
             (cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))
             or (kind == "attack_noun" and _named_as_motive(normalized, cue.start)))]
     facts.attack_nouns = facts.cues["attack_noun"]
-    facts.event_verbs = facts.cues["event_verb"]
+    # "فجر اليوم"، "فجر الأحد": dawn, not "detonated".
+    facts.event_verbs = facts.cues["event_verb"] = [
+        verb for verb in facts.cues["event_verb"]
+        if not (verb.phrase == "فجر" and _DAWN_AFTER_RE.match(normalized, verb.end))]
     facts.weapons = [w for w in valid_weapons(normalized, facts.attack_nouns)
                      if w.start < told_until and not _named_as_motive(normalized, w.start)]
     facts.launch_cues = facts.cues["launch"]
@@ -130,6 +134,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     facts.is_attack = (
         bool(facts.weapons or facts.attack_nouns)
         and bool(facts.event_verbs or casualty_statement or projectile_count or facts.has("damage")
+                 or facts.has("intercept")
                  or (facts.weapons and any(SINGULAR_ATTACK_RE.fullmatch(n.phrase) for n in facts.attack_nouns)))
         and not facts.has("veto")
         and not facts.is_aggregate
@@ -241,10 +246,11 @@ def _date_key(facts: SentenceFacts) -> tuple | None:
 def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     drafts: list[MentionDraft] = []
     primaries: list[MentionDraft] = []
+    last_told: MentionDraft | None = None  # the primary attack the article talked about last
     for facts in analysed:
         if not facts.is_attack:
             if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts):
-                primaries[-1].sentences.append(facts)  # a toll or an update about the attack just reported
+                last_told.sentences.append(facts)  # a toll or an update about the attack just told
             continue
         if facts.is_background:
             # A recalled attack is placed by a written date; "today" in its sentence is the report's.
@@ -252,13 +258,13 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                 drafts.append(MentionDraft("background", [facts]))
             continue
         scene = scene_of([facts])
-        current = primaries[-1] if primaries else None
+        current = last_told
         if current is None:
             # The news is told in the lead; further down, only a dated report starts a mention.
             lead = facts.sentence.story_paragraph
             if lead < 2 or (lead < LEAD_PARAGRAPHS and facts.dates) \
                     or _dated_today(facts):
-                current = MentionDraft("primary", [facts])
+                current = last_told = MentionDraft("primary", [facts])
                 primaries.append(current)
                 drafts.append(current)
             continue
@@ -276,19 +282,28 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             and not elaborates
         if other_place and not facts.has("separate") and _names_only_a_country(facts, current.scene):
             continue  # "… the bombings in Iran" beside this attack: another attack, too vague to report
-        if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
+        if other_place or other_day:
+            # Back to an attack the article already reports (its scene), wherever it is told.
             matching = None if other_day else next(
                 (d for d in primaries if not different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
                 None)
             if matching is not None:
                 matching.sentences.append(facts)
-            else:
+                last_told = matching  # what follows, unless it names a place, tells of that attack
+            elif facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS:
                 new_draft = MentionDraft("primary", [facts])
                 primaries.append(new_draft)
+                last_told = new_draft
                 drafts.append(new_draft)
-        elif not other_place:
-            current.sentences.append(facts)
-        # else: a late sentence about another place, with no cue of a new attack: not this one
+            # else: a late sentence about another place, with no cue of a new attack: not reported
+        else:
+            told = current
+            named = [p.place for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
+            if elaborates and different_scenes(scene, current.scene) \
+                    and all(different_scenes(place, current.scene) for place in named):
+                # A reporter's sentence about the other attack of the article is that attack's.
+                told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
+            told.sentences.append(facts)
     return drafts
 
 
