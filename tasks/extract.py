@@ -282,9 +282,13 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             and not elaborates
         if other_place and not facts.has("separate") and _names_only_a_country(facts, current.scene):
             continue  # "… the bombings in Iran" beside this attack: another attack, too vague to report
-        if other_place or other_day:
+        # "وعلى صعيد متصل، سقطت قذائف هاون على قرية …" after a drone strike: another attack.
+        current_weapons = {t for told in current.sentences for t in _weapon_types(told)}
+        other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
+            and bool(current_weapons) and bool(_weapon_types(facts)) and not (_weapon_types(facts) & current_weapons)
+        if other_place or other_day or other_weapon:
             # Back to an attack the article already reports (its scene), wherever it is told.
-            matching = None if other_day else next(
+            matching = None if other_day or other_weapon else next(
                 (d for d in primaries if not different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
                 None)
             if matching is not None:
@@ -305,6 +309,10 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                 told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
             told.sentences.append(facts)
     return drafts
+
+
+def _weapon_types(facts: SentenceFacts) -> set[str]:
+    return {match.payload.weapon_type for match in facts.weapons} - {"unknown"}
 
 
 def _another_country(facts: SentenceFacts, scene) -> bool:
