@@ -249,7 +249,8 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     last_told: MentionDraft | None = None  # the primary attack the article talked about last
     for facts in analysed:
         if not facts.is_attack:
-            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts):
+            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts) \
+                    and not _tells_another_day(facts, last_told):
                 last_told.sentences.append(facts)  # a toll or an update about the attack just told
             continue
         if facts.is_background:
@@ -309,6 +310,13 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                 told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
             told.sentences.append(facts)
     return drafts
+
+
+def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
+    """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
+    days = {d.date for d in facts.dates if d.date is not None}
+    told = {d.date for sentence in draft.sentences for d in sentence.dates if d.date is not None}
+    return bool(days and told) and not days & told
 
 
 def _weapon_types(facts: SentenceFacts) -> set[str]:
