@@ -36,7 +36,8 @@ from incidents.report import publish_incident_table
 from incidents.runner import make_task_runner, resolved_task_runner
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import STAGE_TASK_OPTIONS, load
-from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, first_seen_order, prepared
+from tasks.dedupe import (CopyDecision, PreparedArticles, decide_copies, first_seen_order, joined_words, matching_form,
+                          prepared)
 from tasks.discover import InboxDelta, list_inbox_task, plan_reads
 from tasks.prepare import PreparedFiles, prepare_task
 from tasks.reconcile import reconcile_task, rules_fingerprint
@@ -77,6 +78,8 @@ class RunSummary:
 
 # The state of a run that found the database held by another run past its wait.
 SKIPPED = "Skipped"
+# Articles of an upgraded database whose words are read at once (their texts are held meanwhile).
+WORDS_BACKFILL_BATCH = 20_000
 
 # Two: with one, the workers would wait at the end of each slice for its last batch (a slice of
 # 10,000 files is five batches of 2,000 on two workers) and for the flow to take its results.
@@ -363,6 +366,7 @@ def load_task(run: _Run, inbox: _Inbox, batches: list[PreparedFiles], deduped: _
                                                  run.now))
         writer.replace_where("article_signatures", "article_id", replaced, load.signatures_table(batch))
         writer.replace_where("article_band_keys", "article_id", replaced, load.band_keys_table(batch))
+        writer.replace_where("article_words", "article_id", replaced, load.words_table(batch.article_ids, batch.words))
         writer.replace_where("mentions", "article_id", replaced, load.mentions_table(mentions))
         writer.replace_where("mention_values", "article_id", replaced, load.mention_values_table(mentions))
         _record_read_files(run, inbox, deduped.results, deduped.articles, deduped.rejections)
@@ -429,6 +433,7 @@ def _reconcile(run: _Run, changed: set[str]) -> bool:
     """Regroups what this run's mentions reach: all of it when they are most of the history, or
     when the history was grouped by other rules (an upgrade). Returns whether it regrouped all."""
     writer, summary = run.writer, run.summary
+    _fill_article_words(run)
     history = store.ReconcileHistory(writer)
     orphaned = history.orphaned_incidents()
     stored = store.mention_count(writer)
@@ -446,6 +451,19 @@ def _reconcile(run: _Run, changed: set[str]) -> bool:
     run.logger.info("reconciled %d of %d mentions%s in %d round(s)", scoped.scope_mentions, stored,
                     " (all)" if full else "", scoped.rounds)
     return full
+
+
+def _fill_article_words(run: _Run) -> None:
+    """Stores the words of articles loaded before schema version 4 (linkage's text evidence)."""
+    missing = store.articles_without_words(run.writer)
+    if not missing:
+        return
+    run.logger.info("reading the words of %d articles stored before schema version 4", len(missing))
+    for start in range(0, len(missing), WORDS_BACKFILL_BATCH):
+        texts = store.article_texts(run.writer, missing[start:start + WORDS_BACKFILL_BATCH])
+        run.writer.insert_arrow("article_words", load.words_table(
+            [article_id for article_id, _ in texts],
+            [joined_words(matching_form(text)) for _, text in texts]))
 
 
 @task(name="write-incidents", **STAGE_TASK_OPTIONS)

@@ -124,3 +124,4 @@ class ArticleInfo:
     copy_group: str            # article_id of the first-seen article this one copies (itself when original)
     published_at: datetime | None
     source: str | None         # outlet name
+    words: frozenset[str] = frozenset()   # its uncommon words (linkage's text evidence), normalized

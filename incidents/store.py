@@ -533,8 +533,8 @@ def near_copies(writer: Writer, band_keys: np.ndarray, signatures: np.ndarray, t
 # mention's own and those its values were read from.
 MENTION_FIELDS_FOR_RECONCILE = (
     "mention_id, article_id, mention_index, role, date_precision, CAST(event_date AS VARCHAR) AS event_date, "
-    "event_year, event_month, event_day, time_of_day, place_id, location_name, location_name_ar, country, admin1, "
-    "city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, killed, injured, "
+    "event_year, event_month, event_day, event_weekday, time_of_day, place_id, location_name, location_name_ar, "
+    "country, admin1, city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, killed, injured, "
     "property_damage, target_type, target_name, launch_site, launch_place_id, perpetrator_claimed, claim_disowned, "
     "perpetrator_accused, concat_ws(' ', evidence, (SELECT string_agg(DISTINCT v.evidence, ' ' ORDER BY v.evidence) "
     "FROM mention_values v WHERE v.mention_id = mentions.mention_id AND v.evidence IS DISTINCT FROM "
@@ -617,13 +617,14 @@ class ReconcileHistory:
         if not ids:
             return {}
         rows = self.writer.rows(
-            "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source FROM articles "
-            "WHERE article_id IN (SELECT article_id FROM _ids)", _ids=key_table("article_id", ids),
+            "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source, words FROM articles "
+            "LEFT JOIN article_words USING (article_id) WHERE article_id IN (SELECT article_id FROM _ids)",
+            _ids=key_table("article_id", ids),
         )
         return {
             article_id: ArticleInfo(article_id, group, published.replace(tzinfo=dt.timezone.utc) if published else None,
-                                    source)
-            for article_id, group, published, source in rows
+                                    source, frozenset(words.split()) if words else frozenset())
+            for article_id, group, published, source, words in rows
         }
 
     def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
@@ -746,6 +747,18 @@ def mentions_of(writer: Writer, name: str) -> list[str]:
         "UNION SELECT mention_id FROM mentions WHERE article_id = ? OR mention_id = ? ORDER BY 1",
         (name, name, name))
     return [row[0] for row in rows]
+
+
+def articles_without_words(writer: Writer) -> list[str]:
+    """Articles whose words (``article_words``) were never stored: all of them in a database
+    upgraded to schema version 4, none after a run."""
+    return [row[0] for row in writer.query(
+        "SELECT article_id FROM articles ANTI JOIN article_words USING (article_id) ORDER BY article_id")]
+
+
+def article_texts(writer: Writer, article_ids: list[str]) -> list[tuple[str, str]]:
+    return writer.rows("SELECT article_id, text FROM articles WHERE article_id IN (SELECT article_id FROM _ids) "
+                       "ORDER BY article_id", _ids=key_table("article_id", article_ids))
 
 
 def incidents_without_citations(writer: Writer) -> list[str]:

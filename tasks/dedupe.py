@@ -20,6 +20,7 @@ import numpy as np
 
 from incidents import minhash
 from incidents.arabic.normalize import normalize, squeeze_spaces
+from incidents.linkage.words import words_of_normalized
 from incidents.model import RawArticle
 
 
@@ -37,6 +38,7 @@ class Fingerprints:
     normalized_sha256: list[str]
     signatures: np.ndarray          # (n, num_perm) uint32
     band_keys: np.ndarray           # (n, bands) int64
+    words: list[str]                # each article's uncommon words, space-separated (linkage's text evidence)
 
 
 @dataclass
@@ -47,7 +49,7 @@ class PreparedArticles(Fingerprints):
         return PreparedArticles(
             [self.article_ids[i] for i in indices], [self.content_sha256[i] for i in indices],
             [self.normalized_sha256[i] for i in indices], self.signatures[indices], self.band_keys[indices],
-            [self.articles[i] for i in indices],
+            [self.words[i] for i in indices], [self.articles[i] for i in indices],
         )
 
     def in_order_of(self, articles: list[RawArticle]) -> "PreparedArticles":
@@ -63,6 +65,16 @@ class CopyDecision:
     similarity: float
 
 
+def matching_form(text: str) -> str:
+    """The text that copies are compared on and words are taken from."""
+    return squeeze_spaces(normalize(text))
+
+
+def joined_words(normalized_text: str) -> str:
+    """An article's uncommon words as stored (``article_words``): sorted, space-separated."""
+    return " ".join(sorted(words_of_normalized(normalized_text)))
+
+
 def first_seen_order(articles: list[RawArticle]) -> list[RawArticle]:
     def key(article: RawArticle):
         published = article.published_at.timestamp() if article.published_at else float("inf")
@@ -72,7 +84,7 @@ def first_seen_order(articles: list[RawArticle]) -> list[RawArticle]:
 
 
 def fingerprint_batch(articles: list[RawArticle], params: minhash.MinHashParams) -> Fingerprints:
-    normalized = [squeeze_spaces(normalize(article.text)) for article in articles]
+    normalized = [matching_form(article.text) for article in articles]
     signatures = minhash.signatures(normalized, params)
     return Fingerprints(
         article_ids=[article_id_for(a.source_file) for a in articles],
@@ -80,6 +92,7 @@ def fingerprint_batch(articles: list[RawArticle], params: minhash.MinHashParams)
         normalized_sha256=[hashlib.sha256(n.encode("utf-8")).hexdigest() for n in normalized],
         signatures=signatures,
         band_keys=minhash.band_keys(signatures, params),
+        words=[joined_words(text) for text in normalized],
     )
 
 
@@ -95,6 +108,7 @@ def prepared(articles: list[RawArticle], parts: list[Fingerprints], params: minh
         normalized_sha256=[h for part in parts for h in part.normalized_sha256],
         signatures=stack("signatures", params.num_perm, np.uint32),
         band_keys=stack("band_keys", params.bands, np.int64),
+        words=[w for part in parts for w in part.words],
         articles=articles,
     )
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 from incidents.model import Mention, ReadResult, Rejection
 from tasks.dedupe import CopyDecision, PreparedArticles
 
-MENTION_COLUMNS = [f.name for f in fields(Mention) if f.name not in ("values", "event_weekday")]
+MENTION_COLUMNS = [f.name for f in fields(Mention) if f.name != "values"]
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -90,6 +90,10 @@ def signatures_table(batch: PreparedArticles) -> pa.Table:
     })
 
 
+def words_table(article_ids: list[str], words: list[str]) -> pa.Table:
+    return pa.table({"article_id": pa.array(article_ids, pa.string()), "words": pa.array(words, pa.string())})
+
+
 def band_keys_table(batch: PreparedArticles) -> pa.Table:
     count, bands = batch.band_keys.shape
     return pa.table({
@@ -101,6 +105,7 @@ def band_keys_table(batch: PreparedArticles) -> pa.Table:
 
 _MENTION_TYPES = {
     "event_date": pa.date32(), "event_year": pa.int32(), "event_month": pa.int32(), "event_day": pa.int32(),
+    "event_weekday": pa.int8(),
     "mention_index": pa.int32(), "latitude": pa.float64(), "longitude": pa.float64(),
     "projectile_count": pa.int32(), "projectiles_landed": pa.int32(), "projectiles_intercepted": pa.int32(),
     "killed": pa.int32(), "injured": pa.int32(), "property_damage": pa.bool_(), "claim_disowned": pa.bool_(),

@@ -140,8 +140,14 @@ def _keys(record: LinkRecord) -> list[tuple[str, str]]:
     # reports that share its words, wherever they are placed (a misread country included).
     bands = text_bands(record.words)
     found += [(INDEX, key) for key in bands]
-    if not record.year_known and record.published_day is None:
+    undated = not record.year_known and record.published_day is None
+    if undated:
         found += [(PROBE, key) for key in bands]
+    # And in its town at any time: its words and weekday decide among the town's attacks. Only
+    # the reports without any date probe it (a few in a scraped feed), so it costs one key each.
+    if record.city is not None and record.admin1 is not None:
+        town = f"{country}/{record.admin1}/{record.city}|any time"
+        found += [(INDEX, town)] + ([(PROBE, town)] if undated else [])
     copies = f"copies {record.copy_group}"
     found += [(INDEX, copies), (PROBE, copies)]
     return list(dict.fromkeys(found))

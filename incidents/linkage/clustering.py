@@ -1,26 +1,34 @@
-"""From weighted pairs to incidents: constrained average-linkage agglomeration.
+"""From weighted pairs to incidents: constrained agglomeration on the strongest link.
 
 Why this algorithm. Connected components of the links above a threshold (what splink offers) let
 one vague report chain two attacks together: the same base on Monday and on Tuesday both match a
-report dated "this week". Requiring agreement with every member (the old rule, complete linkage)
-keeps them apart but lets no evidence accumulate: a report with no date that is a near copy of one
-member is refused because it cannot be compared with the others. Average linkage sits between:
-two groups merge when the average weight of the pairs compared between them reaches the
-threshold, so many agreeing pairs carry a weak one, and never when any pair between them is a hard
-negative (two dates or places that cannot be one attack, two mentions of one article) or an
-analyst's cannot-link. Must-links (copies of one report, an analyst's decision) are merged first.
-Merges go in order of average weight, ties to the lowest ids: the result depends only on the
-pairs, never on the order reports arrived in, and one component of the link graph never affects
-another, which is what lets a night regroup only the components its reports touch.
+report dated "this week". Requiring agreement with every member (complete linkage) lets no
+evidence accumulate: a report with no date that matches one member is refused because it cannot
+be compared with the others. Average linkage (this module until session 10) refused it too when
+the other members' pairs were weak: on the real-reporting set it kept B-cubed recall at 0.50.
+Here two groups merge when the strongest pair between them is a link (at the threshold or above),
+the pairs compared between them average at least even odds (AVERAGE_FLOOR: on balance they say
+one attack), and no pair between them is a hard negative (two dates or places that cannot be one
+attack, two mentions of one article) or an analyst's cannot-link. The hard negatives are what
+keep the vague report from chaining Monday's and Tuesday's attacks: once it joins one, the other
+is forbidden to that group. Must-links (copies of one report, an analyst's decision) are merged
+first. Merges go in order of average weight, ties to the lowest ids: the result depends only on
+the pairs, never on the order reports arrived in, and one component of the link graph never
+affects another, which is what lets a night regroup only the components its reports touch.
+Measured on the real set's dev part (docs/reconciliation.md, "Clustering").
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from incidents.linkage.weights import probability
+
+# Log2 odds the pairs between two groups must average: 0 is even odds.
+AVERAGE_FLOOR = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +77,8 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float, start: 
 
     ``start``: groups already made (with their confidence); two groups that both hold one of the
     ``anchors`` never merge. Only pairs within one component of the link graph can take part in
-    a merge: two groups merge when their pairs average at least the threshold, so at least one
-    of them is a link. The others (most pairs: two reports compared and found apart) are left
-    out before the merging."""
+    a merge (two groups merge only through a link); the others (most pairs: two reports compared
+    and found apart) are left out before the merging."""
     sets = _Sets(items)
     for group in start:
         for member in group.members[1:]:
@@ -97,7 +104,7 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float, start: 
         if group.confidence is not None and len(members[root]) > 1:
             confidence[root] = min(confidence[root], group.confidence)
     anchored = {root: not anchors.isdisjoint(group) for root, group in members.items()}
-    # Between two groups: the sum of the weights compared, how many, and whether any forbids.
+    # Between two groups: the sum of the weights compared, how many, whether any forbids, the strongest.
     between: dict[str, dict[str, list]] = defaultdict(dict)
     for pair in pairs:
         x, y = sets.find(pair.a), sets.find(pair.b)
@@ -105,15 +112,17 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float, start: 
             continue
         entry = between[x].get(y)
         if entry is None:
-            entry = between[x][y] = between[y][x] = [0.0, 0, False]
+            entry = between[x][y] = between[y][x] = [0.0, 0, False, -math.inf]
         entry[0] += pair.weight
         entry[1] += 1
         entry[2] = entry[2] or pair.conflict is not None
+        entry[3] = max(entry[3], pair.weight)
     heap = []
 
     def offer(x: str, y: str) -> None:
-        total, count, forbidden = between[x][y]
-        if not forbidden and not (anchored[x] and anchored[y]) and total / count >= threshold:
+        total, count, forbidden, strongest = between[x][y]
+        if not forbidden and not (anchored[x] and anchored[y]) and strongest >= threshold \
+                and total / count >= AVERAGE_FLOOR:
             heapq.heappush(heap, (-total / count, min(x, y), max(x, y), total, count))
 
     for x in sorted(between):
@@ -122,7 +131,7 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float, start: 
                 offer(x, y)
     while heap:
         negative_average, x, y, total, count = heapq.heappop(heap)
-        if x not in members or y not in members or between[x].get(y) != [total, count, False]:
+        if x not in members or y not in members or between[x].get(y)[:3] != [total, count, False]:
             continue    # a stale offer: one of the two has merged since
         merged = probability(-negative_average)
         members[x].extend(members.pop(y))
@@ -131,16 +140,17 @@ def cluster(items: list[str], pairs: list[ScoredPair], threshold: float, start: 
         confidence[x] = min(weakest)
         neighbours = between.pop(y)
         del between[x][y]
-        for z, (z_total, z_count, z_forbidden) in neighbours.items():
+        for z, (z_total, z_count, z_forbidden, z_strongest) in neighbours.items():
             if z == x:
                 continue
             del between[z][y]
             entry = between[x].get(z)
             if entry is None:
-                entry = between[x][z] = between[z][x] = [0.0, 0, False]
+                entry = between[x][z] = between[z][x] = [0.0, 0, False, -math.inf]
             entry[0] += z_total
             entry[1] += z_count
             entry[2] = entry[2] or z_forbidden
+            entry[3] = max(entry[3], z_strongest)
         for z in sorted(between[x]):
             offer(x, z)
     clusters = [Cluster(sorted(group), confidence[root]) for root, group in members.items()]

@@ -7,15 +7,10 @@ and compared again in a full regroup gives the same comparison (incremental equa
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 
-from stop_words import get_stop_words
-
-from incidents.arabic.lexicon import read_rows
-from incidents.arabic.normalize import normalize, tokens
+from incidents.linkage.words import sentence_words, total_rarity
 from incidents.model import ArticleInfo, Mention
 
 PRIMARY = "primary"
@@ -29,8 +24,6 @@ WEAPON_CLASS = {
     "rocket": "projectile", "missile": "projectile", "mortar": "projectile", "drone": "drone", "ied": "ied",
     "airstrike": "airstrike", "gunfire": "gunfire",
 }
-# A word shorter than this is a particle or a digit: no evidence that two sentences tell one attack.
-MIN_WORD_LENGTH = 3
 
 
 @dataclass(slots=True)
@@ -49,6 +42,7 @@ class LinkRecord:
     tolerance: int                 # days before a week date (its publication day) the attack may be
     month: int | None
     day: int | None
+    weekday: int | None            # 0 = Monday: of a day date, or written ("on Monday") when the date is not known
     country: str | None
     admin1: str | None
     city: str | None
@@ -67,7 +61,8 @@ class LinkRecord:
     claimants: frozenset[str]
     target_type: str | None
     target_name: str | None
-    words: frozenset[str]          # the evidence sentences' words, common news words left out
+    words: frozenset[str]          # a report's article's uncommon words (a recollection's: its sentences')
+    words_rarity: float            # their summed rarity (words.rarity)
     order: tuple                   # a fixed order of reports: the grouping never depends on input order
     blocking_keys: list | None = None   # (kind, key) pairs, made once (``candidates.keys``)
 
@@ -98,31 +93,6 @@ def _text(value: str | None) -> str | None:
 def _folded(value: str | None) -> str | None:
     value = _text(value)
     return value.casefold() if value else None
-
-
-@lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Words every attack report uses: Arabic function words (the ``stop-words`` package's list)
-    and the attack vocabulary of our lexicons (cues, weapons, count nouns, calendar, numbers).
-    Sharing them says nothing; sharing the rest (names, places, quoted phrases) does."""
-    words = set()
-    for word in get_stop_words("arabic"):
-        words.update(tokens(normalize(word)))
-    for name, column in (("cues", "phrase"), ("weapons", "phrase"), ("count_nouns", "form"),
-                         ("calendar", "word"), ("number_words", "word")):
-        for row in read_rows(f"{name}.csv"):
-            words.update(tokens(normalize(row[column])))
-    return frozenset(words)
-
-
-# Words as runs of letters: camel-tools' tokenizer (used for the lexicons) splits punctuation off
-# as tokens of its own, which this drops anyway, at a fifth of the speed on 100,000 reports.
-_WORD_RE = re.compile(r"[^\W\d_]{%d,}" % MIN_WORD_LENGTH)
-
-
-def sentence_words(text: str) -> frozenset[str]:
-    common = common_words()
-    return frozenset(word for word in _WORD_RE.findall(normalize(text)) if word not in common)
 
 
 def evidence_text(mention: Mention) -> str:
@@ -181,6 +151,13 @@ def link_record(mention: Mention, article: ArticleInfo | None, text: str | None 
             day = None
     claimants = frozenset(name.strip().casefold() for name in (mention.perpetrator_claimed or "").split(";")
                           if name.strip())
+    weekday = date.fromordinal(first_day).weekday() if precision == "day" else mention.event_weekday
+    # A report's whole article tells its attack (headline, quotes, names); an article recalling an
+    # attack tells another one, so a recollection has only the sentences that recall it.
+    if mention.role == PRIMARY and article is not None and article.words:
+        words = article.words
+    else:
+        words = sentence_words(evidence_text(mention) if text is None else text)
     point = first_day if precision in ("day", "week") else math.inf
     published_key = published.timestamp() if published else math.inf
     return LinkRecord(
@@ -216,6 +193,8 @@ def link_record(mention: Mention, article: ArticleInfo | None, text: str | None 
         claimants=claimants,
         target_type=None if target_type in (None, "unknown") else target_type,
         target_name=_folded(mention.target_name),
-        words=sentence_words(evidence_text(mention) if text is None else text),
+        weekday=weekday,
+        words=words,
+        words_rarity=total_rarity(words),
         order=(mention.role != PRIMARY, point, published_key, mention.mention_id),
     )

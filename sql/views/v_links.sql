@@ -6,7 +6,7 @@ CREATE OR REPLACE VIEW v_links AS
 SELECT l.mention_a, l.mention_b, sa.incident_id AS incident_a, sb.incident_id AS incident_b,
        coalesce(sa.incident_id = sb.incident_id, false) AS same_incident,
        l.weight, 1 / (1 + pow(2, -greatest(l.weight, -60))) AS probability, l.is_link, l.conflict, l.decision,
-       l.levels, l.w_date, l.w_place, l.w_weapon, l.w_projectile_count, l.w_killed, l.w_injured, l.w_time_of_day,
+       l.levels, l.w_date, l.w_weekday, l.w_place, l.w_weapon, l.w_projectile_count, l.w_killed, l.w_injured, l.w_time_of_day,
        l.w_launch_site, l.w_claimants, l.w_target, l.w_text, l.w_copies
 FROM report_links l
 LEFT JOIN incident_sources sa ON sa.mention_id = l.mention_a

@@ -21,7 +21,7 @@ SELECT lone.mention_id, lone.incident_id, p.other_mention, o.incident_id AS othe
             WHEN p.is_link THEN 'a link, outweighed by the other reports of that incident (average weight) '
                                 || 'or by a hard negative with one of them'
             ELSE 'weight below the threshold' END AS why_apart,
-       p.weight, p.levels, p.w_date, p.w_place, p.w_weapon, p.w_projectile_count, p.w_killed, p.w_injured,
+       p.weight, p.levels, p.w_date, p.w_weekday, p.w_place, p.w_weapon, p.w_projectile_count, p.w_killed, p.w_injured,
        p.w_time_of_day, p.w_launch_site, p.w_claimants, p.w_target, p.w_text, p.w_copies
 FROM lone LEFT JOIN pairs p USING (mention_id)
 LEFT JOIN incident_sources o ON o.mention_id = p.other_mention;

@@ -26,3 +26,14 @@ def test_article_dated_by_its_page(inbox, db_path, run, sql):
         ("noyear.txt", "none", None, None, "unknown"),
         ("page.txt", "dateline", dt.date(2021, 3, 14), dt.date(2021, 3, 14), "day"),
     ]
+
+
+def test_an_undated_report_keeps_its_weekday_and_its_words_for_the_linkage(inbox, db_path, run, sql):
+    """A report that says "Sunday" but whose year nobody knows: its weekday is stored (0 = Monday)
+    and so are its article's uncommon words, which linkage compares (docs/reconciliation.md)."""
+    (inbox / "noyear.txt").write_text(NO_YEAR, encoding="utf-8")
+    run(inbox, db_path)
+    assert sql(db_path, "SELECT event_date, event_weekday FROM mentions WHERE role = 'primary'") == [(None, 6)]
+    (words,) = sql(db_path, "SELECT words FROM article_words")[0]
+    assert {"المنطقه", "الخضراء", "بغداد"} <= set(words.split())
+    assert {"قالت", "كاتيوشا"}.isdisjoint(words.split()), "function words and the attack vocabulary are left out"

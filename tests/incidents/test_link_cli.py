@@ -11,8 +11,8 @@ import pytest
 from conftest import DEVSET_INBOX, REPO, query, run_flow
 
 INCIDENTS = [sys.executable, "-m", "incidents.cli"]
-W_COLUMNS = ("w_date", "w_place", "w_weapon", "w_projectile_count", "w_killed", "w_injured", "w_time_of_day",
-             "w_launch_site", "w_claimants", "w_target", "w_text", "w_copies")
+W_COLUMNS = ("w_date", "w_weekday", "w_place", "w_weapon", "w_projectile_count", "w_killed", "w_injured",
+             "w_time_of_day", "w_launch_site", "w_claimants", "w_target", "w_text", "w_copies")
 
 
 @pytest.fixture(scope="module")

@@ -119,6 +119,8 @@ def test_incidents_stored_before_version_2_get_their_citations(inbox, db_path, r
         conn.execute("DROP SEQUENCE link_override_id_seq")
         conn.execute("DROP VIEW v_incidents")
         conn.execute("ALTER TABLE incidents DROP COLUMN link_confidence")
+        conn.execute("ALTER TABLE mentions DROP COLUMN event_weekday")
+        conn.execute("DROP TABLE article_words")
         conn.execute("DELETE FROM schema_version WHERE version >= 2")
         # Written by the rules of version 1: the next run regroups everything once (section 8 of
         # docs/reconciliation.md), which fills the linkage's tables.
@@ -131,3 +133,5 @@ def test_incidents_stored_before_version_2_get_their_citations(inbox, db_path, r
     assert versions(db_path)[-1][0] == store.schema_version_of_code()
     assert sql(db_path, "SELECT * FROM v_incidents ORDER BY incident_id") == cited
     assert sql(db_path, "SELECT * FROM v_incident_sources ORDER BY incident_id, article_id") == sources
+    assert sql(db_path, "SELECT count(*) FROM articles ANTI JOIN article_words USING (article_id)") == [(0,)], \
+        "the stored articles' words are read for the linkage"

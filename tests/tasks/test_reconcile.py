@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from incidents import store
+from incidents.linkage.comparisons import FIELDS
 from incidents.model import ArticleInfo, FieldValue, Mention
 from tasks import load
 from tasks.reconcile import ReconcileInputs, reconcile
@@ -150,8 +152,9 @@ def test_an_early_report_of_rockets_joins_the_later_reports_of_drones_it_otherwi
                target_type="military"),
     ])
     assert len(result.incidents) == 1
-    weapon = result.links[0].levels[2]
-    assert weapon == "confusable" and result.links[0].contributions[2] < 0, "the confusion still counts against"
+    weapon = FIELDS.index("weapon")
+    assert result.links[0].levels[weapon] == "confusable" and result.links[0].contributions[weapon] < 0, \
+        "the confusion still counts against"
 
 
 def test_a_report_without_a_weapon_joins_the_attack_it_matches():
@@ -171,7 +174,8 @@ def test_dawn_and_night_count_against_but_do_not_forbid():
     ])
     assert len(result.incidents) == 1
     (link,) = result.links
-    assert link.levels[6] == "opposite_times" and link.contributions[6] < 0
+    time_of_day = FIELDS.index("time_of_day")
+    assert link.levels[time_of_day] == "opposite_times" and link.contributions[time_of_day] < 0
 
 
 def test_two_reports_of_one_article_are_never_merged():
@@ -529,7 +533,7 @@ def test_every_pair_the_model_links_is_compared():
         info = ArticleInfo(article_id=f"a{number}", copy_group=f"a{number}", source="s", published_at=published)
         return link_record(report(f"a{number}:0", **fields), info)
 
-    records = {r.mention_id: r for r in map(random_record, range(300))}
+    records = {r.mention_id: r for r in map(random_record, range(400))}
     found = set(candidate_pairs(records.values()))
     linked = [(a, b) for a in records for b in records
               if a < b and is_link(score_pair(records[a], records[b], model).scored(), model.threshold)]
@@ -576,3 +580,65 @@ def test_confidence_is_how_strongly_the_reports_hold_together():
     assert copies["link_confidence"] == 1.0, "copies of one report hold together for certain"
     alone = run(embassy_rockets()[:1]).incidents[0]
     assert alone["link_confidence"] is None
+
+
+# An article's uncommon words, as load stores them (normalized): a spokesman's name and his
+# statement's turns of phrase, which every outlet quoting him repeats, and another story's.
+SPOKESMAN_STATEMENT = frozenset({"الزبيدي", "المتحدث", "باسم", "خليه", "الاعلام", "الامني", "مصدرها", "منطقه",
+                                 "البوعيثه", "مخزن", "للعتاد", "اضرار", "ماديه"})
+OTHER_STORY = frozenset({"الكربولي", "النائب", "جلسه", "البرلمان", "الموازنه", "التصويت", "قانون", "الانتخابات",
+                         "المفوضيه", "الاحزاب"})
+
+
+def undated_article(article_id: str, words: frozenset[str]) -> ArticleInfo:
+    """A page that carries no publication date (a fifth of the real set's)."""
+    return ArticleInfo(article_id=article_id, copy_group=article_id, published_at=None, source="s", words=words)
+
+
+def test_a_report_with_no_date_joins_the_attack_whose_rare_words_it_shares():
+    """Issue 19 (session 10): reports of one attack share their rare words (names, a quoted
+    statement) far more than two reports of the same base do; a report without any date joins
+    the dated report it shares them with, and not the other attack on that base."""
+    details = dict(**BALAD_BASE, weapon_type="rocket")
+    mentions = [report("a1:0", **on("2020-11-16"), **details), report("a2:0", **on("2020-11-18"), **details),
+                report("u:0", **details)]
+    articles = {"a1": replace(article("a1"), words=SPOKESMAN_STATEMENT),
+                "a2": replace(article("a2", hours=48), words=OTHER_STORY),
+                "u": undated_article("u", SPOKESMAN_STATEMENT | {"الاثنين"})}
+    result = run(mentions, articles)
+    assert result.assignment["u:0"] == result.assignment["a1:0"] != result.assignment["a2:0"]
+    text = FIELDS.index("text")
+    levels = {(row.a, row.b): row.levels[text] for row in result.links}
+    assert levels["a1:0", "u:0"] == "most_words" and levels["a2:0", "u:0"] == "no_words"
+
+
+def test_a_written_weekday_places_a_report_that_has_no_date():
+    """The same words, two attacks on one base two days apart: the report's "on Monday" decides."""
+    details = dict(**BALAD_BASE, weapon_type="rocket")
+    mentions = [report("a1:0", **on("2020-11-16"), **details), report("a2:0", **on("2020-11-18"), **details),
+                report("u:0", event_weekday=0, **details)]
+    articles = {"a1": replace(article("a1"), words=SPOKESMAN_STATEMENT),
+                "a2": replace(article("a2", hours=48), words=SPOKESMAN_STATEMENT),
+                "u": undated_article("u", SPOKESMAN_STATEMENT)}
+    result = run(mentions, articles)
+    assert result.assignment["u:0"] == result.assignment["a1:0"] != result.assignment["a2:0"]
+    weekday = FIELDS.index("weekday")
+    levels = {(row.a, row.b): row.levels[weekday] for row in result.links}
+    assert levels["a1:0", "u:0"] == "same_weekday" and levels["a2:0", "u:0"] == "other_weekday"
+    assert levels.get(("a1:0", "a2:0")) is None, "two dated reports compare by their dates"
+
+
+def test_a_report_that_matches_one_report_of_an_attack_well_joins_though_it_matches_the_others_weakly():
+    """Outlets word one attack differently: an undated report that repeats one outlet's words and
+    not the other's still joins (the strongest pair between two groups decides, if the pairs
+    between them favour one attack on average). Average linkage refused it."""
+    details = dict(**BALAD_BASE, weapon_type="rocket", killed=1)
+    mentions = [report("a1:0", **on("2020-11-17"), **details), report("a2:0", **on("2020-11-17"), **details),
+                report("u:0", **details)]
+    articles = {"a1": replace(article("a1"), words=SPOKESMAN_STATEMENT),
+                "a2": replace(article("a2", hours=3), words=OTHER_STORY),
+                "u": undated_article("u", SPOKESMAN_STATEMENT)}
+    result = run(mentions, articles)
+    weights = {(row.a, row.b): row.weight for row in result.links}
+    assert weights["a2:0", "u:0"] < 9 and (weights["a1:0", "u:0"] + weights["a2:0", "u:0"]) / 2 < 9
+    assert len(set(result.assignment.values())) == 1

@@ -151,8 +151,9 @@ def test_an_analysts_decisions_hold_in_every_later_run(tmp_path):
     db = tmp_path / "overrides.duckdb"
     nights = nights_of_history(5)
     with store.write_transaction(db) as writer:
-        load_night(writer, nights[0])
-        reconcile_night(writer, nights[0], 1)
+        for run_id, night in enumerate(nights[:2], start=1):   # two nights: enough to have a pair to part
+            load_night(writer, night)
+            reconcile_night(writer, night, run_id)
         together = {}
         for mention_id, incident_id in stored_assignment(writer).items():
             together.setdefault(incident_id, []).append(mention_id)
@@ -161,7 +162,7 @@ def test_an_analysts_decisions_hold_in_every_later_run(tmp_path):
         store.add_override(writer, [tuple(pair)], "cannot_link", " ".join(pair), None, NOW.replace(tzinfo=None))
         singles = [store.mentions_of(writer, incident)[0] for incident in apart]
         store.add_override(writer, [tuple(singles)], "must_link", " ".join(apart), None, NOW.replace(tzinfo=None))
-    for run_id, night in enumerate(nights[1:4], start=2):
+    for run_id, night in enumerate(nights[2:5], start=3):
         with store.write_transaction(db) as writer:
             load_night(writer, night)
             history, _ = reconcile_night(writer, night, run_id)
