@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
@@ -221,6 +221,10 @@ class MentionDraft:
     sentences: list[SentenceFacts]
     _scene: object = None
     _sentences_scanned: int = 0
+    _weapon_types: set[str] = field(default_factory=set)
+    _weapons_scanned: int = 0
+    _days: set = field(default_factory=set)
+    _days_scanned: int = 0
 
     @property
     def scene(self):
@@ -230,6 +234,22 @@ class MentionDraft:
             self._scene = scene_of(self.sentences[self._sentences_scanned:])
             self._sentences_scanned = len(self.sentences)
         return self._scene
+
+    @property
+    def weapon_types(self) -> set[str]:
+        """The weapons its sentences name, each sentence looked at once."""
+        for facts in self.sentences[self._weapons_scanned:]:
+            self._weapon_types |= _weapon_types(facts)
+        self._weapons_scanned = len(self.sentences)
+        return self._weapon_types
+
+    @property
+    def days(self) -> set:
+        """The days its sentences name."""
+        for facts in self.sentences[self._days_scanned:]:
+            self._days |= {d.date for d in facts.dates if d.date is not None}
+        self._days_scanned = len(self.sentences)
+        return self._days
 
     @property
     def first(self) -> SentenceFacts:
@@ -284,9 +304,9 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         if other_place and not facts.has("separate") and _names_only_a_country(facts, current.scene):
             continue  # "… the bombings in Iran" beside this attack: another attack, too vague to report
         # "وعلى صعيد متصل، سقطت قذائف هاون على قرية …" after a drone strike: another attack.
-        current_weapons = {t for told in current.sentences for t in _weapon_types(told)}
         other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
-            and bool(current_weapons) and bool(_weapon_types(facts)) and not (_weapon_types(facts) & current_weapons)
+            and bool(current.weapon_types) and bool(_weapon_types(facts)) \
+            and not (_weapon_types(facts) & current.weapon_types)
         if other_place or other_day or other_weapon:
             # Back to an attack the article already reports (its scene), wherever it is told.
             matching = None if other_day or other_weapon else next(
@@ -315,8 +335,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
 def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
     """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
     days = {d.date for d in facts.dates if d.date is not None}
-    told = {d.date for sentence in draft.sentences for d in sentence.dates if d.date is not None}
-    return bool(days and told) and not days & told
+    return bool(days and draft.days) and not days & draft.days
 
 
 def _weapon_types(facts: SentenceFacts) -> set[str]:
