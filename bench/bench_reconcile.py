@@ -34,6 +34,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from incidents import store  # noqa: E402
+from incidents.linkage.words import ReportWords  # noqa: E402
 from incidents.model import Mention  # noqa: E402
 from tasks import load  # noqa: E402
 from tasks.reconcile import reconcile_scope  # noqa: E402
@@ -117,10 +118,10 @@ class Corpus:
         article_id = f"art{len(self.articles):07d}"
         published = datetime.combine(attack["day"], datetime.min.time()) + timedelta(hours=rng.randint(1, 48))
         sentence = self.sentence(attack)
-        words = sorted(set(sentence.split() + rng.sample(self.words, ARTICLE_WORDS)))
+        words = frozenset(sentence.split() + rng.sample(self.words, ARTICLE_WORDS))
         self.articles.append(dict(article_id=article_id, published_at=published,
                                   duplicate_of=original if original and rng.random() < 0.5 else None,
-                                  words=" ".join(words)))
+                                  words=ReportWords.of(words)))
         killed = attack["killed"]
         if killed is not None and rng.random() < 0.2:
             killed += rng.choice((1, 2))

@@ -36,8 +36,7 @@ from incidents.report import publish_incident_table
 from incidents.runner import make_task_runner, resolved_task_runner
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import STAGE_TASK_OPTIONS, load
-from tasks.dedupe import (CopyDecision, PreparedArticles, decide_copies, first_seen_order, joined_words, matching_form,
-                          prepared)
+from tasks.dedupe import CopyDecision, PreparedArticles, decide_copies, first_seen_order, prepared, words_of_article
 from tasks.discover import InboxDelta, list_inbox_task, plan_reads
 from tasks.prepare import PreparedFiles, prepare_task
 from tasks.reconcile import reconcile_task, rules_fingerprint
@@ -463,7 +462,7 @@ def _fill_article_words(run: _Run) -> None:
         texts = store.article_texts(run.writer, missing[start:start + WORDS_BACKFILL_BATCH])
         run.writer.insert_arrow("article_words", load.words_table(
             [article_id for article_id, _ in texts],
-            [joined_words(matching_form(text)) for _, text in texts]))
+            [words_of_article(text) for _, text in texts]))
 
 
 @task(name="write-incidents", **STAGE_TASK_OPTIONS)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the linkage's own type; the model is imported by everything, linkage included
+    from incidents.linkage.words import ReportWords
 
 
 @dataclass(frozen=True)
@@ -124,4 +128,4 @@ class ArticleInfo:
     copy_group: str            # article_id of the first-seen article this one copies (itself when original)
     published_at: datetime | None
     source: str | None         # outlet name
-    words: frozenset[str] = frozenset()   # its uncommon words (linkage's text evidence), normalized
+    words: ReportWords | None = None   # its uncommon words (linkage's text evidence); None: not stored

@@ -38,6 +38,7 @@ import sqlalchemy as sa
 
 from incidents import SQL_DIR, minhash
 from incidents.linkage.linking import Overrides
+from incidents.linkage.words import ReportWords
 from incidents.model import ArticleInfo, Mention, StoredFiles
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -617,14 +618,14 @@ class ReconcileHistory:
         if not ids:
             return {}
         rows = self.writer.rows(
-            "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source, words FROM articles "
-            "LEFT JOIN article_words USING (article_id) WHERE article_id IN (SELECT article_id FROM _ids)",
-            _ids=key_table("article_id", ids),
+            "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source, words, rarity, rarest "
+            "FROM articles LEFT JOIN article_words USING (article_id) "
+            "WHERE article_id IN (SELECT article_id FROM _ids)", _ids=key_table("article_id", ids),
         )
         return {
             article_id: ArticleInfo(article_id, group, published.replace(tzinfo=dt.timezone.utc) if published else None,
-                                    source, frozenset(words.split()) if words else frozenset())
-            for article_id, group, published, source, words in rows
+                                    source, stored_words(words, rarity, rarest))
+            for article_id, group, published, source, words, rarity, rarest in rows
         }
 
     def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
@@ -747,6 +748,13 @@ def mentions_of(writer: Writer, name: str) -> list[str]:
         "UNION SELECT mention_id FROM mentions WHERE article_id = ? OR mention_id = ? ORDER BY 1",
         (name, name, name))
     return [row[0] for row in rows]
+
+
+def stored_words(words: str | None, rarity: float | None, rarest: str | None) -> ReportWords | None:
+    """An ``article_words`` row as linkage reads it (None: an article without one)."""
+    if words is None:
+        return None
+    return ReportWords(frozenset(words.split()), rarity, tuple(rarest.split()))
 
 
 def articles_without_words(writer: Writer) -> list[str]:

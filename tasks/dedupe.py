@@ -20,7 +20,7 @@ import numpy as np
 
 from incidents import minhash
 from incidents.arabic.normalize import normalize, squeeze_spaces
-from incidents.linkage.words import words_of_normalized
+from incidents.linkage.words import ReportWords, words_of_normalized
 from incidents.model import RawArticle
 
 
@@ -38,7 +38,7 @@ class Fingerprints:
     normalized_sha256: list[str]
     signatures: np.ndarray          # (n, num_perm) uint32
     band_keys: np.ndarray           # (n, bands) int64
-    words: list[str]                # each article's uncommon words, space-separated (linkage's text evidence)
+    words: list[ReportWords]        # each article's uncommon words (linkage's text evidence)
 
 
 @dataclass
@@ -70,9 +70,10 @@ def matching_form(text: str) -> str:
     return squeeze_spaces(normalize(text))
 
 
-def joined_words(normalized_text: str) -> str:
-    """An article's uncommon words as stored (``article_words``): sorted, space-separated."""
-    return " ".join(sorted(words_of_normalized(normalized_text)))
+def words_of_article(text: str) -> ReportWords:
+    """What linkage compares of an article's text (``fingerprint_batch`` reads it from the
+    matching form it has already made)."""
+    return ReportWords.of(words_of_normalized(matching_form(text)))
 
 
 def first_seen_order(articles: list[RawArticle]) -> list[RawArticle]:
@@ -92,7 +93,7 @@ def fingerprint_batch(articles: list[RawArticle], params: minhash.MinHashParams)
         normalized_sha256=[hashlib.sha256(n.encode("utf-8")).hexdigest() for n in normalized],
         signatures=signatures,
         band_keys=minhash.band_keys(signatures, params),
-        words=[joined_words(text) for text in normalized],
+        words=[ReportWords.of(words_of_normalized(text)) for text in normalized],
     )
 
 

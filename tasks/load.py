@@ -10,6 +10,7 @@ from dataclasses import fields
 
 import pyarrow as pa
 
+from incidents.linkage.words import ReportWords
 from incidents.model import Mention, ReadResult, Rejection
 from tasks.dedupe import CopyDecision, PreparedArticles
 
@@ -90,8 +91,11 @@ def signatures_table(batch: PreparedArticles) -> pa.Table:
     })
 
 
-def words_table(article_ids: list[str], words: list[str]) -> pa.Table:
-    return pa.table({"article_id": pa.array(article_ids, pa.string()), "words": pa.array(words, pa.string())})
+def words_table(article_ids: list[str], words: list[ReportWords]) -> pa.Table:
+    return pa.table({"article_id": pa.array(article_ids, pa.string()),
+                     "words": pa.array([" ".join(sorted(w.words)) for w in words], pa.string()),
+                     "rarity": pa.array([w.rarity for w in words], pa.float64()),
+                     "rarest": pa.array([" ".join(w.rarest) for w in words], pa.string())})
 
 
 def band_keys_table(batch: PreparedArticles) -> pa.Table:

@@ -4,52 +4,24 @@ Each report files itself under *index* keys and looks for partners under *probe*
 are a candidate pair when one's probe keys meet the other's index keys. No key depends on one field
 being present: a report with a date is found through its days or month within its governorate
 (its country when it names no governorate; its town for a vague date), or through the names it
-gives within its year; a report without a year through the
-day or month of the year it names, its exact place, its launch site, the names it gives (claimants,
-target), its copies, and when it has no publication day either, the words it shares (MinHash
-bands). Keys are a pure function of the report, so the pairs among any set of
-reports are the pairs a full regroup makes among them (incremental equals batch); the store keeps
-them as the blocking index for later nights.
+gives within its year; a report without a year through the day or month of the year it names,
+its exact place, its launch site, the names it gives (claimants, target), its copies, and when it
+has no publication day either, its rarest words and its town. Keys are a pure function of the
+report, so the pairs among any set of reports are the pairs a full regroup makes among them
+(incremental equals batch); the store keeps them as the blocking index for later nights.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
-from functools import lru_cache
 from typing import Iterable
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from incidents.linkage.records import WEEK_TOLERANCE_DAYS, LinkRecord
 
 INDEX, PROBE = "index", "probe"
-# MinHash bands over a report's uncommon words: two reports whose words overlap by a Jaccard
-# similarity of 0.25 share a band with probability 1 - (1 - 0.25^2)^12 = 0.54, of 0.4 with 0.86.
-TEXT_BANDS, TEXT_ROWS = 12, 2
-_PRIME = (1 << 61) - 1
-_RNG = np.random.default_rng(0x11A6E)
-_MULTIPLIERS = _RNG.integers(1, 1 << 31, size=TEXT_BANDS * TEXT_ROWS, dtype=np.int64)
-_OFFSETS = _RNG.integers(0, 1 << 31, size=TEXT_BANDS * TEXT_ROWS, dtype=np.int64)
-
-
-@lru_cache(maxsize=200_000)
-def _word_minhashes(word: str) -> np.ndarray:
-    # A digest, not hash(): Python salts str hashes per process, and keys are stored across runs.
-    value = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest(), "little")
-    return (value * _MULTIPLIERS + _OFFSETS) % _PRIME
-
-
-def text_bands(words: frozenset[str]) -> list[str]:
-    """The report's MinHash band keys (none for a report of fewer than three uncommon words)."""
-    if len(words) < 3:
-        return []
-    minima = np.minimum.reduce([_word_minhashes(word) for word in words]).reshape(TEXT_BANDS, TEXT_ROWS)
-    return [f"text {band} {row[0]} {row[1]}" for band, row in enumerate(minima.tolist())]
-
-
 def _areas(record: LinkRecord) -> tuple[list[str], list[str], list[str]]:
     """Place scopes to file under, to look in for a day date, and to look in for a vaguer date.
 
@@ -137,12 +109,12 @@ def _keys(record: LinkRecord) -> list[tuple[str, str]]:
         if record.precision == "year":
             found += [(PROBE, f"{country}|{name}|{year}") for name in names for year in years]
     # A report with neither a year nor a publication day has no time to meet by: it looks for
-    # reports that share its words, wherever they are placed (a misread country included).
-    bands = text_bands(record.words)
-    found += [(INDEX, key) for key in bands]
+    # reports that share its rarest words, wherever they are placed (a misread country included).
+    rare = [f"word {word}" for word in record.rarest_words]
+    found += [(INDEX, key) for key in rare]
     undated = not record.year_known and record.published_day is None
     if undated:
-        found += [(PROBE, key) for key in bands]
+        found += [(PROBE, key) for key in rare]
     # And in its town at any time: its words and weekday decide among the town's attacks. Only
     # the reports without any date probe it (a few in a scraped feed), so it costs one key each.
     if record.city is not None and record.admin1 is not None:

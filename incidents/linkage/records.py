@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from incidents.linkage.words import sentence_words, total_rarity
+from incidents.linkage.words import ReportWords, sentence_words
 from incidents.model import ArticleInfo, Mention
 
 PRIMARY = "primary"
@@ -62,7 +62,8 @@ class LinkRecord:
     target_type: str | None
     target_name: str | None
     words: frozenset[str]          # a report's article's uncommon words (a recollection's: its sentences')
-    words_rarity: float            # their summed rarity (words.rarity)
+    words_rarity: float            # their summed rarity (words.total_rarity)
+    rarest_words: tuple[str, ...]  # the rarest of them (words.rarest_known): blocking keys
     order: tuple                   # a fixed order of reports: the grouping never depends on input order
     blocking_keys: list | None = None   # (kind, key) pairs, made once (``candidates.keys``)
 
@@ -154,10 +155,10 @@ def link_record(mention: Mention, article: ArticleInfo | None, text: str | None 
     weekday = date.fromordinal(first_day).weekday() if precision == "day" else mention.event_weekday
     # A report's whole article tells its attack (headline, quotes, names); an article recalling an
     # attack tells another one, so a recollection has only the sentences that recall it.
-    if mention.role == PRIMARY and article is not None and article.words:
+    if mention.role == PRIMARY and article is not None and article.words is not None:
         words = article.words
     else:
-        words = sentence_words(evidence_text(mention) if text is None else text)
+        words = ReportWords.of(sentence_words(evidence_text(mention) if text is None else text))
     point = first_day if precision in ("day", "week") else math.inf
     published_key = published.timestamp() if published else math.inf
     return LinkRecord(
@@ -194,7 +195,8 @@ def link_record(mention: Mention, article: ArticleInfo | None, text: str | None 
         target_type=None if target_type in (None, "unknown") else target_type,
         target_name=_folded(mention.target_name),
         weekday=weekday,
-        words=words,
-        words_rarity=total_rarity(words),
+        words=words.words,
+        words_rarity=words.rarity,
+        rarest_words=words.rarest,
         order=(mention.role != PRIMARY, point, published_key, mention.mention_id),
     )

@@ -11,5 +11,7 @@ ALTER TABLE report_links ADD COLUMN w_weekday DOUBLE NOT NULL DEFAULT 0;
 
 CREATE TABLE article_words (
     article_id  VARCHAR PRIMARY KEY,
-    words       VARCHAR NOT NULL                   -- its uncommon words, normalized, sorted, space-separated
+    words       VARCHAR NOT NULL,                  -- its uncommon words, normalized, sorted, space-separated
+    rarity      DOUBLE NOT NULL,                   -- their summed rarity (incidents/linkage/words.py)
+    rarest      VARCHAR NOT NULL                   -- the ten rarest that Arabic knows, rarest first
 );

@@ -12,6 +12,7 @@ import pytest
 
 from incidents import store
 from incidents.linkage.comparisons import FIELDS
+from incidents.linkage.words import ReportWords
 from incidents.model import ArticleInfo, FieldValue, Mention
 from tasks import load
 from tasks.reconcile import ReconcileInputs, reconcile
@@ -584,13 +585,14 @@ def test_confidence_is_how_strongly_the_reports_hold_together():
 
 # An article's uncommon words, as load stores them (normalized): a spokesman's name and his
 # statement's turns of phrase, which every outlet quoting him repeats, and another story's.
-SPOKESMAN_STATEMENT = frozenset({"الزبيدي", "المتحدث", "باسم", "خليه", "الاعلام", "الامني", "مصدرها", "منطقه",
-                                 "البوعيثه", "مخزن", "للعتاد", "اضرار", "ماديه"})
-OTHER_STORY = frozenset({"الكربولي", "النائب", "جلسه", "البرلمان", "الموازنه", "التصويت", "قانون", "الانتخابات",
-                         "المفوضيه", "الاحزاب"})
+SPOKESMAN_STATEMENT = ReportWords.of(frozenset({
+    "الزبيدي", "المتحدث", "باسم", "خليه", "الاعلام", "الامني", "مصدرها", "منطقه", "البوعيثه", "مخزن", "للعتاد",
+    "اضرار", "ماديه"}))
+OTHER_STORY = ReportWords.of(frozenset({
+    "الكربولي", "النائب", "جلسه", "البرلمان", "الموازنه", "التصويت", "قانون", "الانتخابات", "المفوضيه", "الاحزاب"}))
 
 
-def undated_article(article_id: str, words: frozenset[str]) -> ArticleInfo:
+def undated_article(article_id: str, words: ReportWords) -> ArticleInfo:
     """A page that carries no publication date (a fifth of the real set's)."""
     return ArticleInfo(article_id=article_id, copy_group=article_id, published_at=None, source="s", words=words)
 
@@ -604,7 +606,7 @@ def test_a_report_with_no_date_joins_the_attack_whose_rare_words_it_shares():
                 report("u:0", **details)]
     articles = {"a1": replace(article("a1"), words=SPOKESMAN_STATEMENT),
                 "a2": replace(article("a2", hours=48), words=OTHER_STORY),
-                "u": undated_article("u", SPOKESMAN_STATEMENT | {"الاثنين"})}
+                "u": undated_article("u", ReportWords.of(SPOKESMAN_STATEMENT.words | {"الاثنين"}))}
     result = run(mentions, articles)
     assert result.assignment["u:0"] == result.assignment["a1:0"] != result.assignment["a2:0"]
     text = FIELDS.index("text")
