@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
@@ -50,7 +50,15 @@ _PLUPERFECT_RE = re.compile(r"(?<!\w)[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}
 _INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|مديريه|قوات|وحده|وحدات|دائره|قياده|مكتب)\s+$")
 # "قبل عامين"، "قبل سبع سنوات"، "قبل أسبوع": an attack told as that long ago is a recalled one.
 _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتين|عام|عامين|اعوام|اشهر|شهر|شهرين|شهور|اسبوع|اسبوعين|اسابيع)(?!\w)")
+# "وجاء القصف بعد مقتل أمريكي في هجوم على قاعدة في كركوك"، "بعد يومين من الهجوم على …": what
+# the news came after, or came days after, is an earlier event.
+_CAME_AFTER_RE = re.compile(
+    r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?(?:بعد|عقب|اثر)(?!\w))"
+    r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
+_DAWN_AFTER_RE = re.compile(r"\s+(?:اليوم|امس|يوم|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت)(?!\w)")
+# "ردا على التفجيرين"، "انتقاما للهجوم": an attack named as the motive of this one is another attack.
+_MOTIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:ردا|رد|جاءت ردا|وردا)\s+علي\s*$|(?<!\w)(?:انتقاما|ثارا)\s*$")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
 # A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
@@ -59,7 +67,7 @@ _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|ال
 _DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14}$")
 _DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
-_CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
+_CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|في وقت|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
@@ -97,22 +105,36 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if continues is None and not _trigger_regex().search(normalized):
         return facts
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
+    # "وجاء القصف بعد مقتل مواطن أمريكي في هجوم على قاعدة في كركوك": what the news came after is
+    # an earlier event; the sentence is read up to there.
+    came_after = _CAME_AFTER_RE.search(normalized)
+    # At the sentence's start only "وجاء ذلك بعد …" tells nothing but the earlier event.
+    told_until = came_after.start() if came_after and (came_after.start() > 0 or came_after.group("came")) \
+        else len(normalized)
+    if told_until < len(normalized):
+        facts.cues = {kind: [cue for cue in cues if cue.start < told_until] for kind, cues in facts.cues.items()}
     for kind in ("attack_noun", "killed"):
         # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
-        # motive is no attack of this report.
+        # motive is no attack of this report, nor is any attack named as the motive.
         facts.cues[kind] = [cue for cue in facts.cues[kind] if not (
-            cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))]
+            (cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))
+            or (kind == "attack_noun" and _named_as_motive(normalized, cue.start)))]
     facts.attack_nouns = facts.cues["attack_noun"]
-    facts.event_verbs = facts.cues["event_verb"]
-    facts.weapons = valid_weapons(normalized, facts.attack_nouns)
+    # "فجر اليوم"، "فجر الأحد": dawn, not "detonated".
+    facts.event_verbs = facts.cues["event_verb"] = [
+        verb for verb in facts.cues["event_verb"]
+        if not (verb.phrase == "فجر" and _DAWN_AFTER_RE.match(normalized, verb.end))]
+    facts.weapons = [w for w in valid_weapons(normalized, facts.attack_nouns)
+                     if w.start < told_until and not _named_as_motive(normalized, w.start)]
     facts.launch_cues = facts.cues["launch"]
-    facts.quantities = find_quantities(normalized)
+    facts.quantities = [q for q in find_quantities(normalized) if q.start < told_until]
     facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
     casualty_statement = facts.has("killed") or facts.has("injured") or facts.has("no_casualties")
     projectile_count = any(q.category == "projectile" for q in facts.quantities)
     facts.is_attack = (
         bool(facts.weapons or facts.attack_nouns)
-        and bool(facts.event_verbs or casualty_statement or projectile_count
+        and bool(facts.event_verbs or casualty_statement or projectile_count or facts.has("damage")
+                 or facts.has("intercept")
                  or (facts.weapons and any(SINGULAR_ATTACK_RE.fullmatch(n.phrase) for n in facts.attack_nouns)))
         and not facts.has("veto")
         and not facts.is_aggregate
@@ -122,11 +144,12 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
             or HELD_RESPONSIBLE_RE.search(normalized):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
-        facts.places = [p for p in find_places(normalized) if sentence.start + p.start >= dateline.place_end]
-        facts.targets = target_matcher().find_all(normalized)
+        facts.places = [p for p in find_places(normalized)
+                        if sentence.start + p.start >= dateline.place_end and p.start < told_until]
+        facts.targets = [t for t in target_matcher().find_all(normalized) if t.start < told_until]
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
-        facts.dates = [d for d in mentions if not dateline.dates_report(sentence.start + d.start)]
+        facts.dates = [d for d in mentions if not dateline.dates_report(sentence.start + d.start) and d.start < told_until]
         facts.is_background = _is_background(facts, reference) or (facts.is_attack and _tells_aftermath(facts))
         # "جهاز مكافحة الإرهاب" is the service that reports the attack, not counter-terrorism in general.
         facts.cues["generic"] = [cue for cue in facts.cues.get("generic", [])
@@ -134,6 +157,10 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         if facts.has("generic") and not any(_names_a_day(d) for d in facts.dates):
             facts.is_attack = False
     return facts
+
+
+def _named_as_motive(normalized: str, start: int) -> bool:
+    return bool(_MOTIVE_BEFORE_RE.search(normalized[max(0, start - 16):start]))
 
 
 def _names_a_day(mention) -> bool:
@@ -194,6 +221,10 @@ class MentionDraft:
     sentences: list[SentenceFacts]
     _scene: object = None
     _sentences_scanned: int = 0
+    _weapon_types: set[str] = field(default_factory=set)
+    _weapons_scanned: int = 0
+    _days: set = field(default_factory=set)
+    _days_scanned: int = 0
 
     @property
     def scene(self):
@@ -203,6 +234,22 @@ class MentionDraft:
             self._scene = scene_of(self.sentences[self._sentences_scanned:])
             self._sentences_scanned = len(self.sentences)
         return self._scene
+
+    @property
+    def weapon_types(self) -> set[str]:
+        """The weapons its sentences name, each sentence looked at once."""
+        for facts in self.sentences[self._weapons_scanned:]:
+            self._weapon_types |= _weapon_types(facts)
+        self._weapons_scanned = len(self.sentences)
+        return self._weapon_types
+
+    @property
+    def days(self) -> set:
+        """The days its sentences name."""
+        for facts in self.sentences[self._days_scanned:]:
+            self._days |= {d.date for d in facts.dates if d.date is not None}
+        self._days_scanned = len(self.sentences)
+        return self._days
 
     @property
     def first(self) -> SentenceFacts:
@@ -219,10 +266,12 @@ def _date_key(facts: SentenceFacts) -> tuple | None:
 def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     drafts: list[MentionDraft] = []
     primaries: list[MentionDraft] = []
+    last_told: MentionDraft | None = None  # the primary attack the article talked about last
     for facts in analysed:
         if not facts.is_attack:
-            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts):
-                primaries[-1].sentences.append(facts)  # a toll or an update about the attack just reported
+            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts) \
+                    and not _tells_another_day(facts, last_told):
+                last_told.sentences.append(facts)  # a toll or an update about the attack just told
             continue
         if facts.is_background:
             # A recalled attack is placed by a written date; "today" in its sentence is the report's.
@@ -230,12 +279,13 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                 drafts.append(MentionDraft("background", [facts]))
             continue
         scene = scene_of([facts])
-        current = primaries[-1] if primaries else None
+        current = last_told
         if current is None:
             # The news is told in the lead; further down, only a dated report starts a mention.
-            if facts.sentence.paragraph < 2 or (facts.sentence.paragraph < LEAD_PARAGRAPHS and facts.dates) \
+            lead = facts.sentence.story_paragraph
+            if lead < 2 or (lead < LEAD_PARAGRAPHS and facts.dates) \
                     or _dated_today(facts):
-                current = MentionDraft("primary", [facts])
+                current = last_told = MentionDraft("primary", [facts])
                 primaries.append(current)
                 drafts.append(current)
             continue
@@ -251,20 +301,45 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             and not any(d.start < facts.cues["report_verb"][0].start for d in facts.dates)
         other_place = (different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
             and not elaborates
-        if (other_place or other_day) and (facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS):
-            matching = None if other_day else next(
+        if other_place and not facts.has("separate") and _names_only_a_country(facts, current.scene):
+            continue  # "… the bombings in Iran" beside this attack: another attack, too vague to report
+        # "وعلى صعيد متصل، سقطت قذائف هاون على قرية …" after a drone strike: another attack.
+        other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
+            and bool(current.weapon_types) and bool(_weapon_types(facts)) \
+            and not (_weapon_types(facts) & current.weapon_types)
+        if other_place or other_day or other_weapon:
+            # Back to an attack the article already reports (its scene), wherever it is told.
+            matching = None if other_day or other_weapon else next(
                 (d for d in primaries if not different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
                 None)
             if matching is not None:
                 matching.sentences.append(facts)
-            else:
+                last_told = matching  # what follows, unless it names a place, tells of that attack
+            elif facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS:
                 new_draft = MentionDraft("primary", [facts])
                 primaries.append(new_draft)
+                last_told = new_draft
                 drafts.append(new_draft)
-        elif not other_place:
-            current.sentences.append(facts)
-        # else: a late sentence about another place, with no cue of a new attack: not this one
+            # else: a late sentence about another place, with no cue of a new attack: not reported
+        else:
+            told = current
+            named = [p.place for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
+            if elaborates and different_scenes(scene, current.scene) \
+                    and all(different_scenes(place, current.scene) for place in named):
+                # A reporter's sentence about the other attack of the article is that attack's.
+                told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
+            told.sentences.append(facts)
     return drafts
+
+
+def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
+    """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
+    days = {d.date for d in facts.dates if d.date is not None}
+    return bool(days and draft.days) and not days & draft.days
+
+
+def _weapon_types(facts: SentenceFacts) -> set[str]:
+    return {match.payload.weapon_type for match in facts.weapons} - {"unknown"}
 
 
 def _another_country(facts: SentenceFacts, scene) -> bool:
@@ -275,6 +350,15 @@ def _another_country(facts: SentenceFacts, scene) -> bool:
     countries = {p.place.country for p in impact_places(facts)
                  if p.place.country and not names_an_actor(facts.normalized, p)}
     return bool(countries) and scene.country not in countries
+
+
+def _names_only_a_country(facts: SentenceFacts, scene) -> bool:
+    """The sentence places its attack in another country by the country's name alone."""
+    if scene is None or scene.country is None:
+        return False
+    elsewhere = [p.place for p in impact_places(facts) if p.place.country and p.place.country != scene.country
+                 and not names_an_actor(facts.normalized, p)]
+    return bool(elsewhere) and all(place.precision == "country" for place in elsewhere)
 
 
 def _dated_today(facts: SentenceFacts) -> bool:
@@ -322,8 +406,10 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
                 for cue in facts.event_verbs + facts.attack_nouns + facts.weapons
             )
             score = {"explicit": 0.9, "relative": 0.8, "weekday": 0.75}.get(mention.kind, 0.5)
-            if reaction and not attached:
-                score -= 0.5  # the date of a statement about the attack, not of the attack
+            # The date of a statement about the attack, or of a toll reported later ("ارتفع عدد
+            # القتلى إلى ثلاثة، طبقا لما ذكرته الوكالة السبت"), not of the attack.
+            if (reaction or not facts.is_attack or facts.has("update")) and not attached:
+                score -= 0.5
             candidates.append(Candidate(mention, facts, mention.start, mention.end, score))
     return candidates
 
@@ -547,7 +633,7 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
             cut = facts.original_span(at, at)[0]
             sentence = facts.sentence
             parts = [
-                Sentence(sentence.index, sentence.paragraph, start, end, sentence.text[start - sentence.start:end - sentence.start])
+                replace(sentence, start=start, end=end, text=sentence.text[start - sentence.start:end - sentence.start])
                 for start, end in ((sentence.start, cut), (cut, sentence.end))
             ]
             head = analyse_sentence(parts[0], reference, reference_time, dateline)

@@ -48,7 +48,7 @@ _TOLL_NUMBER_RE = re.compile(r"\s+(?P<number>\d+|[^\s\d,.]+(?:\s+(?:و\S+|عشر
 # "دون أن يسفر الانفجار عن خسائر بشرية": the negation and the losses with words between them.
 _NO_LOSSES_RE = re.compile(
     r"(?<!\w)[وف]?(?:دون ان|دون|لم|لا)\s+(?:\S+\s+){0,3}?(?:يسفر|تسفر|يتسبب|تتسبب|يوقع|توقع|تخلف|يخلف|تسجل|يسجل)"
-    r"\s+(?:\S+\s+){0,2}?(?:عن|ب|في)?\s*(?:اي\s+|وقوع\s+)?(?:خسائر بشريه|اضرار بشريه|ضحايا|اصابات|خسائر في الارواح)")
+    r"\s+(?:\S+\s+){0,2}?(?:عن|ب|في)?\s*(?:اي\s+|وقوع\s+)?(?:خسائر (?:ماديه\s+(?:او|و)\s*)?بشريه|اضرار بشريه|ضحايا|اصابات|خسائر في الارواح)")
 _LOSS_VERBS = ("يسفر", "تسفر", "يتسبب", "تتسبب", "يوقع", "توقع", "تخلف", "يخلف", "تسجل", "يسجل")
 _NO_DEATHS_RE = re.compile(
     r"(?<!\w)[وف]?(?:دون|لم|لا)\s+(?:\S+\s+){0,2}?(?:اي\s+)?(?:وفيات|حالات? وفاه|قتلي|قتيل)(?!\w)")
@@ -112,8 +112,10 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
         if kind == "killed":
             for met in finditer_if(_MET_DEATH_RE, facts.normalized, ("لقي", "لقو")):
+                # "لقي أربعة سوريين بينهم ثلاثة أطفال مصرعهم": those among them are counted already.
                 victims = [q for q in facts.quantities if q.category == "person" and q.value is not None
-                           and met.start("victims") <= q.start < met.end("victims")]
+                           and met.start("victims") <= q.start < met.end("victims")
+                           and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
                 if victims:
                     found.append(Candidate(sum(q.value for q in victims), facts, met.start(), met.end(), 0.9, update))
         # "قال مسؤولون إن 4 سوريين، بينهم 3 أطفال، قتلوا": the victims, then the verb they suffered.

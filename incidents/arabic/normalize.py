@@ -35,6 +35,9 @@ _RANGES = (
     (0xFF00, 0xFFF0),  # full-width forms
 )
 _SPACE_RE = re.compile(r"\s+")
+# Some outlets break sensitive words with a tatweel and a dot so that platforms do not flag them
+# (هجـ.ـوم، غـ.ـارات، برشـ.قـ.ـات): a dot that touches a tatweel inside a word is no punctuation.
+_MASKING_DOT_RE = re.compile("(?<=\u0640)\\.(?=[\u0621-\u064a\u0640])|(?<=[\u0621-\u064a])\\.(?=\u0640)")
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +86,14 @@ def _translation_by_code_point() -> list[str | int]:
     return [table.get(code, code) for code in range(max(table) + 1)]
 
 
+def _masked(text: str) -> bool:
+    return "\u0640." in text or ".\u0640" in text
+
+
 def normalize(text: str) -> str:
     """The matching form of ``text`` (same number of lines; runs of spaces kept)."""
+    if _masked(text):
+        text = _MASKING_DOT_RE.sub("", text)
     return text.translate(_translation_by_code_point())
 
 
@@ -96,6 +105,11 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     tatweel) or grow (ligatures) are counted apart, so the offsets of a sentence without them
     are one ``range``.
     """
+    if _masked(text):
+        kept = [index for index in range(len(text)) if not _masking_dot_at(text, index)]
+        normalized, offsets = normalize_with_offsets("".join(text[index] for index in kept))
+        kept.append(len(text))
+        return normalized, [kept[offset] for offset in offsets]
     table = translation_table()
     offsets: list[int] = []
     position = 0
@@ -106,6 +120,10 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
         position = index + 1
     offsets.extend(range(position, len(text) + 1))
     return normalize(text), offsets
+
+
+def _masking_dot_at(text: str, index: int) -> bool:
+    return text[index] == "." and _MASKING_DOT_RE.match(text, index) is not None
 
 
 @lru_cache(maxsize=1)

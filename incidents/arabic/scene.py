@@ -21,12 +21,19 @@ _DIRECTION_BEFORE_RE = re.compile(
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
+# "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place.
+_BACKED_BY_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:ال)?(?:موالي|مواليه|موالين|موالون|مقرب|مقربه|مقربين|مدعوم|مدعومه|مدعومين)\s+(?:من\s+)?$")
 
 
 def impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
     launched_from = {id(p) for p in launch_places(facts)}
     return [p for p in facts.places if id(p) not in launched_from and not is_reference_point(facts.normalized, p)
-            and not names_the_launcher(facts, p)]
+            and not names_the_launcher(facts, p) and not names_a_backer(facts.normalized, p)]
+
+
+def names_a_backer(normalized: str, place: PlaceMatch) -> bool:
+    return bool(_BACKED_BY_BEFORE_RE.search(normalized[max(0, place.start - 20):place.start]))
 
 
 def names_the_launcher(facts: SentenceFacts, place: PlaceMatch) -> bool:
@@ -84,8 +91,9 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
     for facts in sentences:
         launch_ids = {id(p) for p in launch_places(facts)}
         for place in facts.places:
-            if place.place.precision == "country" and names_an_actor(facts.normalized, place):
-                continue  # "backed by Iran", "loyal to Iran": an actor, not where it happened
+            if (place.place.precision == "country" and names_an_actor(facts.normalized, place)) \
+                    or names_a_backer(facts.normalized, place):
+                continue  # "backed by Iran", "loyal to Tehran": an actor, not where it happened
             if id(place) not in launch_ids and names_the_launcher(facts, place):
                 continue
             target = launch if id(place) in launch_ids else impact
@@ -96,7 +104,12 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
     if scenes or impact:
         impact = scenes or impact
         anchor = impact[0].value
-        # The most precise place in the same city as the first one named.
+        if anchor.precision == "country" and not any(
+                c.value.precision != "country" and same_area(anchor, c.value) for c in impact):
+            # A country named first ("… in Iran") with no place of its own, then a town in another
+            # country: the town says where it happened.
+            anchor = next((c.value for c in impact if c.value.precision != "country"), anchor)
+        # The most precise place in the same city as the anchor.
         in_area = [c for c in impact if same_area(anchor, c.value)] or impact
         chosen = min(in_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
     launch_choice = min(launch, key=lambda c: (c.facts.sentence.index, c.value.rank)) if launch else None

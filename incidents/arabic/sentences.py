@@ -3,15 +3,25 @@
 Sentences end at . ! ? ؟ and at line breaks, but not inside a quotation: statements quoted from
 officials often hold several sentences, and what they say belongs with the sentence that
 introduces them. Decimal points and abbreviations with dots (أ.ف.ب) do not end a sentence.
+
+A scraped page often carries furniture around the story: a section name, a menu, a date line,
+"print", a byline (الرئيسية » أخبار، طباعة، الأحد 29/12/2019 - 10:42 م، واشنطن - المغرب اليوم).
+Each sentence also says how many paragraphs of the story come before its own
+(``story_paragraph``), so that "the lead" means the story's first paragraphs wherever the
+furniture ends. A paragraph of the story has at least five words of two letters or more; the
+short lines a text opens with count as one (the dateline's place: بغداد - واع), later short
+lines (a date line or "print" between the headline and the lead) not at all.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _BREAK_RE = re.compile(r"[.!?؟]+(?=\s|$)|\n")
 _QUOTE_MARK_RE = re.compile("[\"“«”»]")
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+TEXT_PARAGRAPH_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class Sentence:
     start: int            # span in the original text
     end: int
     text: str             # the original text of the sentence
+    story_paragraph: int = 0  # paragraphs of text (not page furniture) before this one
 
 
 def _quote_depth_changes(text: str) -> list[tuple[int, int]]:
@@ -78,4 +89,19 @@ def split_sentences(text: str, max_sentence_chars: int = 2000) -> list[Sentence]
             continue
         emit(found.end())
     emit(len(text))
-    return sentences
+    return _counted_story_paragraphs(sentences)
+
+
+def _counted_story_paragraphs(sentences: list[Sentence]) -> list[Sentence]:
+    words: dict[int, int] = {}
+    for sentence in sentences:
+        words[sentence.paragraph] = words.get(sentence.paragraph, 0) + len(_WORD_RE.findall(sentence.text))
+    before: dict[int, int] = {}
+    count = 0
+    for paragraph in sorted(words):
+        text = words[paragraph] >= TEXT_PARAGRAPH_WORDS
+        if count == 0 and paragraph > 0 and text:
+            count = 1  # the short lines the text opens with: one paragraph
+        before[paragraph] = count
+        count += text
+    return [replace(sentence, story_paragraph=before[sentence.paragraph]) for sentence in sentences]

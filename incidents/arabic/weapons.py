@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from incidents.arabic.facts import Candidate, SentenceFacts
-from incidents.arabic.lexicon import Match, weapon_matcher
+from incidents.arabic.lexicon import Match, WeaponTerm, weapon_matcher
 
 # "بطائرة مسيرة وليس بصواريخ": a weapon the sentence denies was used.
 _DENIED_BEFORE_RE = re.compile(r"(?<!\w)(?:وليس|ليس|وليست|ليست|لا|ولا|بدلا من|بدل)\s*$")
@@ -62,6 +62,16 @@ def _state_launched(sentences: list[SentenceFacts]) -> Candidate | None:
     return None
 
 
+_BOMBING_NOUN_RE = re.compile(r"^[وفبل]?(?:ال)?تفجير")
+_BOMB = WeaponTerm("ied", None, adjective=False)
+
+
+def _bombings(sentences: list[SentenceFacts]) -> list[Candidate]:
+    """"التفجيرين اللذين ضربا بغداد": a bombing that names no other weapon was a bomb."""
+    return [Candidate(_BOMB, facts, noun.start, noun.end, 0.6)
+            for facts in sentences for noun in facts.attack_nouns if _BOMBING_NOUN_RE.match(noun.phrase)]
+
+
 def weapon_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidate | None]:
     """The weapon most of the mention's sentences name; ties to the more specific class."""
     typed: list[Candidate] = []
@@ -74,6 +84,8 @@ def weapon_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candida
             for match in facts.context.weapons if facts.context is not None else ():
                 typed.append(Candidate(match.payload, facts.context, match.start, match.end, 0.7))
     typed = [c for c in typed if c.value.weapon_type != "unknown"] or typed
+    if not typed:
+        typed = _bombings(sentences)
     if not typed:
         return None, None
     sentences_naming: dict[str, set[int]] = {}

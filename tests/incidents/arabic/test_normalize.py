@@ -62,3 +62,15 @@ def test_normalize_reads_every_character_as_the_table_says():
     for _ in range(300):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         assert normalize(text) == "".join(table.get(ord(ch), ch) for ch in text), repr(text)
+
+
+def test_a_word_broken_with_tatweel_and_a_dot_reads_as_the_word():
+    """Some outlets write هجـ.ـوم، غـ.ـارات so that platforms do not flag the word; a dot that ends
+    a sentence after a word stays."""
+    text = "شـ.ـنت طائرات غـ.ـارات برشـ.قـ.ـات على المطار. وقتل جندي."
+    normalized, offsets = normalize_with_offsets(text)
+    assert normalized == normalize(text) == "شنت طائرات غارات برشقات علي المطار. وقتل جندي."
+    assert len(offsets) == len(normalized) + 1 and offsets[-1] == len(text)
+    start = normalized.index("غارات")
+    begin, end = original_span(offsets, start, start + len("غارات"))
+    assert text[begin:end] == "غـ.ـارات"
