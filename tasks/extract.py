@@ -303,7 +303,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             and not elaborates
         if other_place and not facts.has("separate") and _names_only_a_country(facts, current.scene):
             continue  # "… the bombings in Iran" beside this attack: another attack, too vague to report
-        # "وعلى صعيد متصل، سقطت قذائف هاون على قرية …" after a drone strike: another attack.
+        # "وعلى صعيد متصل، سقطت قذائف على بلدة …" after a drone strike: another attack.
         other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
             and bool(current.weapon_types) and bool(_weapon_types(facts)) \
             and not (_weapon_types(facts) & current.weapon_types)

@@ -112,7 +112,7 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
         if kind == "killed":
             for met in finditer_if(_MET_DEATH_RE, facts.normalized, ("لقي", "لقو")):
-                # "لقي أربعة سوريين بينهم ثلاثة أطفال مصرعهم": those among them are counted already.
+                # "قتل خمسة مدنيين بينهم طفلان": those among them are counted already.
                 victims = [q for q in facts.quantities if q.category == "person" and q.value is not None
                            and met.start("victims") <= q.start < met.end("victims")
                            and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
