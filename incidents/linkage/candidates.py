@@ -114,7 +114,7 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
             probe += [f"{country}|{name}|{year}" for name in names for year in years]
     # A report with neither a year nor a publication day has no time to meet by: it looks for
     # reports that share its rarest words, wherever they are placed (a misread country included).
-    rare = [f"word {word}" for word in record.rarest_words]
+    rare = [f"word {word}" for word in record.words.rarest]
     index += rare
     undated = not record.year_known and record.published_day is None
     if undated:

@@ -25,7 +25,6 @@ import pyarrow as pa
 
 from incidents import SQL_DIR
 from incidents.linkage.records import RECALL_LOOKBACK_DAYS, LinkRecord
-from incidents.linkage.words import weighted_overlap
 
 LEVELS_SQL = SQL_DIR / "linkage" / "comparison_levels.sql"
 # Levels that make two reports certainly two attacks: they weigh nothing, they forbid.
@@ -111,7 +110,7 @@ def records_table(records: Sequence[LinkRecord]) -> pa.Table:
         "target_type": column([r.target_type for r in records], pa.string()),
         "target_name": column([r.target_name for r in records], pa.string()),
         "weekday": column([r.weekday for r in records], pa.int8()),
-        "word_count": column([len(r.words) for r in records], pa.int32()),
+        "word_count": column([len(r.words.words) for r in records], pa.int32()),
     })
 
 
@@ -129,7 +128,7 @@ def compare_levels(conn: duckdb.DuckDBPyConnection, records: Sequence[LinkRecord
 
 def text_level(a: LinkRecord, b: LinkRecord) -> str:
     """How much of their words two reports share, weighed by rarity (both have enough words)."""
-    similarity = weighted_overlap(a.words, b.words, a.words_rarity, b.words_rarity)
+    similarity = a.words.overlap(b.words)
     return next((level for floor, level in TEXT_LEVELS if similarity >= floor), "no_words")
 
 

@@ -61,9 +61,7 @@ class LinkRecord:
     claimants: frozenset[str]
     target_type: str | None
     target_name: str | None
-    words: frozenset[str]          # a report's article's uncommon words (a recollection's: its sentences')
-    words_rarity: float            # their summed rarity (words.total_rarity)
-    rarest_words: tuple[str, ...]  # the rarest of them (words.rarest_known): blocking keys
+    words: ReportWords             # a report's article's uncommon words (a recollection's: its sentences')
     order: tuple                   # a fixed order of reports: the grouping never depends on input order
     blocking_keys: tuple | None = None  # index keys and probe keys, made once (``candidates.keys``)
 
@@ -135,8 +133,7 @@ def _period(stated: str, year: int, month: int | None, day: int | None) -> tuple
     return "year", date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
 
 
-def link_record(mention: Mention, article: ArticleInfo | None, text: str | None = None) -> LinkRecord:
-    """``text``: the mention's evidence sentences when read from the store (else from the mention)."""
+def link_record(mention: Mention, article: ArticleInfo | None) -> LinkRecord:
     weapon_type = _text(mention.weapon_type)
     weapon_type = None if weapon_type in (None, "unknown") else weapon_type
     target_type = _text(mention.target_type)
@@ -158,7 +155,7 @@ def link_record(mention: Mention, article: ArticleInfo | None, text: str | None 
     if mention.role == PRIMARY and article is not None and article.words is not None:
         words = article.words
     else:
-        words = ReportWords.of(sentence_words(evidence_text(mention) if text is None else text))
+        words = ReportWords.of(sentence_words(evidence_text(mention)))
     point = first_day if precision in ("day", "week") else math.inf
     published_key = published.timestamp() if published else math.inf
     return LinkRecord(
@@ -195,8 +192,6 @@ def link_record(mention: Mention, article: ArticleInfo | None, text: str | None 
         target_type=None if target_type in (None, "unknown") else target_type,
         target_name=_folded(mention.target_name),
         weekday=weekday,
-        words=words.words,
-        words_rarity=words.rarity,
-        rarest_words=words.rarest,
+        words=words,
         order=(mention.role != PRIMARY, point, published_key, mention.mention_id),
     )

@@ -121,9 +121,8 @@ class ReportWords:
     def of(cls, words: frozenset[str]) -> "ReportWords":
         return cls(words, total_rarity(words), tuple(rarest_known(words, RAREST_KEPT)))
 
-
-def weighted_overlap(mine: frozenset[str], theirs: frozenset[str], mine_total: float, theirs_total: float) -> float:
-    """Rarity-weighted Jaccard similarity: the shared words' rarity over the rarity of all words."""
-    shared = total_rarity(mine & theirs)
-    union = mine_total + theirs_total - shared
-    return shared / union if union > 0 else 0.0
+    def overlap(self, other: "ReportWords") -> float:
+        """Rarity-weighted Jaccard similarity: the shared words' rarity over the rarity of all words."""
+        shared = total_rarity(self.words & other.words)
+        union = self.rarity + other.rarity - shared
+        return shared / union if union > 0 else 0.0
