@@ -4,11 +4,13 @@ Each report files itself under *index* keys and looks for partners under *probe*
 are a candidate pair when one's probe keys meet the other's index keys. No key depends on one field
 being present: a report with a date is found through its days or month within its governorate
 (its country when it names no governorate; its town for a vague date), or through the names it
-gives within its year; a report without a year through the day or month of the year it names,
-its exact place, its launch site, the names it gives (claimants, target), its copies, and when it
-has no publication day either, its rarest words and its town. Keys are a pure function of the
-report, so the pairs among any set of reports are the pairs a full regroup makes among them
-(incremental equals batch); the store keeps them as the blocking index for later nights.
+gives within its year; a report without a year through the day or month of the year it names
+and the days before its article. An attack an article recalls without a date is found through its site and launch site within the
+year before the article; a report with no time at all (no date, no publication day) through its
+site, launch site and rarest words at any time. Every key of a report with a time is
+bounded in time, so that the pairs grow with the history, not with its square. Keys are a pure
+function of the report, so the pairs among any set of reports are the pairs a full regroup makes
+among them (incremental equals batch); the store keeps them as the blocking index for later nights.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from incidents.linkage.records import WEEK_TOLERANCE_DAYS, LinkRecord
+from incidents.linkage.records import RECALL_LOOKBACK_DAYS, WEEK_TOLERANCE_DAYS, LinkRecord
 
 INDEX, PROBE = "index", "probe"
 
@@ -71,7 +73,7 @@ def _date_keys(record: LinkRecord) -> tuple[list[str], list[str]]:
             key = f"of year {record.month}-{record.day}" if record.day is not None else f"of year {record.month}"
             index.append(key)
             probe.append(key)
-        if record.published_day is not None:
+        if record.published_day is not None and not _recalled_undated(record):
             # No year: an attack of the days before its article, as a report without date words is.
             first, last = record.published_day - WEEK_TOLERANCE_DAYS, record.published_day + 1
             index += [f"day {ordinal}" for ordinal in range(first, last + 1)]
@@ -79,11 +81,36 @@ def _date_keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     return index, probe
 
 
-def _name_keys(record: LinkRecord) -> list[str]:
+def _recalled_undated(record: LinkRecord) -> bool:
+    """An attack an article recalls without saying when: it may be of any day before it."""
+    return not record.is_primary and not record.has_date and record.published_day is not None
+
+
+def _years(record: LinkRecord) -> range | None:
+    """The years a report's keys are filed under: those of its date, else of its article (a report
+    without a date of its own); None when it has no time at all."""
+    if record.year_known:
+        return range(date.fromordinal(record.first_day).year, date.fromordinal(record.last_day).year + 1)
+    if record.published_day is not None:
+        year = date.fromordinal(record.published_day).year
+        return range(year, year + 1)
+    return None
+
+
+def _recalled_years(record: LinkRecord) -> range:
+    """The years an undated attack recalled by an article may be in: the year before it."""
+    first = date.fromordinal(record.published_day - RECALL_LOOKBACK_DAYS).year
+    return range(first, date.fromordinal(record.published_day).year + 1)
+
+
+def _name_keys(record: LinkRecord, specific_only: bool = False) -> list[str]:
+    """Names a report gives. Claimants name a few groups that claim most attacks, so they are
+    keys only where a date bounds them; a target is a kind of place (a base, a hospital) unless
+    it is a site, which ``place`` already names."""
     names = [f"place {record.place_id}"] if record.place_id else []
     names += [f"launch {record.launch_key}"] if record.launch_key else []
-    names += [f"claimant {name}" for name in sorted(record.claimants)]
-    names += [f"target {record.target_name}"] if record.target_name else []
+    if not specific_only:
+        names += [f"claimant {name}" for name in sorted(record.claimants)]
     return names
 
 
@@ -100,32 +127,31 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     index = [f"{area}|{key}" for area in areas_index for key in date_index]
     probe_areas = day_areas if record.precision == "day" or not record.year_known else vague_areas
     probe = [f"{area}|{key}" for area in probe_areas for key in date_probe]
-    names = _name_keys(record)
     country = record.country or "?"
-    # Names meet across dates for reports that have no year to meet by, and within its year for
-    # a report dated only by its year.
-    index += [f"{country}|{name}" for name in names]
-    if not record.year_known:
-        probe += [f"{country}|{name}" for name in names]
-    else:
-        years = range(date.fromordinal(record.first_day).year, date.fromordinal(record.last_day).year + 1)
-        index += [f"{country}|{name}|{year}" for name in names for year in years]
-        if record.precision == "year":
-            probe += [f"{country}|{name}|{year}" for name in names for year in years]
-    # A report with neither a year nor a publication day has no time to meet by: it looks for
-    # reports that share its rarest words, wherever they are placed (a misread country included).
-    rare = [f"word {word}" for word in record.words.rarest]
-    index += rare
-    undated = not record.year_known and record.published_day is None
-    if undated:
-        probe += rare
-    # And in its town at any time: its words and weekday decide among the town's attacks. Only
-    # the reports without any date probe it (a few in a scraped feed), so it costs one key each.
-    if record.city is not None and record.admin1 is not None:
-        town = f"{country}/{record.admin1}/{record.city}|any time"
-        index.append(town)
-        if undated:
-            probe.append(town)
+    years = _years(record)
+    rarest = record.words.rarest
+    # The specific names and the rarest words are filed at any time (for the reports with no time
+    # to meet by), and the names in the years of the report too.
+    specific = _name_keys(record, specific_only=True)
+    index += [f"{country}|{name}" for name in specific] + [f"word {word}" for word in rarest]
+    if years is not None:
+        index += [f"{country}|{name}|{year}" for name in _name_keys(record) for year in years]
+    if record.precision == "year":
+        # A year alone is found through the names it gives, not every report of its year.
+        probe += [f"{country}|{name}|{year}" for name in _name_keys(record) for year in years]
+    elif _recalled_undated(record):
+        # An attack recalled without a date: of the year before its article, found through its
+        # site and launch site. Not through its days (it may be of any of them) nor its words: a
+        # year of reports shares a rare word with hundreds (bench/corpus.py at 5,000 articles:
+        # 0.87M pairs, none of them a link to a reported attack).
+        probe += [f"{country}|{name}|{year}" for name in specific for year in _recalled_years(record)]
+    elif not record.year_known:
+        # No year to meet by: its site and launch site at any time, and with no publication day
+        # either, its rarest words anywhere (a misread country included). Not its town: at any
+        # time a town holds hundreds of attacks.
+        probe += [f"{country}|{name}" for name in specific]
+        if record.published_day is None:
+            probe += [f"word {word}" for word in rarest]
     copies = f"copies {record.copy_group}"
     index.append(copies)
     probe.append(copies)

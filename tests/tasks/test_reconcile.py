@@ -671,3 +671,40 @@ def test_a_report_that_matches_one_report_of_an_attack_well_joins_though_it_matc
     weights = {(row.a, row.b): row.weight for row in result.links}
     assert weights["a2:0", "u:0"] < 9 and (weights["a1:0", "u:0"] + weights["a2:0", "u:0"]) / 2 < 9
     assert len(set(result.assignment.values())) == 1
+
+
+def news_history(years: int) -> list:
+    """Five reports a day in Baghdad for ``years`` years, as a feed has them: the same claimant and
+    the same kind of target again and again, a fifth of them recollections of an attack without a
+    date, and a report a week with neither a date nor a publication day."""
+    from incidents.linkage.records import link_record
+
+    rng = random.Random(5)
+    districts = [dict(place_id=f"district_{n}", country="Iraq", admin1="Baghdad", city="Baghdad",
+                      geo_precision="district", latitude=33.3 + n / 100, longitude=44.4) for n in range(40)]
+    records = []
+    for number in range(years * 365 * 5):
+        day = date(2016, 1, 1) + timedelta(days=number // 5)
+        fields = dict(**rng.choice(districts), weapon_type="ied", target_type="military", target_name="base",
+                      perpetrator_claimed="Islamic State")
+        published = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
+        if number % 35 == 0:
+            mention, published = report(f"n{number}:0", **fields), None
+        elif number % 5 == 0:
+            mention = report(f"n{number}:0", role="background", **fields)
+        else:
+            mention = report(f"n{number}:0", **on(day.isoformat()), **fields)
+        info = ArticleInfo(article_id=f"n{number}", copy_group=f"n{number}", source="s", published_at=published)
+        records.append(link_record(mention, info))
+    return records
+
+
+def test_the_pairs_compared_grow_with_the_history_not_with_its_square():
+    """A night on a long history must cost what its reports touch: the keys a claimant or a kind
+    of target gives (named in most reports) once made every report without a date meet every
+    report of all time that named them (5,000 articles of bench/corpus.py: 1.29M pairs)."""
+    from incidents.linkage.candidates import candidate_pairs
+
+    two, four = len(candidate_pairs(news_history(2))), len(candidate_pairs(news_history(4)))
+    assert two > 1000, "the history has pairs to compare"
+    assert four < 3 * two, f"{two} pairs in two years, {four} in four"
