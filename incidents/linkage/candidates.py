@@ -5,8 +5,8 @@ are a candidate pair when one's probe keys meet the other's index keys. No key d
 being present: a report with a date is found through its days or month within its governorate
 (its country when it names no governorate; its town for a vague date), or through the names it
 gives within its year; a report without a year through the day or month of the year it names
-and the days before its article. An attack an article recalls without a date is found through its site and launch site within the
-year before the article; a report with no time at all (no date, no publication day) through its
+and the days before its article. An attack an article recalls without a date is found through its site and launch site in the
+month before the article; a report with no time at all (no date, no publication day) through its
 site, launch site and rarest words at any time. Every key of a report with a time is
 bounded in time, so that the pairs grow with the history, not with its square. Keys are a pure
 function of the report, so the pairs among any set of reports are the pairs a full regroup makes
@@ -23,9 +23,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from incidents.linkage.records import RECALL_LOOKBACK_DAYS, WEEK_TOLERANCE_DAYS, LinkRecord
+from incidents.linkage.records import WEEK_TOLERANCE_DAYS, LinkRecord
 
 INDEX, PROBE = "index", "probe"
+# An attack an article recalls without a date is looked for among its site's attacks of the
+# month before the article (to the calendar month): over a year, a busy site's hundreds of attacks
+# made 0.53M pairs at 20,000 articles of bench/corpus.py, and one link.
+RECALLED_SITE_DAYS = 30
 
 
 def _areas(record: LinkRecord) -> tuple[list[str], list[str], list[str]]:
@@ -97,10 +101,19 @@ def _years(record: LinkRecord) -> range | None:
     return None
 
 
-def _recalled_years(record: LinkRecord) -> range:
-    """The years an undated attack recalled by an article may be in: the year before it."""
-    first = date.fromordinal(record.published_day - RECALL_LOOKBACK_DAYS).year
-    return range(first, date.fromordinal(record.published_day).year + 1)
+def _months(first_day: int, last_day: int) -> list[str]:
+    first, last = date.fromordinal(first_day), date.fromordinal(last_day)
+    return [f"{year}-{month}" for year in range(first.year, last.year + 1)
+            for month in range(first.month if year == first.year else 1, (last.month if year == last.year else 12) + 1)]
+
+
+def _own_months(record: LinkRecord) -> list[str]:
+    """The months of a report's date, else of its article; none when it has no time at all."""
+    if record.year_known:
+        return _months(record.first_day, record.last_day)
+    if record.published_day is not None:
+        return _months(record.published_day, record.published_day)
+    return []
 
 
 def _name_keys(record: LinkRecord, specific_only: bool = False) -> list[str]:
@@ -134,17 +147,19 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     # to meet by), and the names in the years of the report too.
     specific = _name_keys(record, specific_only=True)
     index += [f"{country}|{name}" for name in specific] + [f"word {word}" for word in rarest]
+    index += [f"{country}|{name}|{month}" for name in specific for month in _own_months(record)]
     if years is not None:
         index += [f"{country}|{name}|{year}" for name in _name_keys(record) for year in years]
     if record.precision == "year":
         # A year alone is found through the names it gives, not every report of its year.
         probe += [f"{country}|{name}|{year}" for name in _name_keys(record) for year in years]
     elif _recalled_undated(record):
-        # An attack recalled without a date: of the year before its article, found through its
-        # site and launch site. Not through its days (it may be of any of them) nor its words: a
+        # An attack recalled without a date: found through its site and launch site in the month
+        # before its article. Not through its days (it may be of any of them) nor its words: a
         # year of reports shares a rare word with hundreds (bench/corpus.py at 5,000 articles:
         # 0.87M pairs, none of them a link to a reported attack).
-        probe += [f"{country}|{name}|{year}" for name in specific for year in _recalled_years(record)]
+        recalled = _months(record.published_day - RECALLED_SITE_DAYS, record.published_day)
+        probe += [f"{country}|{name}|{month}" for name in specific for month in recalled]
     elif not record.year_known:
         # No year to meet by: its site and launch site at any time, and with no publication day
         # either, its rarest words anywhere (a misread country included). Not its town: at any
