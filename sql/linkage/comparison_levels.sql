@@ -165,7 +165,10 @@ WITH measured AS (
     FROM compared
 )
 SELECT
-    a, b, mention_a, mention_b, copies_of_one_report,
+    a, b, mention_a, mention_b,
+    -- Unless an edit moved them: a copy that drops or adds a paragraph numbers its mentions
+    -- differently, and two attacks that cannot be one (another day, another place) say so.
+    copies_of_one_report AND field_conflict IS NULL AS copies_of_one_report,
     -- The extractor already decided that two mentions of one article are two attacks.
     CASE WHEN same_article THEN 'same_article' ELSE field_conflict END AS conflict,
     CASE WHEN NOT same_article THEN date_level END AS "date",

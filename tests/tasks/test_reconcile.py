@@ -711,3 +711,18 @@ def test_the_pairs_compared_grow_with_the_history_not_with_its_square():
     two, four = len(candidate_pairs(news_history(2))), len(candidate_pairs(news_history(4)))
     assert two > 1000, "the history has pairs to compare"
     assert four < 3 * two, f"{two} pairs in two years, {four} in four"
+
+
+def test_a_copy_that_dropped_a_paragraph_never_merges_two_recalled_attacks():
+    """Copies tell the same attacks in the same order, so the same-numbered mentions of two copies
+    are one attack; but a copy that drops a paragraph numbers the rest differently. Forced
+    together regardless, such pairs chained the recollections of 71 sites into one incident of
+    9,403 mentions at 100,000 articles of bench/corpus.py."""
+    attack = dict(**on("2020-11-16"), **GREEN_ZONE, weapon_type="rocket", killed=2)
+    recalled_balad = dict(**on("2020-10-02"), **BALAD_BASE, weapon_type="rocket")
+    recalled_erbil = dict(**on("2020-09-12"), **ERBIL_AIRPORT, weapon_type="drone")
+    original = [report("a1:0", **attack), report("a1:1", role="background", **recalled_balad),
+                report("a1:2", role="background", **recalled_erbil)]
+    copy = [report("a2:0", **attack), report("a2:1", role="background", **recalled_erbil)]
+    result = run(original + copy, articles={"a1": article("a1"), "a2": article("a2", hours=3, copy_of="a1")})
+    assert groups(result) == {frozenset({"a1:0", "a2:0"}), frozenset({"a1:1"}), frozenset({"a1:2", "a2:1"})}
