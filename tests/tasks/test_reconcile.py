@@ -726,3 +726,18 @@ def test_a_copy_that_dropped_a_paragraph_never_merges_two_recalled_attacks():
     copy = [report("a2:0", **attack), report("a2:1", role="background", **recalled_erbil)]
     result = run(original + copy, articles={"a1": article("a1"), "a2": article("a2", hours=3, copy_of="a1")})
     assert groups(result) == {frozenset({"a1:0", "a2:0"}), frozenset({"a1:1"}), frozenset({"a1:2", "a2:1"})}
+
+
+def test_attacks_recalled_without_a_date_join_dated_reports_and_never_chain_among_themselves():
+    """A site's recollections a few weeks apart each, with nothing to date them, once made one
+    incident of years (4,347 recollections at 100,000 articles of bench/corpus.py)."""
+    details = dict(weapon_type="rocket", weapon_detail="Katyusha", target_type="military", evidence=BALAD_NIGHT)
+    recalls = [report(f"r{n}:0", role="background", **BALAD_BASE, **details) for n in range(12)]
+    articles = {f"r{n}": article(f"r{n}", hours=24 * 25 * n) for n in range(12)}
+    assert len(groups(run(recalls, articles=articles))) == 12
+    # r6 is published on 16 April 2021; a reported attack on the base of 6 April.
+    reported = report("d1:0", **on("2021-04-06"), **BALAD_BASE, **details)
+    articles["d1"] = article("d1", hours=24 * 140)
+    joined = run(recalls + [reported], articles=articles).assignment
+    assert joined["r6:0"] == joined["d1:0"]
+    assert sum(incident == joined["d1:0"] for incident in joined.values()) <= 3
