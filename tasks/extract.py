@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
+from incidents.arabic.datelines import infer_publication_date
 from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
 from incidents.arabic.claims import HELD_RESPONSIBLE_RE, responsibility
 from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts, plausible
@@ -582,7 +583,7 @@ def dateline_of(text: str) -> tuple[Dateline, dt.date | None]:
     opening = text[:600]
     prefix = _DATELINE_PREFIX_RE.match(opening)
     place_end = prefix.end() if prefix else 0
-    found = arabic_dates.infer_publication_date(normalize(opening))
+    found = infer_publication_date(normalize(opening))
     date_start = date_end = 0
     if found is not None:
         _, offsets = normalize_with_offsets(opening)
