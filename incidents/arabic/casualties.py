@@ -31,9 +31,12 @@ _COMBINED_RE = re.compile(
 _COMBINED_REACH_CHARS = 40
 # The victims before a verb in the plural or dual that they suffered ("5 أشخاص على الأقل قتلوا").
 _VICTIMS_THEN_VERB_RE = {
-    "killed": re.compile(r"(?<!\w)[وف]?(?:قتلوا|قتلا|استشهدوا|استشهدا|لقوا|لقيا|توفوا|توفيا)(?!\w)"),
-    "injured": re.compile(r"(?<!\w)[وف]?(?:اصيبوا|اصيبا|جرحوا|جرحا)(?!\w)"),
+    "killed": re.compile(r"(?<!\w)[وف]?(?:قتلوا|استشهدوا|لقوا|توفوا|(?P<dual>قتلا|استشهدا|لقيا|توفيا))(?!\w)"),
+    "injured": re.compile(r"(?<!\w)[وف]?(?:اصيبوا|جرحوا|(?P<dual>اصيبا|جرحا))(?!\w)"),
 }
+# The subject of a dual verb written like a plural (شرطيين، مدنيين), maybe with "others" (آخرين),
+# right before the verb and with no number of its own.
+_DUAL_SUBJECT_RE = re.compile(r"(?<!\w)(?:ان\s+)?[^\W\d]{3,}يين(?:\s+اخرين)?\s+$")
 _VICTIM_VERB_NEEDLES = {"killed": ("قتل", "استشهد", "لقوا", "لقيا", "توف"), "injured": ("اصيب", "جرح")}
 # "لقي سبعة أشخاص مصرعهم": the victims stand between the verb and its object.
 _MET_DEATH_RE = re.compile(
@@ -65,6 +68,8 @@ _ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري)(?!\w)")
 _HEDGED_COUNT_RE = re.compile(r"\s+(?:اكثر من|نحو|حوالي|قرابه|زهاء|ما لا يقل عن)\s+(?P<number>\d+)(?!\d)")
 # A full stop ends the statement a cue opens ("… عملية اغتيال .اربعة من حراس …").
 _STOP_RE = re.compile(r"[.!?]")
+# Between two coordinated victims: "ضابط وجنديين"، "طفلة، وامرأة"، "ثلاثة جنود من اللواء و".
+_COORDINATION_GAP_RE = re.compile(r"[\s\w]{0,12}?\s*و\s*|\s*(?:,|و)\s*")
 _CASUALTY_LEMMAS = {"قتيل", "شهيد", "جريح", "مصاب"}
 _BARE_COUNT_RE = re.compile(
     r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اخران|اخريان|اشخاص اخرين|من\s+\S+(?:ه|ها|هم|هما)(?!\w))(?!\w)")
@@ -74,7 +79,18 @@ def reports_casualties(facts: SentenceFacts) -> bool:
     return bool(facts.has("update") or _TOLL_RE.search(facts.normalized)
                 or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
                 or _NO_LOSSES_RE.search(facts.normalized) or _NO_DEATHS_RE.search(facts.normalized)
-                or ((facts.has("killed") or facts.has("injured")) and any(q.category == "person" for q in facts.quantities)))
+                or ((facts.has("killed") or facts.has("injured"))
+                    and (any(q.category == "person" for q in facts.quantities) or _dual_victims(facts.normalized))))
+
+
+def _dual_victims(normalized: str) -> bool:
+    """"إن شرطيين آخرين أصيبا": two victims named by a noun that reads as a plural, then a dual verb."""
+    for kind, pattern in _VICTIMS_THEN_VERB_RE.items():
+        for verb in finditer_if(pattern, normalized, _VICTIM_VERB_NEEDLES[kind]):
+            if verb.group("dual") and _DUAL_SUBJECT_RE.search(
+                    normalized, max(0, verb.start() - CASUALTY_WINDOW_CHARS), verb.start()):
+                return True
+    return False
 
 
 def best(candidates: list[Candidate]) -> Candidate | None:
@@ -123,8 +139,17 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
             before = [q for q in facts.quantities if q.category == "person" and q.value is not None
                       and 0 <= verb.start() - q.end <= CASUALTY_WINDOW_CHARS
                       and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
-            if before and not _inside(before[0].start, verb.end(), _combined_spans(facts.normalized)):
-                found.append(Candidate(before[0].value, facts, before[0].start, verb.end(), 0.9, update))
+            # The victims are the ones nearest the verb: "قال ضابط إن جنديين آخرين أصيبا" is two
+            # soldiers, not the officer who told it.
+            victims = _run_before(facts.normalized, before)
+            # "شرطيين آخرين أصيبا": a noun in -يين is a plural or a dual; the dual verb says two.
+            dual = verb.group("dual") and _DUAL_SUBJECT_RE.search(
+                facts.normalized, max(0, verb.start() - CASUALTY_WINDOW_CHARS), verb.start())
+            if dual and (not victims or victims[-1].end <= dual.start()):
+                if not _inside(dual.start(), verb.end(), _combined_spans(facts.normalized)):
+                    found.append(Candidate(2, facts, dual.start(), verb.end(), 0.9, update))
+            elif victims and not _inside(victims[0].start, verb.end(), _combined_spans(facts.normalized)):
+                found.append(Candidate(sum(q.value for q in victims), facts, victims[0].start, verb.end(), 0.9, update))
         # "two of the faction's members" counts victims; "among them a child" counts some again;
         # a count of the dead or the wounded (خمسة شهداء و11 جريحا) is read as a casualty noun.
         persons = [q for q in facts.quantities
@@ -211,11 +236,22 @@ def _toll_figure(toll: re.Match) -> tuple[int, int] | None:
     return None
 
 
+def _run_before(normalized: str, quantities: list[Quantity]) -> list[Quantity]:
+    """The coordinated run of victims that ends with the last of ``quantities`` (nearest a verb)."""
+    if not quantities:
+        return []
+    run = [quantities[-1]]
+    for quantity in reversed(quantities[:-1]):
+        if not _COORDINATION_GAP_RE.fullmatch(normalized, quantity.end, run[0].start):
+            break
+        run.insert(0, quantity)
+    return run
+
+
 def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quantity]:
     run = [quantities[0]]
     for quantity in quantities[1:]:
-        gap = normalized[run[-1].end:quantity.start]
-        if re.fullmatch(r"[\s\w]{0,12}?\s*و\s*", gap) or re.fullmatch(r"\s*(?:,|و)\s*", gap):
+        if _COORDINATION_GAP_RE.fullmatch(normalized, run[-1].end, quantity.start):
             run.append(quantity)
         else:
             break
