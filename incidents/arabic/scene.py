@@ -20,6 +20,11 @@ _DIRECTION_BEFORE_RE = re.compile(
     r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
+# "قرب حدود سوريا"، "بالقرب من الحدود السورية"، "على الحدود مع العراق": the border of a country
+# locates a scene on the other side of it as often as on its own.
+_BORDER_BEFORE_RE = re.compile(r"(?<!\w)[وفب]?(?:ال)?حدود(?:\s+مع)?\s+$")
+_OPERATES_IN_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:تعمل|يعمل|تنشط|ينشط|العامله|الناشطه)\s+(?:في\s+|ب)?(?:\S+\s+)?$")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 # "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place.
 _BACKED_BY_BEFORE_RE = re.compile(
@@ -43,8 +48,14 @@ def names_the_launcher(facts: SentenceFacts, place: PlaceMatch) -> bool:
 
 
 def is_reference_point(normalized: str, place: PlaceMatch) -> bool:
-    """"North of Baghdad", "80 km from Erbil": the place locates the scene, it is not the scene."""
-    return bool(_DIRECTION_BEFORE_RE.search(normalized[max(0, place.start - 24):place.start]))
+    """"North of Baghdad", "80 km from Erbil", "near the Syrian border": the place locates the
+    scene, it is not the scene. A country's own north (شمال شرق الأردن) is in that country."""
+    before = normalized[max(0, place.start - 24):place.start]
+    if _BORDER_BEFORE_RE.search(before):
+        return True
+    if place.place.precision == "country" and not re.search(r"(?:كم|كلم|كيلومترا|كيلومترات|بعد|مسافه)\s+(?:من\s+)?$", before):
+        return False
+    return bool(_DIRECTION_BEFORE_RE.search(before))
 
 
 def launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
@@ -135,7 +146,9 @@ def names_an_actor(normalized: str, place: PlaceMatch) -> bool:
     before = normalized[max(0, place.start - 6):place.start]
     matched = normalized[place.start:place.end]
     loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
-    return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to
+    # "جماعات مدعومة من إيران تعمل في سوريا والعراق": where the group operates, not the scene.
+    operates_in = _OPERATES_IN_BEFORE_RE.search(normalized[max(0, place.start - 30):place.start])
+    return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to or bool(operates_in)
 
 
 def launch_text(sentences: list[SentenceFacts]) -> Candidate | None:
