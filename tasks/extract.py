@@ -54,7 +54,9 @@ _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتي�
 # "وجاء القصف بعد مقتل أمريكي في هجوم على قاعدة في كركوك"، "بعد يومين من الهجوم على …": what
 # the news came after, or came days after, is an earlier event.
 _CAME_AFTER_RE = re.compile(
-    r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?(?:بعد|عقب|اثر)(?!\w))"
+    r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?"
+    # "جاءت العملية لاستكمال الهجوم الذي …": what it followed up is an earlier attack too.
+    r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا)(?!\w))"
     r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 _DAWN_AFTER_RE = re.compile(r"\s+(?:اليوم|امس|يوم|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت)(?!\w)")
@@ -113,6 +115,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     told_until = came_after.start() if came_after and (came_after.start() > 0 or came_after.group("came")) \
         else len(normalized)
     if told_until < len(normalized):
+        facts.told_until = told_until
         facts.cues = {kind: [cue for cue in cues if cue.start < told_until] for kind, cues in facts.cues.items()}
     for kind in ("attack_noun", "killed"):
         # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
