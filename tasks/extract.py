@@ -37,7 +37,7 @@ from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
 from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, place_named_by_model, place_of, scene_of
 from incidents.arabic.targets import damage_of, target_of
-from incidents.arabic.weapons import projectile_count, valid_weapons, weapon_of
+from incidents.arabic.weapons import projectile_count, unfired, valid_weapons, weapon_of
 from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
@@ -59,6 +59,8 @@ _CAME_AFTER_RE = re.compile(
     r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا)(?!\w))"
     r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
+# "أول رد انتقامي صاروخي من الحرس على عملية اغتيال …": the reply's words between رد and على.
+_REPLY_TO_RE = re.compile(r"(?<!\w)(?:رد|ردا|الرد)\s+(?:\S+\s+){0,6}?علي\s+(?:عمليه\s+)?$")
 _DAWN_AFTER_RE = re.compile(r"\s+(?:اليوم|امس|يوم|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت)(?!\w)")
 # "ردا على التفجيرين"، "انتقاما للهجوم": an attack named as the motive of this one is another attack.
 _MOTIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:ردا|رد|جاءت ردا|وردا)\s+علي\s*$|(?<!\w)(?:انتقاما|ثارا)\s*$")
@@ -121,7 +123,9 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
         # motive is no attack of this report, nor is any attack named as the motive.
         facts.cues[kind] = [cue for cue in facts.cues[kind] if not (
-            (cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))
+            (cue.phrase.startswith("اغت") and (
+                _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start])
+                or _REPLY_TO_RE.search(normalized[max(0, cue.start - 60):cue.start])))
             or (kind == "attack_noun" and _named_as_motive(normalized, cue.start)))]
     facts.attack_nouns = facts.cues["attack_noun"]
     # "فجر اليوم"، "فجر الأحد": dawn, not "detonated".
@@ -129,7 +133,8 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         verb for verb in facts.cues["event_verb"]
         if not (verb.phrase == "فجر" and _DAWN_AFTER_RE.match(normalized, verb.end))]
     facts.weapons = [w for w in valid_weapons(normalized, facts.attack_nouns)
-                     if w.start < told_until and not _named_as_motive(normalized, w.start)]
+                     if w.start < told_until and not _named_as_motive(normalized, w.start)
+                     and not unfired(normalized, w.end)]
     facts.launch_cues = facts.cues["launch"]
     facts.quantities = [q for q in find_quantities(normalized) if q.start < told_until]
     facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
