@@ -25,6 +25,7 @@ _DIRECTION_BEFORE_RE = re.compile(
 _BORDER_BEFORE_RE = re.compile(r"(?<!\w)[وفب]?(?:ال)?حدود(?:\s+مع)?\s+$")
 _OPERATES_IN_BEFORE_RE = re.compile(
     r"(?<!\w)(?:تعمل|يعمل|تنشط|ينشط|العامله|الناشطه)\s+(?:في\s+|ب)?(?:\S+\s+)?$")
+_OUTLET_AFTER_RE = re.compile(r"\s+اليوم\s*\"")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 # "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place.
 _BACKED_BY_BEFORE_RE = re.compile(
@@ -34,7 +35,13 @@ _BACKED_BY_BEFORE_RE = re.compile(
 def impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
     launched_from = {id(p) for p in launch_places(facts)}
     return [p for p in facts.places if id(p) not in launched_from and not is_reference_point(facts.normalized, p)
-            and not names_the_launcher(facts, p) and not names_a_backer(facts.normalized, p)]
+            and not names_the_launcher(facts, p) and not names_a_backer(facts.normalized, p)
+            and not names_an_outlet(facts.normalized, p)]
+
+
+def names_an_outlet(normalized: str, place: PlaceMatch) -> bool:
+    """"في حديث لـ\"بغداد اليوم\"": a city's name in quotes with اليوم is a news outlet's name."""
+    return bool(_OUTLET_AFTER_RE.match(normalized, place.end)) and normalized[max(0, place.start - 1):place.start] == '"'
 
 
 def names_a_backer(normalized: str, place: PlaceMatch) -> bool:
@@ -103,7 +110,7 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
         launch_ids = {id(p) for p in launch_places(facts)}
         for place in facts.places:
             if (place.place.precision == "country" and names_an_actor(facts.normalized, place)) \
-                    or names_a_backer(facts.normalized, place):
+                    or names_a_backer(facts.normalized, place) or names_an_outlet(facts.normalized, place):
                 continue  # "backed by Iran", "loyal to Tehran": an actor, not where it happened
             if id(place) not in launch_ids and names_the_launcher(facts, place):
                 continue
