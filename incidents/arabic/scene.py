@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from incidents.arabic.facts import Candidate, SentenceFacts
-from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km
+from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km, places
 from incidents.arabic.ner import available_recognizer
 
 # Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
@@ -130,10 +130,27 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
         # The most precise place in the same city as the anchor.
         in_area = [c for c in impact if same_area(anchor, c.value)] or impact
         chosen = min(in_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
+        if chosen.confidence <= 0.5:
+            # Only "south-west of Kirkuk" is said: the attack was near the town, not in it; its
+            # governorate is what the report places it in.
+            area = _governorate_of(chosen.value)
+            if area is not None:
+                chosen = Candidate(area, chosen.facts, chosen.start, chosen.end, chosen.confidence)
     launch_choice = min(launch, key=lambda c: (c.facts.sentence.index, c.value.rank)) if launch else None
     if launch_choice is None:
         launch_choice = launch_text(sentences)
     return chosen, launch_choice
+
+
+def _governorate_of(place):
+    """The governorate a town or site lies in (None for a governorate or a country)."""
+    if place.precision in ("governorate", "country"):
+        return None
+    known = places()
+    parent = known.get(place.parent_id) if place.parent_id else None
+    while parent is not None and parent.precision not in ("governorate", "country"):
+        parent = known.get(parent.parent_id) if parent.parent_id else None
+    return parent if parent is not None and parent.precision == "governorate" else None
 
 
 def place_named_by_model(sentences: list[SentenceFacts]) -> Candidate | None:
