@@ -61,6 +61,7 @@ _CAME_AFTER_RE = re.compile(
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 # "أول رد انتقامي صاروخي من الحرس على عملية اغتيال …": the reply's words between رد and على.
 _REPLY_TO_RE = re.compile(r"(?<!\w)(?:رد|ردا|الرد)\s+(?:\S+\s+){0,6}?علي\s+(?:عمليه\s+)?$")
+_DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 _DAWN_AFTER_RE = re.compile(r"\s+(?:اليوم|امس|يوم|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت)(?!\w)")
 # "ردا على التفجيرين"، "انتقاما للهجوم": an attack named as the motive of this one is another attack.
 _MOTIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:ردا|رد|جاءت ردا|وردا)\s+علي\s*$|(?<!\w)(?:انتقاما|ثارا)\s*$")
@@ -276,7 +277,12 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     drafts: list[MentionDraft] = []
     primaries: list[MentionDraft] = []
     last_told: MentionDraft | None = None  # the primary attack the article talked about last
+    vetoed: set[str] = set()  # weapons the article told of as debris, a test or a drill
     for facts in analysed:
+        if facts.has("veto"):
+            vetoed |= _weapon_types(facts)
+        if facts.is_attack and _only_the_vetoed_weapon(facts, vetoed):
+            continue  # "صور للصاروخ الذي سقط …" after debris of a missile: that missile again
         if not facts.is_attack:
             if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts) \
                     and not _tells_another_day(facts, last_told):
@@ -345,6 +351,15 @@ def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
     """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
     days = {d.date for d in facts.dates if d.date is not None}
     return bool(days and draft.days) and not days & draft.days
+
+
+def _only_the_vetoed_weapon(facts: SentenceFacts, vetoed: set[str]) -> bool:
+    """An attack sentence that names only "the" weapon (الصاروخ، للصاروخ) of a kind the article
+    told of as debris or a test, with no attack noun and no date: it tells of that weapon again."""
+    if not vetoed or facts.attack_nouns or facts.dates or not facts.weapons:
+        return False
+    definite = all(_DEFINITE_RE.match(facts.normalized, w.start) for w in facts.weapons)
+    return definite and _weapon_types(facts) <= vetoed
 
 
 def _weapon_types(facts: SentenceFacts) -> set[str]:
