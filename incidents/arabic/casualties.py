@@ -103,8 +103,19 @@ def best(candidates: list[Candidate]) -> Candidate | None:
     updates = [c for c in candidates if c.update]
     if updates:
         return max(enumerate(updates), key=lambda item: (item[1].confidence, item[0]))[1]
+    # A headline's figure gives way to the body's when both give one: the body tells it in full,
+    # and a headline is where a figure is rounded or mistyped (٤٢ over a body's 24).
+    body = [c for c in candidates if not _in_headline(c)]
+    if body and any(c.value for c in body):
+        candidates = body
     # Statements of one article at the same level: the fuller account (the larger figure).
     return max(candidates, key=lambda c: (c.confidence, c.value if isinstance(c.value, int) else 0))
+
+
+def _in_headline(candidate: Candidate) -> bool:
+    """A line of the story's opening that ends without a full stop: the headline."""
+    sentence = candidate.facts.sentence
+    return sentence.story_paragraph <= 1 and not sentence.text.rstrip().endswith((".", "!", "?", "؟", "\"", "»", "”"))
 
 
 def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candidate]:
