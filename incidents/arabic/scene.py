@@ -170,7 +170,7 @@ def names_an_actor(normalized: str, place: PlaceMatch) -> bool:
     before = normalized[max(0, place.start - 6):place.start]
     matched = normalized[place.start:place.end]
     loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
-    # "جماعات مدعومة من إيران تعمل في سوريا والعراق": where the group operates, not the scene.
+    # "فصائل تنشط في سوريا والعراق": where the group operates, not the scene.
     operates_in = _OPERATES_IN_BEFORE_RE.search(normalized[max(0, place.start - 30):place.start])
     return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to or bool(operates_in)
 
