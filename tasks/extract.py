@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
+from incidents.arabic.datelines import infer_publication_date
 from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
 from incidents.arabic.claims import HELD_RESPONSIBLE_RE, responsibility
 from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts, plausible
@@ -36,7 +37,7 @@ from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
 from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, place_named_by_model, place_of, scene_of
 from incidents.arabic.targets import damage_of, target_of
-from incidents.arabic.weapons import projectile_count, valid_weapons, weapon_of
+from incidents.arabic.weapons import projectile_count, unfired, valid_weapons, weapon_of
 from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
@@ -53,9 +54,14 @@ _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتي�
 # "وجاء القصف بعد مقتل أمريكي في هجوم على قاعدة في كركوك"، "بعد يومين من الهجوم على …": what
 # the news came after, or came days after, is an earlier event.
 _CAME_AFTER_RE = re.compile(
-    r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?(?:بعد|عقب|اثر)(?!\w))"
+    r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?"
+    # "جاءت العملية لاستكمال الهجوم الذي …": what it followed up is an earlier attack too.
+    r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا)(?!\w))"
     r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
+# "أول رد انتقامي صاروخي من الحرس على عملية اغتيال …": the reply's words between رد and على.
+_REPLY_TO_RE = re.compile(r"(?<!\w)(?:رد|ردا|الرد)\s+(?:\S+\s+){0,6}?علي\s+(?:عمليه\s+)?$")
+_DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 _DAWN_AFTER_RE = re.compile(r"\s+(?:اليوم|امس|يوم|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت)(?!\w)")
 # "ردا على التفجيرين"، "انتقاما للهجوم": an attack named as the motive of this one is another attack.
 _MOTIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:ردا|رد|جاءت ردا|وردا)\s+علي\s*$|(?<!\w)(?:انتقاما|ثارا)\s*$")
@@ -112,12 +118,15 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     told_until = came_after.start() if came_after and (came_after.start() > 0 or came_after.group("came")) \
         else len(normalized)
     if told_until < len(normalized):
+        facts.told_until = told_until
         facts.cues = {kind: [cue for cue in cues if cue.start < told_until] for kind, cues in facts.cues.items()}
     for kind in ("attack_noun", "killed"):
         # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
         # motive is no attack of this report, nor is any attack named as the motive.
         facts.cues[kind] = [cue for cue in facts.cues[kind] if not (
-            (cue.phrase.startswith("اغت") and _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start]))
+            (cue.phrase.startswith("اغت") and (
+                _LANDMARK_BEFORE_RE.search(normalized[max(0, cue.start - 14):cue.start])
+                or _REPLY_TO_RE.search(normalized[max(0, cue.start - 60):cue.start])))
             or (kind == "attack_noun" and _named_as_motive(normalized, cue.start)))]
     facts.attack_nouns = facts.cues["attack_noun"]
     # "فجر اليوم"، "فجر الأحد": dawn, not "detonated".
@@ -125,7 +134,8 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         verb for verb in facts.cues["event_verb"]
         if not (verb.phrase == "فجر" and _DAWN_AFTER_RE.match(normalized, verb.end))]
     facts.weapons = [w for w in valid_weapons(normalized, facts.attack_nouns)
-                     if w.start < told_until and not _named_as_motive(normalized, w.start)]
+                     if w.start < told_until and not _named_as_motive(normalized, w.start)
+                     and not unfired(normalized, w.end)]
     facts.launch_cues = facts.cues["launch"]
     facts.quantities = [q for q in find_quantities(normalized) if q.start < told_until]
     facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
@@ -267,7 +277,12 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
     drafts: list[MentionDraft] = []
     primaries: list[MentionDraft] = []
     last_told: MentionDraft | None = None  # the primary attack the article talked about last
+    vetoed: set[str] = set()  # weapons the article told of as debris, a test or a drill
     for facts in analysed:
+        if facts.has("veto"):
+            vetoed |= _weapon_types(facts)
+        if facts.is_attack and _only_the_vetoed_weapon(facts, vetoed):
+            continue  # "صور للصاروخ الذي سقط …" after debris of a missile: that missile again
         if not facts.is_attack:
             if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts) \
                     and not _tells_another_day(facts, last_told):
@@ -336,6 +351,15 @@ def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
     """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
     days = {d.date for d in facts.dates if d.date is not None}
     return bool(days and draft.days) and not days & draft.days
+
+
+def _only_the_vetoed_weapon(facts: SentenceFacts, vetoed: set[str]) -> bool:
+    """An attack sentence that names only "the" weapon (الصاروخ، للصاروخ) of a kind the article
+    told of as debris or a test, with no attack noun and no date: it tells of that weapon again."""
+    if not vetoed or facts.attack_nouns or facts.dates or not facts.weapons:
+        return False
+    definite = all(_DEFINITE_RE.match(facts.normalized, w.start) for w in facts.weapons)
+    return definite and _weapon_types(facts) <= vetoed
 
 
 def _weapon_types(facts: SentenceFacts) -> set[str]:
@@ -582,7 +606,7 @@ def dateline_of(text: str) -> tuple[Dateline, dt.date | None]:
     opening = text[:600]
     prefix = _DATELINE_PREFIX_RE.match(opening)
     place_end = prefix.end() if prefix else 0
-    found = arabic_dates.infer_publication_date(normalize(opening))
+    found = infer_publication_date(normalize(opening))
     date_start = date_end = 0
     if found is not None:
         _, offsets = normalize_with_offsets(opening)

@@ -31,9 +31,12 @@ _COMBINED_RE = re.compile(
 _COMBINED_REACH_CHARS = 40
 # The victims before a verb in the plural or dual that they suffered ("5 أشخاص على الأقل قتلوا").
 _VICTIMS_THEN_VERB_RE = {
-    "killed": re.compile(r"(?<!\w)[وف]?(?:قتلوا|قتلا|استشهدوا|استشهدا|لقوا|لقيا|توفوا|توفيا)(?!\w)"),
-    "injured": re.compile(r"(?<!\w)[وف]?(?:اصيبوا|اصيبا|جرحوا|جرحا)(?!\w)"),
+    "killed": re.compile(r"(?<!\w)[وف]?(?:قتلوا|استشهدوا|لقوا|توفوا|(?P<dual>قتلا|استشهدا|لقيا|توفيا))(?!\w)"),
+    "injured": re.compile(r"(?<!\w)[وف]?(?:اصيبوا|جرحوا|(?P<dual>اصيبا|جرحا))(?!\w)"),
 }
+# The subject of a dual verb written like a plural (شرطيين، مدنيين), maybe with "others" (آخرين),
+# right before the verb and with no number of its own.
+_DUAL_SUBJECT_RE = re.compile(r"(?<!\w)(?:ان\s+)?[^\W\d]{3,}يين(?:\s+اخرين)?\s+$")
 _VICTIM_VERB_NEEDLES = {"killed": ("قتل", "استشهد", "لقوا", "لقيا", "توف"), "injured": ("اصيب", "جرح")}
 # "لقي سبعة أشخاص مصرعهم": the victims stand between the verb and its object.
 _MET_DEATH_RE = re.compile(
@@ -61,20 +64,36 @@ _ATTEMPT_BEFORE_RE = re.compile(r"(?<!\w)(?:محاوله|محاولات|نجا �
 _VICTIM_NAMED_RE = re.compile(r"\s+(?!(?:فاشله|فاشل)(?!\w))[^\W\d]")
 # "استشهد جندي وأصيب آخر": one more.
 _ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري)(?!\w)")
+_OTHERS_UNCOUNTED_RE = re.compile(r"\s+(?:اخرون|اخرين|اخريات)(?!\w)")
 # "وأصيب أكثر من 100 في التفجيرات": a hedged figure with no noun; the bound is the figure.
 _HEDGED_COUNT_RE = re.compile(r"\s+(?:اكثر من|نحو|حوالي|قرابه|زهاء|ما لا يقل عن)\s+(?P<number>\d+)(?!\d)")
 # A full stop ends the statement a cue opens ("… عملية اغتيال .اربعة من حراس …").
 _STOP_RE = re.compile(r"[.!?]")
+# Between two coordinated victims: "ضابط وجنديين"، "طفلة، وامرأة"، "ثلاثة جنود من اللواء و".
+_COORDINATION_GAP_RE = re.compile(r"[\s\w]{0,12}?\s*و\s*|\s*(?:,|و)\s*")
 _CASUALTY_LEMMAS = {"قتيل", "شهيد", "جريح", "مصاب"}
 _BARE_COUNT_RE = re.compile(
     r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اخران|اخريان|اشخاص اخرين|من\s+\S+(?:ه|ها|هم|هما)(?!\w))(?!\w)")
 
 
 def reports_casualties(facts: SentenceFacts) -> bool:
-    return bool(facts.has("update") or _TOLL_RE.search(facts.normalized)
+    return bool(facts.has("update") or _TOLL_RE.search(facts.told)
                 or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
-                or _NO_LOSSES_RE.search(facts.normalized) or _NO_DEATHS_RE.search(facts.normalized)
-                or ((facts.has("killed") or facts.has("injured")) and any(q.category == "person" for q in facts.quantities)))
+                or _NO_LOSSES_RE.search(facts.told) or _NO_DEATHS_RE.search(facts.told)
+                or any(m.group("number") and _casualty_noun_value(m)
+                       for m in finditer_if(_CASUALTY_NOUN_RE, facts.told, ("قتي", "قتل", "جري", "جرح", "شهي", "شهد")))
+                or ((facts.has("killed") or facts.has("injured"))
+                    and (any(q.category == "person" for q in facts.quantities) or _dual_victims(facts.told))))
+
+
+def _dual_victims(normalized: str) -> bool:
+    """"إن شرطيين آخرين أصيبا": two victims named by a noun that reads as a plural, then a dual verb."""
+    for kind, pattern in _VICTIMS_THEN_VERB_RE.items():
+        for verb in finditer_if(pattern, normalized, _VICTIM_VERB_NEEDLES[kind]):
+            if verb.group("dual") and _DUAL_SUBJECT_RE.search(
+                    normalized, max(0, verb.start() - CASUALTY_WINDOW_CHARS), verb.start()):
+                return True
+    return False
 
 
 def best(candidates: list[Candidate]) -> Candidate | None:
@@ -84,8 +103,19 @@ def best(candidates: list[Candidate]) -> Candidate | None:
     updates = [c for c in candidates if c.update]
     if updates:
         return max(enumerate(updates), key=lambda item: (item[1].confidence, item[0]))[1]
+    # A headline's figure gives way to the body's when both give one: the body tells it in full,
+    # and a headline is where a figure is rounded or mistyped (٤٢ over a body's 24).
+    body = [c for c in candidates if not _in_headline(c)]
+    if body and any(c.value for c in body):
+        candidates = body
     # Statements of one article at the same level: the fuller account (the larger figure).
     return max(candidates, key=lambda c: (c.confidence, c.value if isinstance(c.value, int) else 0))
+
+
+def _in_headline(candidate: Candidate) -> bool:
+    """A line of the story's opening that ends without a full stop: the headline."""
+    sentence = candidate.facts.sentence
+    return sentence.story_paragraph <= 1 and not sentence.text.rstrip().endswith((".", "!", "?", "؟", "\"", "»", "”"))
 
 
 def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candidate]:
@@ -97,77 +127,88 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
     found: list[Candidate] = []
     for facts in sentences:
         update = facts.has("update")
-        for toll in finditer_if(_TOLL_RE, facts.normalized, ("حصيله", "عدد")):
+        for toll in finditer_if(_TOLL_RE, facts.told, ("حصيله", "عدد")):
             if toll.group(kind):
                 figure = _toll_figure(toll)
                 if figure is not None:
                     found.append(Candidate(figure[0], facts, toll.start(), figure[1], 0.97, update))
-        for noun in finditer_if(_CASUALTY_NOUN_RE, facts.normalized, ("قتل", "قتي", "جرح", "جري", "مصاب", "شهد", "شهي")):
+        for noun in finditer_if(_CASUALTY_NOUN_RE, facts.told, ("قتل", "قتي", "جرح", "جري", "مصاب", "شهد", "شهي")):
             if noun.group("noun").startswith(_KILLED_NOUNS) != (kind == "killed"):
                 continue
-            if _inside(noun.start("noun"), noun.end(), _combined_spans(facts.normalized)):
+            if _inside(noun.start("noun"), noun.end(), _combined_spans(facts.told)):
                 continue
             value = _casualty_noun_value(noun)
             if value is not None:
                 found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
         if kind == "killed":
-            for met in finditer_if(_MET_DEATH_RE, facts.normalized, ("لقي", "لقو")):
+            for met in finditer_if(_MET_DEATH_RE, facts.told, ("لقي", "لقو")):
                 # "قتل خمسة مدنيين بينهم طفلان": those among them are counted already.
                 victims = [q for q in facts.quantities if q.category == "person" and q.value is not None
                            and met.start("victims") <= q.start < met.end("victims")
-                           and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
+                           and not _AMONG_THEM_RE.search(facts.told[max(0, q.start - 12):q.start])]
                 if victims:
                     found.append(Candidate(sum(q.value for q in victims), facts, met.start(), met.end(), 0.9, update))
         # "قال مسؤولون إن 4 سوريين، بينهم 3 أطفال، قتلوا": the victims, then the verb they suffered.
-        for verb in finditer_if(_VICTIMS_THEN_VERB_RE[kind], facts.normalized, _VICTIM_VERB_NEEDLES[kind]):
+        for verb in finditer_if(_VICTIMS_THEN_VERB_RE[kind], facts.told, _VICTIM_VERB_NEEDLES[kind]):
             before = [q for q in facts.quantities if q.category == "person" and q.value is not None
                       and 0 <= verb.start() - q.end <= CASUALTY_WINDOW_CHARS
-                      and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
-            if before and not _inside(before[0].start, verb.end(), _combined_spans(facts.normalized)):
-                found.append(Candidate(before[0].value, facts, before[0].start, verb.end(), 0.9, update))
+                      and not _AMONG_THEM_RE.search(facts.told[max(0, q.start - 12):q.start])]
+            # The victims are the ones nearest the verb: "قال ضابط إن جنديين آخرين أصيبا" is two
+            # soldiers, not the officer who told it.
+            victims = _run_before(facts.told, before)
+            # "شرطيين آخرين أصيبا": a noun in -يين is a plural or a dual; the dual verb says two.
+            dual = verb.group("dual") and _DUAL_SUBJECT_RE.search(
+                facts.told, max(0, verb.start() - CASUALTY_WINDOW_CHARS), verb.start())
+            if dual and (not victims or victims[-1].end <= dual.start()):
+                if not _inside(dual.start(), verb.end(), _combined_spans(facts.told)):
+                    found.append(Candidate(2, facts, dual.start(), verb.end(), 0.9, update))
+            elif victims and not _inside(victims[0].start, verb.end(), _combined_spans(facts.told)):
+                found.append(Candidate(sum(q.value for q in victims), facts, victims[0].start, verb.end(), 0.9, update))
         # "two of the faction's members" counts victims; "among them a child" counts some again;
         # a count of the dead or the wounded (خمسة شهداء و11 جريحا) is read as a casualty noun.
         persons = [q for q in facts.quantities
                    if q.category == "person" and q.lemma not in _CASUALTY_LEMMAS
-                   and not _AMONG_THEM_RE.search(facts.normalized[max(0, q.start - 12):q.start])]
+                   and not _AMONG_THEM_RE.search(facts.told[max(0, q.start - 12):q.start])]
         cues = facts.cues.get(kind, [])
         all_cue_starts = sorted(c.start for k in ("killed", "injured") for c in facts.cues.get(k, []))
         for cue in cues:
-            if _inside(cue.start, cue.end, _combined_spans(facts.normalized)):
+            if _inside(cue.start, cue.end, _combined_spans(facts.told)):
                 continue
-            stop = next((start for start in all_cue_starts if start > cue.start), len(facts.normalized))
+            if _OTHERS_UNCOUNTED_RE.match(facts.told, cue.end):
+                continue  # "قتل ثلاثة وجرح آخرون": others, how many is not said
+            stop = next((start for start in all_cue_starts if start > cue.start), len(facts.told))
             group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
-                     and q.start < stop and q.value is not None and not _STOP_RE.search(facts.normalized, cue.end, q.start)]
+                     and q.start < stop and q.value is not None and not _STOP_RE.search(facts.told, cue.end, q.start)]
             if group:
                 # Coordinated victims (طفلة وامرأة) add up; a run of them is one statement.
-                group = _coordinated_run(facts.normalized, group)
+                group = _coordinated_run(facts.told, group)
                 total = sum(q.value for q in group)
                 explicit = any(q.text[:1].isdigit() or q.value > 2 for q in group)
                 found.append(Candidate(total, facts, cue.start, group[-1].end, 0.9 if explicit else 0.7, update))
                 continue
-            bare = _BARE_COUNT_RE.match(facts.normalized, cue.end) or _HEDGED_COUNT_RE.match(facts.normalized, cue.end)
+            bare = _BARE_COUNT_RE.match(facts.told, cue.end) or _HEDGED_COUNT_RE.match(facts.told, cue.end)
             if bare:
                 value = parse_number(bare.group("number"))
                 if value is not None:
                     found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
                 continue
-            another = _ANOTHER_RE.match(facts.normalized, cue.end)
+            another = _ANOTHER_RE.match(facts.told, cue.end)
             if another:
                 found.append(Candidate(1, facts, cue.start, another.end(), 0.8, update))
                 continue
             if kind == "killed" and _ASSASSINATION_RE.fullmatch(cue.phrase) \
-                    and _VICTIM_NAMED_RE.match(facts.normalized, cue.end) \
-                    and not _ATTEMPT_BEFORE_RE.search(facts.normalized[max(0, cue.start - 12):cue.start]):
+                    and _VICTIM_NAMED_RE.match(facts.told, cue.end) \
+                    and not _ATTEMPT_BEFORE_RE.search(facts.told[max(0, cue.start - 12):cue.start]):
                 found.append(Candidate(1, facts, cue.start, cue.end, 0.7, update))  # "اغتيال الناشط X": one person
         nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
-        nones += [m.span() for m in finditer_if(_NO_LOSSES_RE, facts.normalized, _LOSS_VERBS)]
+        nones += [m.span() for m in finditer_if(_NO_LOSSES_RE, facts.told, _LOSS_VERBS)]
         if kind == "injured":
-            nones += [m.span() for m in finditer_if(_NOBODY_HURT_RE, facts.normalized, ("يصب", "يصاب", "تصب"))]
+            nones += [m.span() for m in finditer_if(_NOBODY_HURT_RE, facts.told, ("يصب", "يصاب", "تصب"))]
         else:
-            nones += [m.span() for m in finditer_if(_NO_DEATHS_RE, facts.normalized, ("وفيات", "وفاه", "قتلي", "قتيل"))]
+            nones += [m.span() for m in finditer_if(_NO_DEATHS_RE, facts.told, ("وفيات", "وفاه", "قتلي", "قتيل"))]
         for start, end in nones:
             # "no losses among the coalition's ranks" says nothing about the other victims.
-            if _RESTRICTED_NONE_RE.match(facts.normalized, end):
+            if _RESTRICTED_NONE_RE.match(facts.told, end):
                 continue
             found.append(Candidate(0, facts, start, end, 0.8, update))
     found.sort(key=lambda c: (c.facts.sentence.index, c.start))
@@ -211,11 +252,22 @@ def _toll_figure(toll: re.Match) -> tuple[int, int] | None:
     return None
 
 
+def _run_before(normalized: str, quantities: list[Quantity]) -> list[Quantity]:
+    """The coordinated run of victims that ends with the last of ``quantities`` (nearest a verb)."""
+    if not quantities:
+        return []
+    run = [quantities[-1]]
+    for quantity in reversed(quantities[:-1]):
+        if not _COORDINATION_GAP_RE.fullmatch(normalized, quantity.end, run[0].start):
+            break
+        run.insert(0, quantity)
+    return run
+
+
 def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quantity]:
     run = [quantities[0]]
     for quantity in quantities[1:]:
-        gap = normalized[run[-1].end:quantity.start]
-        if re.fullmatch(r"[\s\w]{0,12}?\s*و\s*", gap) or re.fullmatch(r"\s*(?:,|و)\s*", gap):
+        if _COORDINATION_GAP_RE.fullmatch(normalized, run[-1].end, quantity.start):
             run.append(quantity)
         else:
             break
@@ -224,9 +276,12 @@ def _coordinated_run(normalized: str, quantities: list[Quantity]) -> list[Quanti
 
 def _casualty_noun_value(found: re.Match) -> int | None:
     noun = found.group("noun")
+    number = found.group("number")
+    if found.string[max(0, found.start("noun") - 2):found.start("noun")] == "ال" \
+            and (not number or parse_number(number) is None):
+        return None  # "وأضاف أن الجريحين نقلا …": the victims told before, not a new count
     if noun in _DUAL_CASUALTY:
         return 2
-    number = found.group("number")
     if number:
         value = parse_number(number)
         if value is not None:

@@ -40,7 +40,14 @@ class SentenceFacts:
     is_aggregate: bool = False
     # The clause of the same sentence this one continues: its weapon and dates hold here too.
     context: "SentenceFacts | None" = None
+    # Where what the sentence tells of this attack ends ("… وجاء بعد هجوم مماثل …": an earlier one).
+    told_until: int | None = None
     _offsets: list[int] | None = None
+
+    @property
+    def told(self) -> str:
+        """The normalized sentence up to where it goes on to an earlier event."""
+        return self.normalized if self.told_until is None else self.normalized[:self.told_until]
 
     def has(self, kind: str) -> bool:
         return bool(self.cues.get(kind))

@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from incidents.arabic import dates as arabic_dates
+from incidents.arabic import date_words
+from incidents.arabic.dates import find_dates
 from incidents.arabic.lexicon import word_alternation
 from incidents.arabic.normalize import normalize_with_offsets
 
@@ -72,7 +73,7 @@ def _written_date_re() -> re.Pattern[str]:
     """Dates that the Arabic date grammar does not read: English month names ("Jul 06, 2020",
     "11th, August 2023") and a month before its day ("أيلول/سبتمبر 20, 2023")."""
     english = word_alternation(_ENGLISH_MONTHS)
-    arabic = word_alternation(arabic_dates.month_numbers())
+    arabic = word_alternation(date_words.month_numbers())
     return re.compile(
         rf"(?<!\w)(?:(?P<day>[0-9]{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<month>{english})\.?,?\s+(?P<year>[0-9]{{4}})"
         rf"|(?P<month_first>{english}|{arabic})\.?(?:\s*/\s*(?:{arabic}|{english}))?\s+(?P<day_after>[0-9]{{1,2}})"
@@ -82,7 +83,7 @@ def _written_date_re() -> re.Pattern[str]:
 
 def _written_dates(line: str) -> list[tuple[int, int, datetime.date]]:
     found = []
-    arabic_months = arabic_dates.month_numbers()
+    arabic_months = date_words.month_numbers()
     for match in _written_date_re().finditer(line):
         month_word = match["month"] or match["month_first"]
         month = _ENGLISH_MONTHS.get(month_word) or arabic_months.get(month_word)
@@ -98,7 +99,7 @@ def _line_dates(line: str) -> list[tuple[int, int, datetime.date]]:
     """Full dates with a written year in one normalized line, in order."""
     found = [
         (m.start, m.end, m.date)
-        for m in arabic_dates.find_dates(line, None)
+        for m in find_dates(line, None)
         if m.date is not None and not m.year_inferred
     ]
     taken = [(start, end) for start, end, _ in found]
@@ -109,7 +110,7 @@ def _line_dates(line: str) -> list[tuple[int, int, datetime.date]]:
 def _only_a_date(line: str, start: int, end: int) -> bool:
     rest = _CLOCK_RE.sub(" ", line[:start] + " " + line[end:])
     words = [w for w in re.findall(r"[^\W\d_]+", rest)
-             if len(w) > 1 and w not in _DATE_LINE_WORDS and not arabic_dates.is_calendar_word(w)]
+             if len(w) > 1 and w not in _DATE_LINE_WORDS and not date_words.is_calendar_word(w)]
     return len(words) <= _LINE_FILLER_WORDS
 
 

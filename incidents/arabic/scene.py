@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from incidents.arabic.facts import Candidate, SentenceFacts
-from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km
+from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km, places
 from incidents.arabic.ner import available_recognizer
 
 # Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
@@ -20,6 +20,12 @@ _DIRECTION_BEFORE_RE = re.compile(
     r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
+# "قرب حدود سوريا"، "بالقرب من الحدود السورية"، "على الحدود مع العراق": the border of a country
+# locates a scene on the other side of it as often as on its own.
+_BORDER_BEFORE_RE = re.compile(r"(?<!\w)[وفب]?(?:ال)?حدود(?:\s+مع)?\s+$")
+_OPERATES_IN_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:تعمل|يعمل|تنشط|ينشط|العامله|الناشطه)\s+(?:في\s+|ب)?(?:\S+\s+)?$")
+_OUTLET_AFTER_RE = re.compile(r"\s+اليوم\s*\"")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 # "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place.
 _BACKED_BY_BEFORE_RE = re.compile(
@@ -29,7 +35,13 @@ _BACKED_BY_BEFORE_RE = re.compile(
 def impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
     launched_from = {id(p) for p in launch_places(facts)}
     return [p for p in facts.places if id(p) not in launched_from and not is_reference_point(facts.normalized, p)
-            and not names_the_launcher(facts, p) and not names_a_backer(facts.normalized, p)]
+            and not names_the_launcher(facts, p) and not names_a_backer(facts.normalized, p)
+            and not names_an_outlet(facts.normalized, p)]
+
+
+def names_an_outlet(normalized: str, place: PlaceMatch) -> bool:
+    """"في حديث لـ\"بغداد اليوم\"": a city's name in quotes with اليوم is a news outlet's name."""
+    return bool(_OUTLET_AFTER_RE.match(normalized, place.end)) and normalized[max(0, place.start - 1):place.start] == '"'
 
 
 def names_a_backer(normalized: str, place: PlaceMatch) -> bool:
@@ -43,8 +55,14 @@ def names_the_launcher(facts: SentenceFacts, place: PlaceMatch) -> bool:
 
 
 def is_reference_point(normalized: str, place: PlaceMatch) -> bool:
-    """"North of Baghdad", "80 km from Erbil": the place locates the scene, it is not the scene."""
-    return bool(_DIRECTION_BEFORE_RE.search(normalized[max(0, place.start - 24):place.start]))
+    """"North of Baghdad", "80 km from Erbil", "near the Syrian border": the place locates the
+    scene, it is not the scene. A country's own north (شمال شرق الأردن) is in that country."""
+    before = normalized[max(0, place.start - 24):place.start]
+    if _BORDER_BEFORE_RE.search(before):
+        return True
+    if place.place.precision == "country" and not re.search(r"(?:كم|كلم|كيلومترا|كيلومترات|بعد|مسافه)\s+(?:من\s+)?$", before):
+        return False
+    return bool(_DIRECTION_BEFORE_RE.search(before))
 
 
 def launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
@@ -92,7 +110,7 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
         launch_ids = {id(p) for p in launch_places(facts)}
         for place in facts.places:
             if (place.place.precision == "country" and names_an_actor(facts.normalized, place)) \
-                    or names_a_backer(facts.normalized, place):
+                    or names_a_backer(facts.normalized, place) or names_an_outlet(facts.normalized, place):
                 continue  # "backed by Iran", "loyal to Tehran": an actor, not where it happened
             if id(place) not in launch_ids and names_the_launcher(facts, place):
                 continue
@@ -112,10 +130,27 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
         # The most precise place in the same city as the anchor.
         in_area = [c for c in impact if same_area(anchor, c.value)] or impact
         chosen = min(in_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
+        if chosen.confidence <= 0.5:
+            # Only "south-west of Kirkuk" is said: the attack was near the town, not in it; its
+            # governorate is what the report places it in.
+            area = _governorate_of(chosen.value)
+            if area is not None:
+                chosen = Candidate(area, chosen.facts, chosen.start, chosen.end, chosen.confidence)
     launch_choice = min(launch, key=lambda c: (c.facts.sentence.index, c.value.rank)) if launch else None
     if launch_choice is None:
         launch_choice = launch_text(sentences)
     return chosen, launch_choice
+
+
+def _governorate_of(place):
+    """The governorate a town or site lies in (None for a governorate or a country)."""
+    if place.precision in ("governorate", "country"):
+        return None
+    known = places()
+    parent = known.get(place.parent_id) if place.parent_id else None
+    while parent is not None and parent.precision not in ("governorate", "country"):
+        parent = known.get(parent.parent_id) if parent.parent_id else None
+    return parent if parent is not None and parent.precision == "governorate" else None
 
 
 def place_named_by_model(sentences: list[SentenceFacts]) -> Candidate | None:
@@ -135,7 +170,9 @@ def names_an_actor(normalized: str, place: PlaceMatch) -> bool:
     before = normalized[max(0, place.start - 6):place.start]
     matched = normalized[place.start:place.end]
     loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
-    return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to
+    # "فصائل تنشط في سوريا والعراق": where the group operates, not the scene.
+    operates_in = _OPERATES_IN_BEFORE_RE.search(normalized[max(0, place.start - 30):place.start])
+    return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to or bool(operates_in)
 
 
 def launch_text(sentences: list[SentenceFacts]) -> Candidate | None:

@@ -12,6 +12,8 @@ from incidents.arabic.lexicon import TargetTerm, victim_roles
 # "مناطق تخضع لسيطرة التنظيم": control, not a checkpoint (سيطرة in Iraqi usage).
 _UNDER_CONTROL_RE = re.compile(r"(?<!\w)(?:تخضع|يخضع|خاضعه|الخاضعه|تحت|بسط|فرض|فرضت|استعاده|استعادت)\s+\S*سيطره")
 _DEFINITE_VICTIM_RE = re.compile(r"(?<!\w)ال(\w+)")
+# The body a counted person belongs to, right after the noun: رجال الشرطة، عناصر الأمن.
+_BODY_AFTER_RE = re.compile(r"\s+ال(\w+)(?!\w)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 
 
@@ -37,7 +39,14 @@ def target_of(sentences: list[SentenceFacts], place: Candidate | None) -> Candid
     roles = victim_roles()
     for facts in sentences:
         for quantity in facts.quantities:
-            if quantity.category == "person" and quantity.lemma in roles:
+            if quantity.category != "person":
+                continue
+            # "ثمانية من رجال الشرطة": the men of a body have its role, not a man's.
+            body = _BODY_AFTER_RE.match(facts.normalized, quantity.end)
+            if body and body.group(1) in roles:
+                return Candidate(TargetTerm(roles[body.group(1)], body.group(1)), facts, quantity.start,
+                                 body.end(), 0.5)
+            if quantity.lemma in roles:
                 return Candidate(TargetTerm(roles[quantity.lemma], quantity.lemma), facts, quantity.start,
                                  quantity.end, 0.5)
     for facts in sentences:

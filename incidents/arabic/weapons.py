@@ -114,6 +114,21 @@ def weapon_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candida
     return kind, detail
 
 
+# A salvo counted over two targets at once: على القاعدتين، على قاعدتي عين الأسد وأربيل، على الموقعين.
+_TWO_TARGETS_AFTER_RE = re.compile(
+    r"(?:\s+\S+){0,3}?\s+(?:علي|الي|باتجاه|نحو)\s+(?:ال)?(?:قاعدتين|قاعدتي|موقعين|موقعي|هدفين|مدينتين|مطارين|مطاري)(?!\w)")
+
+# Rockets found before they were fired: "7 صواريخ كانت معدة للإطلاق"، "صاروخين جاهزين للإطلاق".
+_UNFIRED_AFTER_RE = re.compile(
+    r"[\s\"]*(?:\S+\s+){0,2}?(?:كانت\s+|كانا\s+|كان\s+)?"
+    r"(?:معده|معدين|معدان|معدا|مجهزه|مجهزين|مجهزان|مجهزا|جاهزه|جاهزين|جاهزان)\s+لل?اطلاق(?!\w)")
+
+
+def unfired(normalized: str, end: int) -> bool:
+    """Whether the weapon or count ending at ``end`` was found before it was fired."""
+    return _UNFIRED_AFTER_RE.match(normalized, end) is not None
+
+
 def projectile_count(sentences: list[SentenceFacts], weapon_type: str | None) -> Candidate | None:
     """The largest total of this weapon's projectiles. A bomb is not a projectile, and a drone
     that strikes (مسيرة تركية استهدفت سيارة) carries its munition: a noun in the singular with
@@ -134,6 +149,10 @@ def projectile_count(sentences: list[SentenceFacts], weapon_type: str | None) ->
                     quantity.weapon is None and weapon_type in ("rocket", "mortar", "unknown")) \
                     and not (quantity.weapon == "rocket" and weapon_type == "missile"):
                 continue
+            if _TWO_TARGETS_AFTER_RE.match(facts.normalized, quantity.end):
+                continue  # "أكثر من 12 صاروخا على القاعدتين": a total over two attacks, not this one's
+            if unfired(facts.normalized, quantity.end):
+                continue  # "وضبط 7 صواريخ كانت معدة للإطلاق": seized before they were fired
             candidates.append(Candidate(quantity.value, facts, quantity.start, quantity.end, 0.85))
     if not candidates:
         return None

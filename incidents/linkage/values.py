@@ -117,8 +117,11 @@ def _place(sources: _Sources) -> dict:
     finest = max(GEO_PRECISION_RANK.get(r.mention.geo_precision, 0) for r in located)
     finest_reports = [r for r in located if GEO_PRECISION_RANK.get(r.mention.geo_precision, 0) == finest]
     place_counts = Counter(r.place_id for r in finest_reports)
-    chosen = min(finest_reports, key=lambda r: (-place_counts[r.place_id], r.place_id is None, r.place_id or "",
-                                                 _recency(r)))
+    # Two places named as often: the one in the country most reports put it in (Tower 22 in Jordan,
+    # not the base across the border that one statement names).
+    country_counts = Counter(r.mention.country for r in located if r.mention.country)
+    chosen = min(finest_reports, key=lambda r: (-place_counts[r.place_id], -country_counts[r.mention.country],
+                                                 r.place_id is None, r.place_id or "", _recency(r)))
     place = {column: getattr(chosen.mention, column) for column in PLACE_COLUMNS}
     for column in ("country", "admin1", "city"):
         if place[column] is None:

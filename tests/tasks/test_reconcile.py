@@ -741,3 +741,22 @@ def test_attacks_recalled_without_a_date_join_dated_reports_and_never_chain_amon
     joined = run(recalls + [reported], articles=articles).assignment
     assert joined["r6:0"] == joined["d1:0"]
     assert sum(incident == joined["d1:0"] for incident in joined.values()) <= 3
+
+
+def test_two_places_named_as_often_the_one_in_the_country_most_reports_give_wins():
+    from incidents.linkage.records import link_record
+    from incidents.linkage.values import incident_row
+
+    border_base = dict(place_id="z_base", location_name="Z Base", country="Jordan", admin1="Mafraq",
+                       latitude=33.32, longitude=38.69, geo_precision="district")
+    across_the_border = dict(place_id="b_garrison", location_name="B Garrison", country="Syria", admin1="Homs",
+                             latitude=33.50, longitude=38.65, geo_precision="district")
+    mentions = [
+        report("a1:0", **on("2024-01-28"), **across_the_border, weapon_type="drone", killed=3),
+        report("a2:0", **on("2024-01-28"), **border_base, weapon_type="drone", killed=3),
+        report("a3:0", **on("2024-01-28"), country="Jordan", geo_precision="country", weapon_type="drone"),
+        report("a4:0", **on("2024-01-28"), country="Jordan", geo_precision="country", weapon_type="drone"),
+    ]
+    records = [link_record(m, article(m.article_id, hours=n)) for n, m in enumerate(mentions)]
+    row = incident_row(records, "inc_test", None)
+    assert (row["place_id"], row["country"], row["admin1"]) == ("z_base", "Jordan", "Mafraq")

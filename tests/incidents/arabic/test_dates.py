@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidents.arabic.dates import DateMention, find_dates, infer_publication_date
+from incidents.arabic.datelines import infer_publication_date
+from incidents.arabic.dates import DateMention, find_dates
 from incidents.arabic.normalize import normalize
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dates.json").read_text(encoding="utf-8"))
