@@ -218,36 +218,19 @@ _ARROW_TYPES = {
 ROWS_PER_COMMIT = 200_000
 
 
-@dataclass
-class Writer:
-    """A write transaction on the staged copy, with DuckDB's bulk path for Arrow tables."""
+class Reads:
+    """Statements over the stored tables and Arrow scratch tables, results as rows or Arrow: what
+    a ``Writer`` and a read-only ``Reader`` have in common (``raw``: DuckDB's own connection)."""
 
-    conn: sa.Connection
-
-    @property
-    def raw(self) -> duckdb.DuckDBPyConnection:
-        return self.conn.connection.driver_connection
+    raw: duckdb.DuckDBPyConnection
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
-        return [tuple(row) for row in self.conn.exec_driver_sql(sql, params).fetchall()]
-
-    def execute(self, sql: str, params: tuple | dict = ()) -> None:
-        self.conn.exec_driver_sql(sql, params)
-
-    def checkpoint(self) -> None:
-        """Commits what is written so far into the staged copy and writes it out of memory.
-
-        DuckDB keeps a transaction's inserts in memory until it commits; a run that loads in
-        slices commits after each, so its memory does not grow with the inbox. The live file is
-        untouched until the swap, and a run that fails leaves only a staged copy to remove.
-        """
-        self.conn.commit()
-        self.conn.exec_driver_sql("CHECKPOINT")
+        return [tuple(row) for row in self.raw.execute(sql, params).fetchall()]
 
     def arrow(self, sql: str) -> pa.Table:
         with warnings.catch_warnings():
-            # DuckDB warns that a DB-API result copies once more; the copy is what keeps the
-            # read inside this write transaction (a separate cursor would not see its writes).
+            # DuckDB warns that a DB-API result copies once more; the copy is what keeps a
+            # Writer's read inside its transaction (a separate cursor would not see its writes).
             warnings.simplefilter("ignore", UserWarning)
             return self.raw.execute(sql).to_arrow_table()
 
@@ -271,6 +254,41 @@ class Writer:
         """A statement over stored tables and the given scratch tables."""
         with self.scratch(**tables):
             return self.raw.execute(sql, params).fetchall()
+
+
+@dataclass
+class Reader(Reads):
+    """Reads on a ``read_only_connection``: the store's readers (``ReconcileHistory``) outside a run,
+    without a copy of their SQL (``tests/devset/fit_weights.py``)."""
+
+    raw: duckdb.DuckDBPyConnection
+
+
+@dataclass
+class Writer(Reads):
+    """A write transaction on the staged copy, with DuckDB's bulk path for Arrow tables."""
+
+    conn: sa.Connection
+
+    @property
+    def raw(self) -> duckdb.DuckDBPyConnection:
+        return self.conn.connection.driver_connection
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        return [tuple(row) for row in self.conn.exec_driver_sql(sql, params).fetchall()]
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> None:
+        self.conn.exec_driver_sql(sql, params)
+
+    def checkpoint(self) -> None:
+        """Commits what is written so far into the staged copy and writes it out of memory.
+
+        DuckDB keeps a transaction's inserts in memory until it commits; a run that loads in
+        slices commits after each, so its memory does not grow with the inbox. The live file is
+        untouched until the swap, and a run that fails leaves only a staged copy to remove.
+        """
+        self.conn.commit()
+        self.conn.exec_driver_sql("CHECKPOINT")
 
     def insert_arrow(self, table_name: str, rows: pa.Table) -> int:
         """Appends rows by column name through DuckDB's Arrow scan: no per-row statements."""

@@ -22,7 +22,7 @@ from incidents import SQL_DIR
 from incidents.linkage.linking import Overrides
 from incidents.linkage.words import ReportWords
 from incidents.model import ArticleInfo, Mention
-from incidents.store.database import Writer, key_table, sql_statements
+from incidents.store.database import Reads, Writer, key_table, sql_statements
 
 
 # What reconcile reads of a stored mention, with the sentences the linkage compares: the
@@ -56,9 +56,10 @@ def mention_from_row(row: dict) -> Mention:
 
 @dataclass
 class ReconcileHistory:
-    """The stored mentions and incidents as reconcile reads them (``tasks.reconcile.History``)."""
+    """The stored mentions and incidents as reconcile reads them (``tasks.reconcile.History``):
+    in a run through its ``Writer``, elsewhere through a ``Reader`` on a read-only connection."""
 
-    writer: Writer
+    db: Reads
 
     def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
         # Unordered (reconcile orders them) and streamed in batches: a first run's full regroup
@@ -71,14 +72,14 @@ class ReconcileHistory:
                 return []
             tables["_ids"] = key_table("mention_id", ids)
             sql += " WHERE mention_id IN (SELECT mention_id FROM _ids)"
-        with self.writer.scratch(**tables):
-            return [mention_from_row(row) for batch in self.writer.arrow_batches(sql, 50_000)
+        with self.db.scratch(**tables):
+            return [mention_from_row(row) for batch in self.db.arrow_batches(sql, 50_000)
                     for row in batch.to_pylist()]
 
     def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
         if mention_ids is None:
-            return dict(self.writer.query("SELECT mention_id, incident_id FROM incident_sources"))
-        return dict(self.writer.rows(
+            return dict(self.db.query("SELECT mention_id, incident_id FROM incident_sources"))
+        return dict(self.db.rows(
             "SELECT mention_id, incident_id FROM incident_sources WHERE incident_id IN ("
             "  SELECT incident_id FROM incident_sources WHERE mention_id IN (SELECT mention_id FROM _mentions)"
             "  UNION SELECT incident_id FROM _incidents)",
@@ -89,28 +90,28 @@ class ReconcileHistory:
     def key_partners(self, keys: pa.Table) -> set[tuple[str, str]]:
         if not keys.num_rows:
             return set()
-        return {(row[0], row[1]) for row in self.writer.rows(_KEY_PARTNERS_SQL, _keys=keys)}
+        return {(row[0], row[1]) for row in self.db.rows(_KEY_PARTNERS_SQL, _keys=keys)}
 
     def link_partners(self, mention_ids: Iterable[str]) -> set[str]:
         ids = sorted(mention_ids)
         if not ids:
             return set()
-        return {row[0] for row in self.writer.rows(_LINK_PARTNERS_SQL, _ids=key_table("mention_id", ids))}
+        return {row[0] for row in self.db.rows(_LINK_PARTNERS_SQL, _ids=key_table("mention_id", ids))}
 
     def overrides(self) -> Overrides:
-        rows = self.writer.query("SELECT mention_a, mention_b, decision FROM link_overrides ORDER BY override_id")
+        rows = self.db.query("SELECT mention_a, mention_b, decision FROM link_overrides ORDER BY override_id")
         # A later decision on the same pair replaces an earlier one.
         return Overrides({frozenset((a, b)): decision for a, b, decision in rows})
 
     def pending_overrides(self) -> set[str]:
-        rows = self.writer.query("SELECT mention_a, mention_b FROM link_overrides WHERE applied_run_id IS NULL")
+        rows = self.db.query("SELECT mention_a, mention_b FROM link_overrides WHERE applied_run_id IS NULL")
         return {mention for row in rows for mention in row}
 
     def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]:
         ids = sorted(article_ids)
         if not ids:
             return {}
-        rows = self.writer.rows(
+        rows = self.db.rows(
             "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source, words, rarity, rarest "
             "FROM articles LEFT JOIN article_words USING (article_id) "
             "WHERE article_id IN (SELECT article_id FROM _ids)", _ids=key_table("article_id", ids),
@@ -122,21 +123,21 @@ class ReconcileHistory:
         }
 
     def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
-        rows = self.writer.rows(
+        rows = self.db.rows(
             "SELECT incident_id, created_run_id, updated_run_id FROM incidents "
             "WHERE incident_id IN (SELECT incident_id FROM _ids)", _ids=key_table("incident_id", sorted(incident_ids)),
         )
         return {row[0]: row[1] for row in rows}, {row[0]: row[2] for row in rows}
 
     def ids_in_use(self, incident_ids: Iterable[str]) -> set[str]:
-        return {row[0] for row in self.writer.rows(
+        return {row[0] for row in self.db.rows(
             "SELECT incident_id FROM _ids WHERE incident_id IN (SELECT incident_id FROM incidents) "
             "OR incident_id IN (SELECT retired_id FROM incident_id_map)",
             _ids=key_table("incident_id", sorted(incident_ids)))}
 
     def orphaned_incidents(self) -> set[str]:
         """Incidents that hold a mention no longer stored (its article was re-read)."""
-        return {row[0] for row in self.writer.query(
+        return {row[0] for row in self.db.query(
             "SELECT DISTINCT incident_id FROM incident_sources WHERE mention_id NOT IN (SELECT mention_id FROM mentions)")}
 
 
