@@ -258,8 +258,8 @@ class Reads:
 
 @dataclass
 class Reader(Reads):
-    """Reads on a ``read_only_connection``: the store's readers (``ReconcileHistory``) outside a run,
-    without a copy of their SQL (``tests/devset/fit_weights.py``)."""
+    """Reads on a ``read_only_connection``: the store's readers (``ReconcileHistory``) outside a run
+    (fitting the linkage weights, for one), without a copy of their SQL."""
 
     raw: duckdb.DuckDBPyConnection
 

@@ -1,11 +1,11 @@
 """What reconciliation reads of the stored reports and writes back: incidents, links, overrides.
 
-``ReconcileHistory`` is what ``tasks.reconcile`` reads (mentions, their articles and words,
+``ReconcileHistory`` is what reconciliation reads (mentions, their articles and words,
 blocking-key and link partners, the incidents they belong to, analysts' overrides);
-``write_incidents`` and ``write_links`` put its result in place, in committed parts; the
-analysts' ``incidents link`` goes through ``add_override`` and ``mentions_of``. The rows a
-database upgraded from an older schema lacks (article words, derived incident tables) are found
-and rebuilt here too.
+``write_incidents`` and ``write_links`` put its result in place, in committed parts; an
+analyst's decision on a pair of reports is recorded by ``add_override`` (``mentions_of`` finds the
+reports a name stands for). The rows a database upgraded from an older schema lacks (article
+words, derived incident tables) are found and rebuilt here too.
 """
 
 from __future__ import annotations
