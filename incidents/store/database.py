@@ -70,17 +70,21 @@ def sql_statements(sql: str) -> list[str]:
     return [s.strip() for s in re.split(r";[ \t]*(?:\n|$)", "\n".join(lines)) if s.strip()]
 
 
+# A read-only connection cannot reach the machine: a query from a notebook or a deployment
+# parameter reads no file but the database and loads no extension.
+_READ_ONLY_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+}
+
+
 def engine_for(path: Path, read_only: bool = False) -> sa.Engine:
     # DuckDB's buffer pool would otherwise grow to most of the machine's memory during a load;
     # past this it evicts to the file and to a spill folder beside it.
     connect_args: dict = {"read_only": read_only, "config": {"memory_limit": WRITER_MEMORY_LIMIT}}
     if read_only:
-        # A query from a notebook or a deployment parameter must not reach the machine.
-        connect_args["config"] = {
-            "enable_external_access": False,
-            "autoload_known_extensions": False,
-            "autoinstall_known_extensions": False,
-        }
+        connect_args["config"] = dict(_READ_ONLY_CONFIG)
     return sa.create_engine(f"duckdb:///{path}", connect_args=connect_args, poolclass=sa.pool.NullPool)
 
 
@@ -379,15 +383,7 @@ def read_only_connection(db_path: Path) -> duckdb.DuckDBPyConnection:
     if not db_path.exists():
         raise DatabaseError(f"no database at {db_path}: run `incidents run` first")
     try:
-        conn = duckdb.connect(
-            str(db_path),
-            read_only=True,
-            config={
-                "enable_external_access": False,
-                "autoload_known_extensions": False,
-                "autoinstall_known_extensions": False,
-            },
-        )
+        conn = duckdb.connect(str(db_path), read_only=True, config=dict(_READ_ONLY_CONFIG))
     except duckdb.Error as exc:
         raise DatabaseError(f"cannot open {db_path}: {exc}") from exc
     try:
