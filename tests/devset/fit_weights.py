@@ -13,7 +13,6 @@ a held-out set.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 import sys
@@ -23,13 +22,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from incidents import store  # noqa: E402
 from incidents.linkage import weights  # noqa: E402
 from incidents.linkage.comparisons import compare_all  # noqa: E402
-from incidents.linkage.records import link_record  # noqa: E402
-from incidents.model import ArticleInfo  # noqa: E402
+from incidents.linkage.records import PRIMARY, link_record  # noqa: E402
 from incidents.runner import run_pipeline  # noqa: E402
-from incidents.store import (  # noqa: E402
-    MENTION_FIELDS_FOR_RECONCILE, mention_from_row, read_only_connection, stored_words)
 
 DEVSET = (REPO / "tests" / "devset" / "inbox", REPO / "tests" / "devset" / "labels.json")
 # Pairs at or above this weight are links (odds of 512 to 1). Chosen on the real set's dev part:
@@ -64,23 +61,19 @@ def labelled_pairs(inbox: Path, labels: dict) -> list:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "fit.duckdb"
         run_pipeline(inbox=str(inbox), db=str(db))
-        conn = read_only_connection(db)
+        conn = store.read_only_connection(db)
         try:
-            cursor = conn.execute(f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions WHERE role = 'primary'")
-            names = [d[0] for d in cursor.description]
-            mentions = [mention_from_row(dict(zip(names, row))) for row in cursor.fetchall()]
-            articles = {row[0]: row[1:] for row in conn.execute(
-                "SELECT article_id, source_file, coalesce(duplicate_of, article_id), published_at, words, rarity, "
-                "rarest FROM articles LEFT JOIN article_words USING (article_id)").fetchall()}
+            # The reports and their articles exactly as reconciliation reads them.
+            history = store.ReconcileHistory(store.Reader(conn))
+            mentions = [m for m in history.mentions(None) if m.role == PRIMARY]
+            source_files = dict(conn.execute("SELECT article_id, source_file FROM articles").fetchall())
+            infos = history.articles(source_files)
         finally:
             conn.close()
-    infos = {aid: ArticleInfo(aid, group, published.replace(tzinfo=dt.timezone.utc) if published else None, None,
-                              stored_words(*words))
-             for aid, (_, group, published, *words) in articles.items()}
     records = {m.mention_id: link_record(m, infos.get(m.article_id)) for m in mentions}
     gold_of = {}
     for mention_id, record in records.items():
-        name = _norm(articles[record.article_id][0])
+        name = _norm(source_files[record.article_id])
         found = gold.get(name) or next((g for n, g in gold.items() if name.endswith("/" + n)), None)
         if found is not None:
             gold_of[mention_id] = found

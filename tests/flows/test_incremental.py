@@ -150,9 +150,9 @@ def test_incidents_committed_in_parts_equal_written_at_once(tmp_path, run, sql, 
 
     at_once, in_parts = tmp_path / "at_once.duckdb", tmp_path / "in_parts.duckdb"
     run(REPO / "sample_inbox", at_once)
-    monkeypatch.setattr(store, "INCIDENTS_PER_COMMIT", 2)
+    monkeypatch.setattr(store.reconciliation, "INCIDENTS_PER_COMMIT", 2)
     run(REPO / "sample_inbox", in_parts)
-    assert sql(in_parts, "SELECT count(*) FROM incidents")[0][0] > 2 * store.INCIDENTS_PER_COMMIT
+    assert sql(in_parts, "SELECT count(*) FROM incidents")[0][0] > 2 * store.reconciliation.INCIDENTS_PER_COMMIT
     assert incident_tables(sql, in_parts) == incident_tables(sql, at_once)
 
 
@@ -171,13 +171,13 @@ def test_inbox_archived_away_is_recorded_in_committed_parts(inbox, db_path, run,
     files = sql(db_path, "SELECT count(*) FROM inbox_files")[0][0]
     shutil.rmtree(inbox)
     inbox.mkdir()
-    monkeypatch.setattr(store, "ROWS_PER_COMMIT", 3)
+    monkeypatch.setattr(store.database, "ROWS_PER_COMMIT", 3)
     commits = []
     checkpoint = store.Writer.checkpoint
     monkeypatch.setattr(store.Writer, "checkpoint", lambda writer: commits.append(1) or checkpoint(writer))
     result = run(inbox, db_path)
     assert result["files_seen"] == 0 and result["articles_added"] == 0
-    assert len(commits) >= 2 * files // store.ROWS_PER_COMMIT, "deletes and inserts went in parts"
+    assert len(commits) >= 2 * files // store.database.ROWS_PER_COMMIT, "deletes and inserts went in parts"
     assert sql(db_path, "SELECT outcome, count(*) FROM inbox_files GROUP BY 1") == [("deleted", files)]
     assert snapshot(sql, db_path) == before
 
@@ -203,7 +203,7 @@ def test_failure_after_a_committed_part_leaves_database_as_it_was(inbox, db_path
                 raise OSError("disk went away after the first part was committed")
         return insert_rows(writer, table_name, rows)
 
-    monkeypatch.setattr(store, "INCIDENTS_PER_COMMIT", 1)
+    monkeypatch.setattr(store.reconciliation, "INCIDENTS_PER_COMMIT", 1)
     monkeypatch.setattr(store.Writer, "insert_rows", failing_second_part)
     with pytest.raises(Exception, match="disk went away"):
         run(inbox, db_path)

@@ -19,7 +19,7 @@ OLD_ARTICLE = ("art_old", "old/report.txt", "sha-content", "sha-normalized", "no
 def migrations_folder(target, extra: dict[str, str], only_first: bool = False):
     """The real migrations (or only the first) plus ``extra``, numbered after the last real one."""
     target.mkdir()
-    real = sorted(store.MIGRATIONS_DIR.glob("*.sql"))
+    real = sorted(store.database.MIGRATIONS_DIR.glob("*.sql"))
     for path in real[:1] if only_first else real:
         shutil.copy(path, target / path.name)
     number = store.schema_version_of_code()
@@ -32,9 +32,9 @@ def migrations_folder(target, extra: dict[str, str], only_first: bool = False):
 def old_database(tmp_path, db_path, monkeypatch):
     """A database with only migration 001 applied, and an article in it (today's views need the
     later tables; a version-1 database had its own, replaced by every migration)."""
-    monkeypatch.setattr(store, "MIGRATIONS_DIR", migrations_folder(tmp_path / "v1", {}, only_first=True))
+    monkeypatch.setattr(store.database, "MIGRATIONS_DIR", migrations_folder(tmp_path / "v1", {}, only_first=True))
     (tmp_path / "no_views").mkdir()
-    monkeypatch.setattr(store, "VIEWS_DIR", tmp_path / "no_views")
+    monkeypatch.setattr(store.database, "VIEWS_DIR", tmp_path / "no_views")
     db_path.parent.mkdir(parents=True)
     engine = store.engine_for(db_path)
     with engine.begin() as conn:
@@ -63,7 +63,7 @@ def test_run_applies_new_migrations_in_place_and_keeps_the_data(old_database, in
                 "ALTER TABLE articles ADD COLUMN reviewed BOOLEAN DEFAULT false;\n"
                 "CREATE TABLE review_notes (article_id VARCHAR, note VARCHAR);\n",
     })
-    monkeypatch.setattr(store, "MIGRATIONS_DIR", newer)
+    monkeypatch.setattr(store.database, "MIGRATIONS_DIR", newer)
     (inbox / "report.txt").write_text(REPORT, encoding="utf-8")
     result = run(inbox, old_database)
 
@@ -90,7 +90,7 @@ def test_failing_migration_changes_nothing(old_database, inbox, run, tmp_path, m
         "good": "ALTER TABLE articles ADD COLUMN reviewed BOOLEAN;\n",
         "broken": "ALTER TABLE no_such_table ADD COLUMN x INTEGER;\n",
     })
-    monkeypatch.setattr(store, "MIGRATIONS_DIR", broken)
+    monkeypatch.setattr(store.database, "MIGRATIONS_DIR", broken)
     (inbox / "report.txt").write_text(REPORT, encoding="utf-8")
     with pytest.raises(Exception, match="no_such_table"):
         run(inbox, old_database)

@@ -188,3 +188,25 @@ def test_fresh_id_passes_over_every_id_its_anchor_ever_had(tmp_path):
         assert history.ids_in_use(retired + [id_candidate("a0002:0", 0)]) == set(retired)
         result = reconcile_scope(history, {mention.mention_id}, set(), 2, NOW).result
     assert result.assignment == {mention.mention_id: id_candidate(mention.mention_id, 2)}
+
+
+def test_a_read_only_connection_reads_the_history_as_a_run_does(tmp_path):
+    """``store.Reader`` gives the store's readers to a read-only connection (tests/devset/fit_weights.py)."""
+    db = tmp_path / "history.duckdb"
+    night = nights_of_history(0, articles=30, nights=1)[0]
+
+    def read(history: store.ReconcileHistory) -> tuple:
+        mentions = sorted(history.mentions(None), key=lambda m: m.mention_id)
+        return (mentions, history.articles({m.article_id for m in mentions}), history.incident_rows(None),
+                history.link_partners({m.mention_id for m in mentions}))
+
+    with store.write_transaction(db) as writer:
+        load_night(writer, night)
+        reconcile_night(writer, night, 1)
+        in_the_run = read(store.ReconcileHistory(writer))
+    conn = store.read_only_connection(db)
+    try:
+        read_only = read(store.ReconcileHistory(store.Reader(conn)))
+    finally:
+        conn.close()
+    assert read_only == in_the_run and len(in_the_run[0]) == len(night)

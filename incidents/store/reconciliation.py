@@ -1,0 +1,284 @@
+"""What reconciliation reads of the stored reports and writes back: incidents, links, overrides.
+
+``ReconcileHistory`` is what reconciliation reads (mentions, their articles and words,
+blocking-key and link partners, the incidents they belong to, analysts' overrides);
+``write_incidents`` and ``write_links`` put its result in place, in committed parts; an
+analyst's decision on a pair of reports is recorded by ``add_override`` (``mentions_of`` finds the
+reports a name stands for). The rows a database upgraded from an older schema lacks (article
+words, derived incident tables) are found and rebuilt here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from incidents import SQL_DIR
+from incidents.linkage.linking import Overrides
+from incidents.linkage.words import ReportWords
+from incidents.model import ArticleInfo, Mention
+from incidents.store.database import Reads, Writer, key_table, sql_statements
+
+
+# What reconcile reads of a stored mention, with the sentences the linkage compares: the
+# mention's own and those its values were read from.
+MENTION_FIELDS_FOR_RECONCILE = (
+    "mention_id, article_id, mention_index, role, date_precision, CAST(event_date AS VARCHAR) AS event_date, "
+    "event_year, event_month, event_day, event_weekday, time_of_day, place_id, location_name, location_name_ar, "
+    "country, admin1, city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, killed, injured, "
+    "property_damage, target_type, target_name, launch_site, launch_place_id, perpetrator_claimed, claim_disowned, "
+    "perpetrator_accused, concat_ws(' ', evidence, (SELECT string_agg(DISTINCT v.evidence, ' ' ORDER BY v.evidence) "
+    "FROM mention_values v WHERE v.mention_id = mentions.mention_id AND v.evidence IS DISTINCT FROM "
+    "mentions.evidence)) AS evidence"
+)
+
+# (given report, stored report) whose blocking keys meet (incidents/linkage/candidates.py).
+_KEY_PARTNERS_SQL = """
+SELECT DISTINCT n.mention_id, k.mention_id FROM link_keys k JOIN _keys n ON n.key = k.key AND n.kind <> k.kind
+WHERE k.mention_id NOT IN (SELECT mention_id FROM _keys)
+"""
+
+# Stored reports joined to the given ones by a link (incidents/linkage/clustering.py, is_link).
+_LINK_PARTNERS_SQL = """
+SELECT mention_b FROM report_links WHERE is_link AND mention_a IN (SELECT mention_id FROM _ids)
+UNION SELECT mention_a FROM report_links WHERE is_link AND mention_b IN (SELECT mention_id FROM _ids)
+"""
+
+
+def mention_from_row(row: dict) -> Mention:
+    return Mention(**{k: v for k, v in row.items() if v is not None or k == "event_date"})
+
+
+@dataclass
+class ReconcileHistory:
+    """The stored mentions and incidents as reconcile reads them (``tasks.reconcile.History``):
+    in a run through its ``Writer``, elsewhere through a ``Reader`` on a read-only connection."""
+
+    db: Reads
+
+    def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
+        # Unordered (reconcile orders them) and streamed in batches: a first run's full regroup
+        # reads every stored mention, more than DuckDB's memory limit holds at once at 1M articles.
+        tables = {}
+        sql = f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions"
+        if mention_ids is not None:
+            ids = sorted(mention_ids)
+            if not ids:
+                return []
+            tables["_ids"] = key_table("mention_id", ids)
+            sql += " WHERE mention_id IN (SELECT mention_id FROM _ids)"
+        with self.db.scratch(**tables):
+            return [mention_from_row(row) for batch in self.db.arrow_batches(sql, 50_000)
+                    for row in batch.to_pylist()]
+
+    def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
+        if mention_ids is None:
+            return dict(self.db.query("SELECT mention_id, incident_id FROM incident_sources"))
+        return dict(self.db.rows(
+            "SELECT mention_id, incident_id FROM incident_sources WHERE incident_id IN ("
+            "  SELECT incident_id FROM incident_sources WHERE mention_id IN (SELECT mention_id FROM _mentions)"
+            "  UNION SELECT incident_id FROM _incidents)",
+            _mentions=key_table("mention_id", sorted(mention_ids)),
+            _incidents=key_table("incident_id", sorted(incident_ids)),
+        ))
+
+    def key_partners(self, keys: pa.Table) -> set[tuple[str, str]]:
+        if not keys.num_rows:
+            return set()
+        return {(row[0], row[1]) for row in self.db.rows(_KEY_PARTNERS_SQL, _keys=keys)}
+
+    def link_partners(self, mention_ids: Iterable[str]) -> set[str]:
+        ids = sorted(mention_ids)
+        if not ids:
+            return set()
+        return {row[0] for row in self.db.rows(_LINK_PARTNERS_SQL, _ids=key_table("mention_id", ids))}
+
+    def overrides(self) -> Overrides:
+        rows = self.db.query("SELECT mention_a, mention_b, decision FROM link_overrides ORDER BY override_id")
+        # A later decision on the same pair replaces an earlier one.
+        return Overrides({frozenset((a, b)): decision for a, b, decision in rows})
+
+    def pending_overrides(self) -> set[str]:
+        rows = self.db.query("SELECT mention_a, mention_b FROM link_overrides WHERE applied_run_id IS NULL")
+        return {mention for row in rows for mention in row}
+
+    def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]:
+        ids = sorted(article_ids)
+        if not ids:
+            return {}
+        rows = self.db.rows(
+            "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source, words, rarity, rarest "
+            "FROM articles LEFT JOIN article_words USING (article_id) "
+            "WHERE article_id IN (SELECT article_id FROM _ids)", _ids=key_table("article_id", ids),
+        )
+        return {
+            article_id: ArticleInfo(article_id, group, published.replace(tzinfo=dt.timezone.utc) if published else None,
+                                    source, stored_words(words, rarity, rarest))
+            for article_id, group, published, source, words, rarity, rarest in rows
+        }
+
+    def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+        rows = self.db.rows(
+            "SELECT incident_id, created_run_id, updated_run_id FROM incidents "
+            "WHERE incident_id IN (SELECT incident_id FROM _ids)", _ids=key_table("incident_id", sorted(incident_ids)),
+        )
+        return {row[0]: row[1] for row in rows}, {row[0]: row[2] for row in rows}
+
+    def ids_in_use(self, incident_ids: Iterable[str]) -> set[str]:
+        return {row[0] for row in self.db.rows(
+            "SELECT incident_id FROM _ids WHERE incident_id IN (SELECT incident_id FROM incidents) "
+            "OR incident_id IN (SELECT retired_id FROM incident_id_map)",
+            _ids=key_table("incident_id", sorted(incident_ids)))}
+
+    def orphaned_incidents(self) -> set[str]:
+        """Incidents that hold a mention no longer stored (its article was re-read)."""
+        return {row[0] for row in self.db.query(
+            "SELECT DISTINCT incident_id FROM incident_sources WHERE mention_id NOT IN (SELECT mention_id FROM mentions)")}
+
+
+# A reconciliation's incidents are written and committed this many at a time. DuckDB holds a
+# transaction's new rows and the primary-key index they touch in memory until it commits, and the
+# transforms join every value of the incidents they rebuild: written at once, a full regroup needs
+# memory in proportion to the history. A part of 50,000 incidents (with their ~830k values) and
+# its three derived tables were written within 128 MB, half of database.WRITER_MEMORY_LIMIT
+# (docs/benchmarks.md, "Analysts' queries").
+INCIDENTS_PER_COMMIT = 50_000
+
+# The tables derived from an incident and its sources, rebuilt in this order by the transforms of
+# sql/transforms for the incidents listed in the scratch table _reconciled_incidents.
+DERIVED_TABLES = ("incident_field_values", "incident_articles", "incident_citations")
+
+
+def _derived_statements() -> list[str]:
+    return [statement for table in DERIVED_TABLES
+            for statement in sql_statements((SQL_DIR / "transforms" / f"{table}.sql").read_text("utf-8"))]
+
+
+def _parts(writer: Writer, incident_ids: list[str]) -> Iterator[list[str]]:
+    """The incidents in parts of INCIDENTS_PER_COMMIT, each listed in the scratch table
+    _reconciled_incidents while the caller writes it, then committed into the staged copy."""
+    for start in range(0, len(incident_ids), INCIDENTS_PER_COMMIT):
+        part = incident_ids[start:start + INCIDENTS_PER_COMMIT]
+        with writer.scratch(_reconciled_incidents=key_table("incident_id", part)):
+            yield part
+        writer.checkpoint()
+
+
+def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dict], sources: list[dict],
+                    id_map: list[dict]) -> None:
+    """Puts a reconciliation's incidents in place of the ones it regrouped, with their derived rows.
+
+    Written in parts of INCIDENTS_PER_COMMIT incidents, each committed into the staged copy: a
+    run that fails later still leaves the live database as it was.
+    """
+    ids = sorted(set(replaced) | {row["incident_id"] for row in incidents})
+    incidents = sorted(incidents, key=lambda row: row["incident_id"])
+    sources = sorted(sources, key=lambda row: row["incident_id"])
+    incident_keys = [row["incident_id"] for row in incidents]
+    source_keys = [row["incident_id"] for row in sources]
+    derived = _derived_statements()
+    for part in _parts(writer, ids):
+        first, last = part[0], part[-1]
+        for table in ("incident_sources", "incidents"):
+            writer.raw.execute(f"DELETE FROM {table} WHERE incident_id IN (SELECT incident_id FROM _reconciled_incidents)")
+        writer.insert_rows("incidents", incidents[bisect_left(incident_keys, first):bisect_right(incident_keys, last)])
+        writer.insert_rows("incident_sources", sources[bisect_left(source_keys, first):bisect_right(source_keys, last)])
+        for statement in derived:
+            writer.raw.execute(statement)
+    writer.insert_rows("incident_id_map", id_map)
+
+
+def write_links(writer: Writer, links, run_id: int) -> None:
+    """Puts a reconciliation's pairs and blocking keys in place (``tasks.reconcile.LinkRows``):
+    the pairs among its scope and those of its fresh reports, or the whole table after a full
+    regroup; the pairs and keys of reports no longer stored go. Marks the analysts' new
+    decisions applied."""
+    if links.scope is None:
+        writer.execute("DELETE FROM report_links")
+        writer.execute("DELETE FROM link_keys")
+    else:
+        with writer.scratch(_scope=key_table("mention_id", sorted(links.scope)),
+                            _fresh=key_table("mention_id", sorted(links.fresh))):
+            writer.raw.execute(
+                "DELETE FROM report_links WHERE (mention_a IN (SELECT mention_id FROM _scope) "
+                "AND mention_b IN (SELECT mention_id FROM _scope)) "
+                "OR mention_a IN (SELECT mention_id FROM _fresh) OR mention_b IN (SELECT mention_id FROM _fresh) "
+                "OR mention_a NOT IN (SELECT mention_id FROM mentions) OR mention_b NOT IN (SELECT mention_id FROM mentions)")
+            writer.raw.execute("DELETE FROM link_keys WHERE mention_id IN (SELECT mention_id FROM _fresh) "
+                               "OR mention_id NOT IN (SELECT mention_id FROM mentions)")
+    writer.insert_arrow_in_parts("report_links", links.rows)
+    writer.insert_arrow_in_parts("link_keys", links.keys)
+    writer.execute("UPDATE link_overrides SET applied_run_id = ? WHERE applied_run_id IS NULL", (run_id,))
+
+
+def add_override(writer: Writer, pairs: list[tuple[str, str]], decision: str, given_as: str, note: str | None,
+                 now: dt.datetime) -> int:
+    """Records an analyst's decision between these pairs of reports; returns its number."""
+    number = int(writer.query("SELECT nextval('link_override_id_seq')")[0][0])
+    rows = [{"override_id": number, "mention_a": min(a, b), "mention_b": max(a, b), "decision": decision,
+             "given_as": given_as, "note": note, "created_at": now} for a, b in pairs if a != b]
+    writer.insert_rows("link_overrides", rows)
+    return number
+
+
+def mentions_of(writer: Writer, name: str) -> list[str]:
+    """The stored mentions an analyst's name stands for: an incident id (a retired one resolves to
+    its survivor), an article id, or a mention id."""
+    rows = writer.query(
+        "WITH RECURSIVE resolved(incident_id) AS ("
+        "  SELECT CAST(? AS VARCHAR) UNION SELECT m.surviving_id FROM incident_id_map m "
+        "  JOIN resolved r ON m.retired_id = r.incident_id) "
+        "SELECT mention_id FROM incident_sources WHERE incident_id IN (SELECT incident_id FROM resolved) "
+        "UNION SELECT mention_id FROM mentions WHERE article_id = ? OR mention_id = ? ORDER BY 1",
+        (name, name, name))
+    return [row[0] for row in rows]
+
+
+def stored_words(words: str | None, rarity: float | None, rarest: str | None) -> ReportWords | None:
+    """An ``article_words`` row as linkage reads it (None: an article without one)."""
+    if words is None:
+        return None
+    # Interned: the same word of two articles is then one object, and intersecting two articles'
+    # sets (linkage's text level, some 800,000 pairs in a full regroup) compares it by identity.
+    return ReportWords(frozenset(map(sys.intern, words.split())), rarity, tuple(rarest.split()))
+
+
+def articles_without_words(writer: Writer) -> list[str]:
+    """Articles whose words (``article_words``) were never stored: all of them in a database
+    upgraded to schema version 4, none after a run."""
+    return [row[0] for row in writer.query(
+        "SELECT article_id FROM articles ANTI JOIN article_words USING (article_id) ORDER BY article_id")]
+
+
+def article_texts(writer: Writer, article_ids: list[str]) -> list[tuple[str, str]]:
+    return writer.rows("SELECT article_id, text FROM articles WHERE article_id IN (SELECT article_id FROM _ids) "
+                       "ORDER BY article_id", _ids=key_table("article_id", article_ids))
+
+
+def incidents_without_citations(writer: Writer) -> list[str]:
+    """Incidents whose derived rows were never built: all of them in a database upgraded to
+    schema version 2, none after a run."""
+    return [row[0] for row in writer.query(
+        "SELECT incident_id FROM incidents ANTI JOIN incident_citations USING (incident_id) ORDER BY incident_id")]
+
+
+def rebuild_derived_rows(writer: Writer, incident_ids: list[str]) -> None:
+    """Rebuilds the derived tables of these incidents from the incidents and their sources as stored,
+    in committed parts of INCIDENTS_PER_COMMIT."""
+    derived = _derived_statements()
+    for _ in _parts(writer, incident_ids):
+        for statement in derived:
+            writer.raw.execute(statement)
+
+
+def mention_count(writer: Writer) -> int:
+    return int(writer.query("SELECT count(*) FROM mentions")[0][0])
+
+
+def incident_count(writer: Writer) -> int:
+    return int(writer.query("SELECT count(*) FROM incidents")[0][0])
