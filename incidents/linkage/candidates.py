@@ -119,14 +119,12 @@ def _own_months(record: LinkRecord) -> list[str]:
     return []
 
 
-def _name_keys(record: LinkRecord, specific_only: bool = False) -> list[str]:
-    """Names a report gives. Claimants name a few groups that claim most attacks, so they are
-    keys only where a date bounds them; a target is a kind of place (a base, a hospital) unless
-    it is a site, which ``place`` already names."""
+def _site_keys(record: LinkRecord) -> list[str]:
+    """The places a report names that few attacks share: its site and its launch site. Not its
+    claimants, a few groups that claim most attacks (keys only where a year bounds them), nor its
+    target, mostly a kind of place (a base, a hospital) unless it is a site, which ``place`` names."""
     names = [f"place {record.place_id}"] if record.place_id else []
     names += [f"launch {record.launch_key}"] if record.launch_key else []
-    if not specific_only:
-        names += [f"claimant {name}" for name in sorted(record.claimants)]
     return names
 
 
@@ -146,28 +144,29 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     country = record.country or "?"
     years = _years(record)
     rarest = record.words.rarest
-    # The specific names and the rarest words are filed at any time (for the reports with no time
-    # to meet by), and the names in the years of the report too.
-    specific = _name_keys(record, specific_only=True)
-    index += [f"{country}|{name}" for name in specific] + [f"word {word}" for word in rarest]
-    index += [f"{country}|{name}|{month}" for name in specific for month in _own_months(record)]
+    # Sites and the rarest words are filed at any time (for the reports with no time to meet by)
+    # and sites by month; sites and claimants by year.
+    sites = _site_keys(record)
+    names = sites + [f"claimant {name}" for name in sorted(record.claimants)]
+    index += [f"{country}|{name}" for name in sites] + [f"word {word}" for word in rarest]
+    index += [f"{country}|{name}|{month}" for name in sites for month in _own_months(record)]
     if years is not None:
-        index += [f"{country}|{name}|{year}" for name in _name_keys(record) for year in years]
+        index += [f"{country}|{name}|{year}" for name in names for year in years]
     if record.precision == "year":
         # A year alone is found through the names it gives, not every report of its year.
-        probe += [f"{country}|{name}|{year}" for name in _name_keys(record) for year in years]
+        probe += [f"{country}|{name}|{year}" for name in names for year in years]
     elif _recalled_undated(record):
         # An attack recalled without a date: found through its site and launch site in the month
         # before its article. Not through its days (it may be of any of them) nor its words: a
         # year of reports shares a rare word with hundreds (bench/corpus.py at 5,000 articles:
         # 0.87M pairs, none of them a link to a reported attack).
         recalled = _months(record.published_day - RECALLED_SITE_DAYS, record.published_day)
-        probe += [f"{country}|{name}|{month}" for name in specific for month in recalled]
+        probe += [f"{country}|{name}|{month}" for name in sites for month in recalled]
     elif not record.year_known:
         # No year to meet by: its site and launch site at any time, and with no publication day
         # either, its rarest words anywhere (a misread country included). Not its town: at any
         # time a town holds hundreds of attacks.
-        probe += [f"{country}|{name}" for name in specific]
+        probe += [f"{country}|{name}" for name in sites]
         if record.published_day is None:
             probe += [f"word {word}" for word in rarest]
     copies = f"copies {record.copy_group}"
