@@ -56,8 +56,8 @@ def mention_from_row(row: dict) -> Mention:
 
 @dataclass
 class ReconcileHistory:
-    """The stored mentions and incidents as reconcile reads them (``tasks.reconcile.History``):
-    in a run through its ``Writer``, elsewhere through a ``Reader`` on a read-only connection."""
+    """The stored mentions and incidents as reconciliation reads them: in a run through its
+    ``Writer``, elsewhere through a ``Reader`` on a read-only connection."""
 
     db: Reads
 
@@ -194,9 +194,10 @@ def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dic
 
 
 def write_links(writer: Writer, links, run_id: int) -> None:
-    """Puts a reconciliation's pairs and blocking keys in place (``tasks.reconcile.LinkRows``):
-    the pairs among its scope and those of its fresh reports, or the whole table after a full
-    regroup; the pairs and keys of reports no longer stored go. Marks the analysts' new
+    """Puts a reconciliation's pairs and blocking keys in place (``links``: its ``rows``, the
+    ``keys`` of its fresh reports, its ``scope`` and ``fresh`` reports, both None after a full
+    regroup): the pairs among its scope and those of its fresh reports, or the whole table after
+    a full regroup; the pairs and keys of reports no longer stored go. Marks the analysts' new
     decisions applied."""
     if links.scope is None:
         writer.execute("DELETE FROM report_links")
