@@ -127,88 +127,91 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
     found: list[Candidate] = []
     for facts in sentences:
         update = facts.has("update")
-        for toll in finditer_if(_TOLL_RE, facts.told, ("حصيله", "عدد")):
+        # What the sentence tells of this attack, and where it gives a combined toll: read once.
+        told = facts.told
+        combined = _combined_spans(told)
+        for toll in finditer_if(_TOLL_RE, told, ("حصيله", "عدد")):
             if toll.group(kind):
                 figure = _toll_figure(toll)
                 if figure is not None:
                     found.append(Candidate(figure[0], facts, toll.start(), figure[1], 0.97, update))
-        for noun in finditer_if(_CASUALTY_NOUN_RE, facts.told, ("قتل", "قتي", "جرح", "جري", "مصاب", "شهد", "شهي")):
+        for noun in finditer_if(_CASUALTY_NOUN_RE, told, ("قتل", "قتي", "جرح", "جري", "مصاب", "شهد", "شهي")):
             if noun.group("noun").startswith(_KILLED_NOUNS) != (kind == "killed"):
                 continue
-            if _inside(noun.start("noun"), noun.end(), _combined_spans(facts.told)):
+            if _inside(noun.start("noun"), noun.end(), combined):
                 continue
             value = _casualty_noun_value(noun)
             if value is not None:
                 found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
         if kind == "killed":
-            for met in finditer_if(_MET_DEATH_RE, facts.told, ("لقي", "لقو")):
+            for met in finditer_if(_MET_DEATH_RE, told, ("لقي", "لقو")):
                 # "قتل خمسة مدنيين بينهم طفلان": those among them are counted already.
                 victims = [q for q in facts.quantities if q.category == "person" and q.value is not None
                            and met.start("victims") <= q.start < met.end("victims")
-                           and not _AMONG_THEM_RE.search(facts.told[max(0, q.start - 12):q.start])]
+                           and not _AMONG_THEM_RE.search(told[max(0, q.start - 12):q.start])]
                 if victims:
                     found.append(Candidate(sum(q.value for q in victims), facts, met.start(), met.end(), 0.9, update))
         # "قال مسؤولون إن 4 سوريين، بينهم 3 أطفال، قتلوا": the victims, then the verb they suffered.
-        for verb in finditer_if(_VICTIMS_THEN_VERB_RE[kind], facts.told, _VICTIM_VERB_NEEDLES[kind]):
+        for verb in finditer_if(_VICTIMS_THEN_VERB_RE[kind], told, _VICTIM_VERB_NEEDLES[kind]):
             before = [q for q in facts.quantities if q.category == "person" and q.value is not None
                       and 0 <= verb.start() - q.end <= CASUALTY_WINDOW_CHARS
-                      and not _AMONG_THEM_RE.search(facts.told[max(0, q.start - 12):q.start])]
+                      and not _AMONG_THEM_RE.search(told[max(0, q.start - 12):q.start])]
             # The victims are the ones nearest the verb: "قال ضابط إن جنديين آخرين أصيبا" is two
             # soldiers, not the officer who told it.
-            victims = _run_before(facts.told, before)
+            victims = _run_before(told, before)
             # "شرطيين آخرين أصيبا": a noun in -يين is a plural or a dual; the dual verb says two.
             dual = verb.group("dual") and _DUAL_SUBJECT_RE.search(
-                facts.told, max(0, verb.start() - CASUALTY_WINDOW_CHARS), verb.start())
+                told, max(0, verb.start() - CASUALTY_WINDOW_CHARS), verb.start())
             if dual and (not victims or victims[-1].end <= dual.start()):
-                if not _inside(dual.start(), verb.end(), _combined_spans(facts.told)):
+                if not _inside(dual.start(), verb.end(), combined):
                     found.append(Candidate(2, facts, dual.start(), verb.end(), 0.9, update))
-            elif victims and not _inside(victims[0].start, verb.end(), _combined_spans(facts.told)):
+            elif victims and not _inside(victims[0].start, verb.end(), combined):
                 found.append(Candidate(sum(q.value for q in victims), facts, victims[0].start, verb.end(), 0.9, update))
         # "two of the faction's members" counts victims; "among them a child" counts some again;
         # a count of the dead or the wounded (خمسة شهداء و11 جريحا) is read as a casualty noun.
         persons = [q for q in facts.quantities
                    if q.category == "person" and q.lemma not in _CASUALTY_LEMMAS
-                   and not _AMONG_THEM_RE.search(facts.told[max(0, q.start - 12):q.start])]
+                   and not _AMONG_THEM_RE.search(told[max(0, q.start - 12):q.start])]
         cues = facts.cues.get(kind, [])
         all_cue_starts = sorted(c.start for k in ("killed", "injured") for c in facts.cues.get(k, []))
         for cue in cues:
-            if _inside(cue.start, cue.end, _combined_spans(facts.told)):
+            if _inside(cue.start, cue.end, combined):
                 continue
-            if _OTHERS_UNCOUNTED_RE.match(facts.told, cue.end):
+            if _OTHERS_UNCOUNTED_RE.match(told, cue.end):
                 continue  # "قتل ثلاثة وجرح آخرون": others, how many is not said
-            stop = next((start for start in all_cue_starts if start > cue.start), len(facts.told))
+            stop = next((start for start in all_cue_starts if start > cue.start), len(told))
             group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
-                     and q.start < stop and q.value is not None and not _STOP_RE.search(facts.told, cue.end, q.start)]
+                     and q.start < stop and q.value is not None and not _STOP_RE.search(told, cue.end, q.start)]
             if group:
                 # Coordinated victims (طفلة وامرأة) add up; a run of them is one statement.
-                group = _coordinated_run(facts.told, group)
+                group = _coordinated_run(told, group)
                 total = sum(q.value for q in group)
                 explicit = any(q.text[:1].isdigit() or q.value > 2 for q in group)
                 found.append(Candidate(total, facts, cue.start, group[-1].end, 0.9 if explicit else 0.7, update))
                 continue
-            bare = _BARE_COUNT_RE.match(facts.told, cue.end) or _HEDGED_COUNT_RE.match(facts.told, cue.end)
+            bare = _BARE_COUNT_RE.match(told, cue.end) or _HEDGED_COUNT_RE.match(told, cue.end)
             if bare:
                 value = parse_number(bare.group("number"))
                 if value is not None:
                     found.append(Candidate(value, facts, cue.start, bare.end(), 0.9, update))
                 continue
-            another = _ANOTHER_RE.match(facts.told, cue.end)
+            another = _ANOTHER_RE.match(told, cue.end)
             if another:
                 found.append(Candidate(1, facts, cue.start, another.end(), 0.8, update))
                 continue
             if kind == "killed" and _ASSASSINATION_RE.fullmatch(cue.phrase) \
-                    and _VICTIM_NAMED_RE.match(facts.told, cue.end) \
-                    and not _ATTEMPT_BEFORE_RE.search(facts.told[max(0, cue.start - 12):cue.start]):
+                    and _VICTIM_NAMED_RE.match(told, cue.end) \
+                    and not _ATTEMPT_BEFORE_RE.search(told[max(0, cue.start - 12):cue.start]):
                 found.append(Candidate(1, facts, cue.start, cue.end, 0.7, update))  # "اغتيال الناشط X": one person
         nones = [(c.start, c.end) for c in facts.cues.get("no_casualties", []) + facts.cues.get(f"no_{kind}", [])]
-        nones += [m.span() for m in finditer_if(_NO_LOSSES_RE, facts.told, _LOSS_VERBS)]
+        nones += [m.span() for m in finditer_if(_NO_LOSSES_RE, told, _LOSS_VERBS)]
         if kind == "injured":
-            nones += [m.span() for m in finditer_if(_NOBODY_HURT_RE, facts.told, ("يصب", "يصاب", "تصب"))]
+            nones += [m.span() for m in finditer_if(_NOBODY_HURT_RE, told, ("يصب", "يصاب", "تصب"))]
         else:
-            nones += [m.span() for m in finditer_if(_NO_DEATHS_RE, facts.told, ("وفيات", "وفاه", "قتلي", "قتيل"))]
+            nones += [m.span() for m in finditer_if(_NO_DEATHS_RE, told, ("وفيات", "وفاه", "قتلي", "قتيل"))]
         for start, end in nones:
             # "no losses among the coalition's ranks" says nothing about the other victims.
-            if _RESTRICTED_NONE_RE.match(facts.told, end):
+            if _RESTRICTED_NONE_RE.match(told, end):
                 continue
             found.append(Candidate(0, facts, start, end, 0.8, update))
     found.sort(key=lambda c: (c.facts.sentence.index, c.start))
