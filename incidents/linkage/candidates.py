@@ -26,6 +26,7 @@ import pyarrow as pa
 from incidents.linkage.records import WEEK_TOLERANCE_DAYS, LinkRecord
 
 INDEX, PROBE = "index", "probe"
+ANYWHERE = "*"
 # An attack an article recalls without a date is looked for among its site's attacks of the
 # month before the article (to the calendar month): over a year, a busy site's hundreds of attacks
 # made 0.53M pairs at 20,000 articles of bench/corpus.py, and one link.
@@ -141,6 +142,12 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     index = [f"{area}|{key}" for area in areas_index for key in date_index]
     probe_areas = day_areas if record.precision == "day" or not record.year_known else vague_areas
     probe = [f"{area}|{key}" for area in probe_areas for key in date_probe]
+    # A report that names no place at all (its place missing from the gazetteer, or only "the
+    # base") meets the reports of its days anywhere: with the country as the first scope it met only
+    # other placeless reports (the real set: 14 pairs of one attack between dated reports never compared).
+    index += [f"{ANYWHERE}|{key}" for key in date_index if key.startswith("day ")]
+    if record.country is None:
+        probe += [f"{ANYWHERE}|{key}" for key in date_probe if key.startswith("day ")]
     country = record.country or "?"
     years = _years(record)
     rarest = record.words.rarest

@@ -586,6 +586,19 @@ def test_a_report_with_neither_a_year_nor_a_publication_day_finds_its_attack_by_
     assert candidate_pairs([undated, dated, unrelated]) == [("d:0", "u:0"), ("d:0", "x:0")]
 
 
+def test_a_dated_report_that_names_no_place_joins_the_attack_of_its_day_elsewhere():
+    """A report whose place is missing from the gazetteer ("the airport" and nothing more) used to
+    be filed under no country and meet only other reports without a place, so it stood alone
+    however well its day, weapon and toll agreed. A report in another country and far days apart
+    are not compared."""
+    placed = report("a1:0", **on("2020-11-17"), **ERBIL_AIRPORT, weapon_type="drone", injured=2)
+    placeless = report("a2:0", **on("2020-11-17"), weapon_type="drone", injured=2)
+    weeks_later = report("a3:0", **on("2020-12-20"), **BALAD_BASE, weapon_type="drone", injured=2)
+    result = run([placed, placeless, weeks_later])
+    assert result.assignment["a1:0"] == result.assignment["a2:0"] != result.assignment["a3:0"]
+    assert {(link.a, link.b) for link in result.links} == {("a1:0", "a2:0")}
+
+
 def test_a_near_copy_without_a_date_joins_its_originals_incident():
     """Issue 19: a copy with no publication date and no date of its own used to stand alone."""
     original = report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2)
