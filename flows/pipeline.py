@@ -18,11 +18,11 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-
+from pathlib import Path
 from typing import Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import get_run_context
 from prefect.states import Cancelled
 from prefect.task_runners import TaskRunner
@@ -32,7 +32,7 @@ from incidents import minhash, store
 from incidents.heap import free_reference_cycles, paced_for_batches, set_aside_survivors
 from incidents.model import RawArticle, ReadResult, Rejection
 from incidents.progress import StageClock, files_prepared
-from incidents.report import publish_incident_table
+from incidents.report import latest_incidents_rows
 from incidents.runner import make_task_runner, resolved_task_runner
 from incidents.settings import DEFAULT_DB, Settings
 from tasks import STAGE_TASK_OPTIONS, load
@@ -164,6 +164,17 @@ def incident_pipeline(
     logger.info("run %s done: %s", summary.run_id, json.dumps(summary.counts()))
     return {"run_id": summary.run_id, "db": str(settings.db), **summary.counts(), "stage_seconds": summary.stage_seconds,
             "worker_cpu_seconds": summary.worker_cpu_seconds}
+
+
+def publish_incident_table(db_path: Path) -> None:
+    """A Prefect table artifact of the latest incidents (call it inside a flow, after the run)."""
+    conn = store.read_only_connection(Path(db_path))
+    try:
+        rows = latest_incidents_rows(conn)
+    finally:
+        conn.close()
+    create_table_artifact(table=rows, key="incident-latest",
+                          description="The latest incidents in the database after this run")
 
 
 @dataclass

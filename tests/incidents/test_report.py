@@ -17,6 +17,8 @@ import pytest
 
 from conftest import REPO, query, run_flow
 from incidents import report
+from incidents.report import charts
+from incidents.report import data as report_data
 from incidents.arabic.gazetteer import places as gazetteer_places
 from incidents.cli import main
 from incidents.store import read_only_connection
@@ -54,7 +56,7 @@ def test_the_page_shows_map_timeline_incidents_and_runs(page, devset_db):
         SELECT count(*), count(DISTINCT (latitude, longitude, geo_precision IN ('governorate', 'country')))
         FROM incidents WHERE NOT is_background
         AND longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?""",
-        (report.MAP_WEST, report.MAP_EAST, report.MAP_SOUTH, report.MAP_NORTH))
+        (charts.MAP_WEST, charts.MAP_EAST, charts.MAP_SOUTH, charts.MAP_NORTH))
     marks = re.findall(r'<circle class="place" data-incidents="(\d+)" data-incident="(inc_\w+)"[^>]*><title>([^<]*)</title>',
                        text)
     assert len(marks) == places > 0, "one mark per place"
@@ -64,11 +66,11 @@ def test_the_page_shows_map_timeline_incidents_and_runs(page, devset_db):
     assert text.count('class="capital-label"') == 19
     assert re.search(r'<svg id="timeline".*?<rect ', text, re.S)
     recent = query(devset_db, "SELECT count(*) FROM incidents WHERE NOT is_background")[0][0]
-    assert text.count('<tr id="row-inc_') == min(recent, report.RECENT_LIMIT)
+    assert text.count('<tr id="row-inc_') == min(recent, report_data.RECENT_LIMIT)
     # evidence is quoted as written, right to left
     evidence = query(devset_db, """
         SELECT evidence FROM v_incidents WHERE NOT is_background ORDER BY event_date DESC NULLS LAST, incident_id LIMIT 1""")
-    assert f'<span dir="rtl" lang="ar">{report._e(evidence[0][0])}</span>' in text
+    assert f'<span dir="rtl" lang="ar">{charts.escape(evidence[0][0])}</span>' in text
     runs = re.search(r'<table id="runs">.*?</table>', text, re.S).group(0)
     assert runs.count("<tr>") == 1 + query(devset_db, "SELECT count(*) FROM pipeline_runs")[0][0]
     assert '<table id="conflicts">' in text
@@ -123,7 +125,7 @@ def test_cli_report(devset_db, tmp_path, capsys):
 def _borders() -> dict:
     from shapely.geometry import shape
 
-    return {f["properties"]["name"]: shape(f["geometry"]) for f in report.load_outline()["features"]
+    return {f["properties"]["name"]: shape(f["geometry"]) for f in charts.load_outline()["features"]
             if f["properties"].get("kind") == "border"}
 
 
@@ -134,7 +136,7 @@ def test_borders_are_iraq_and_its_neighbours_of_their_true_size():
     assert 400_000 < borders["Iraq"].area * km2_per_square_degree < 470_000, "Iraq is about 438,000 km²"
     assert 15_000 < borders["Kuwait"].area * km2_per_square_degree * 0.98 < 20_000, "Kuwait is about 17,800 km²"
     assert all(geometry.is_valid for geometry in borders.values())
-    assert report.OUTLINE_PATH.stat().st_size < 200_000, "small enough to inline in every page"
+    assert charts.OUTLINE_PATH.stat().st_size < 200_000, "small enough to inline in every page"
 
 
 def test_borders_agree_with_the_gazetteer():
@@ -147,7 +149,7 @@ def test_borders_agree_with_the_gazetteer():
                  if borders[p["country"]].distance(Point(float(p["longitude"]), float(p["latitude"]))) * 111 > 10]
     assert misplaced == []
     catalogue = gazetteer_places()
-    capitals = [f for f in report.load_outline()["features"] if f["properties"].get("kind") == "capital"]
+    capitals = [f for f in charts.load_outline()["features"] if f["properties"].get("kind") == "capital"]
     assert len(capitals) == 19
     for capital in capitals:
         place = catalogue[capital["properties"]["place_id"]]
@@ -161,14 +163,14 @@ def test_the_borders_file_is_what_the_build_script_writes():
     import runpy
 
     build = runpy.run_path(str(REPO / "lexicons" / "build_boundaries.py"))
-    assert build["build"]() == report.OUTLINE_PATH.read_text(encoding="utf-8")
+    assert build["build"]() == charts.OUTLINE_PATH.read_text(encoding="utf-8")
 
 
 def test_incidents_outside_iraq_are_drawn_inside_the_map():
     catalogue = gazetteer_places()
     for place_id in ("al_tanf_garrison", "tower_22", "conoco_gas_field", "kharab_al_jir_airstrip", "ali_al_salem_air_base"):
         place = catalogue[place_id]
-        assert report.MAP_WEST < place.longitude < report.MAP_EAST and report.MAP_SOUTH < place.latitude < report.MAP_NORTH
+        assert charts.MAP_WEST < place.longitude < charts.MAP_EAST and charts.MAP_SOUTH < place.latitude < charts.MAP_NORTH
 
 
 # ------------------------------------------------------------------------------------------------
@@ -241,9 +243,11 @@ def test_table_artifact_of_the_latest_incidents(devset_db):
     from prefect import flow
     from prefect.artifacts import Artifact
 
+    from flows.pipeline import publish_incident_table
+
     @flow
     def publish() -> None:
-        report.publish_incident_table(devset_db)
+        publish_incident_table(devset_db)
 
     publish()
     artifact = Artifact.get("incident-latest")
