@@ -235,3 +235,18 @@ def test_the_set_runs_through_the_pipeline_and_is_scored(tmp_path: Path):
     held = [inc for _, labels in _labels() for inc in labels["incidents"] if inc["split"] == "heldout"]
     assert results["heldout"]["incidents"]["gold"] == len(held)
     assert results["all"]["clustering"]["bcubed"]["f1"] is not None
+    dated = {name for _, labels in _labels() for name, info in labels["articles"].items() if info["published_at"]}
+    attacks_dated = [inc for _, labels in _labels() for inc in labels["incidents"] if set(inc["articles"]) & dated]
+    assert results["dated"]["incidents"]["gold"] == len(attacks_dated) < gold
+
+
+def test_the_dated_part_keeps_each_attack_with_its_dated_articles_only():
+    runner = load_module("realset_score", SET / "score.py")
+    labels = {"articles": {"a.txt": {"published_at": "2021-02-16T00:00:00+03:00"}, "b.txt": {"published_at": None},
+                           "c.txt": {"published_at": None}},
+              "incidents": [{"label": "X", "articles": ["a.txt", "b.txt"]}, {"label": "Y", "articles": ["c.txt"]}],
+              "background_mentions": [{"article": "b.txt", "what": "an older attack"}]}
+    dated, names = runner.dated_part(labels)
+    assert names == {"a.txt"}
+    assert dated["incidents"] == [{"label": "X", "articles": ["a.txt"]}]
+    assert dated["background_mentions"] == [] and set(dated["articles"]) == {"a.txt"}
