@@ -633,8 +633,16 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
     """
     dateline, lead_date = dateline_of(article.text)
     if article.published_at is not None:
-        return article.published_at.date(), article.published_at.time(), dateline
+        return article.published_at.date(), _clock_time(article.published_at), dateline
     return dateline.report_date or lead_date, None, dateline
+
+
+def _clock_time(published_at: dt.datetime) -> dt.time | None:
+    """The time of publication, or None where only the day is known: feeds, urls and date lines
+    that give a day are stored as its midnight, and "Sunday morning" in a report of that Sunday
+    is that morning, not one a week earlier (a real report dated by its url lost its date so)."""
+    time = published_at.time()
+    return None if time == dt.time(0) else time
 
 
 def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,
