@@ -300,6 +300,25 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def nominative_dual(lemma: str) -> str:
+    """The nominative dual of a one-word singular noun, as the regular pattern makes it: حارس →
+    حارسان, قذيفة → قذيفتان."""
+    return (lemma[:-1] + "ت" if lemma.endswith("ة") else lemma) + "ان"
+
+
+def _count_noun_rows() -> list[dict[str, str]]:
+    """The count nouns of the lexicon, and the nominative dual of each one-word noun it lists no
+    nominative dual for: a noun added in the singular is counted in the dual too ("وأصيب حارسان" is two
+    injured). Not the oblique dual: unvowelled, it is the sound plural of many nouns (عاملين is
+    two workers or workers), so the lexicon lists it where it is only a dual (حارسين)."""
+    rows = _read_rows(COUNT_NOUNS_CSV)
+    with_dual = {row["lemma"] for row in rows if row["number"] == "dual" and row["form"].endswith("ان")}
+    derived = [dict(row, form=nominative_dual(row["lemma"]), number="dual") for row in rows
+               if row["number"] == "singular" and row["form"] == row["lemma"] and " " not in row["lemma"]
+               and row["lemma"] not in with_dual]
+    return rows + derived
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     number_values: dict[str, tuple[int, str]] = {}
@@ -322,7 +341,7 @@ def _lexicon() -> _Lexicon:
     # A definite multiword plural has the article on every word ("الطائرات المسيره"): the
     # pattern matches the first article, then this tail ("طائرات المسيره").
     definite_plural_tails: list[str] = []
-    for row in _read_rows(COUNT_NOUNS_CSV):
+    for row in _count_noun_rows():
         form = _normalized(row["form"])
         noun = _Noun(_normalized(row["lemma"]), row["number"], row["category"], row["weapon"] or None)
         nouns[form] = noun
