@@ -48,7 +48,7 @@ from incidents.linkage.words import ReportWords
 PAIR_BATCHES_SQL = SQL_DIR / "linkage" / "pair_batches.sql"
 COMPONENT_PAIRS_SQL = SQL_DIR / "linkage" / "component_pairs.sql"
 # What the scratch database may hold in memory before it writes to its temporary files.
-SCRATCH_MEMORY_LIMIT = "512MB"
+SCRATCH_MEMORY_LIMIT = "256MB"
 # Rows of the links table and the blocking index handed to the writer at a time.
 ROWS_PER_PART = 200_000
 # Words of a primary report regrouped by values only (step 3): clustering and an incident's values
