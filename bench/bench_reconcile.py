@@ -15,7 +15,9 @@ in the past year (late reports of known attacks and new ones).
 Measured on a real DuckDB file through ``incidents.store`` (the flow's own calls): the full
 regroup (``reconcile_scope(full=True)``) and the night (``reconcile_scope`` of the new reports):
 the linkage alone, with writing the incidents and the links, the CPU seconds of the process
-(DuckDB's threads included) and the machine's load average. Prints a table.
+(DuckDB's threads included), the process's peak resident memory during each (Linux: the peak is
+reset before each, and the corpus's words are let go once stored) and the machine's load
+average. Prints a table.
 """
 
 from __future__ import annotations
@@ -179,16 +181,38 @@ def load_rows(writer: store.Writer, articles: list[dict], mentions: list[Mention
     writer.insert_arrow("mentions", load.mentions_table(mentions))
 
 
+def _memory_mib(field: str) -> int | None:
+    """The process's resident memory now (VmRSS) or at its peak (VmHWM), in MiB (Linux only)."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) // 1024 for line in status if line.startswith(field))
+    except OSError:
+        return None
+
+
+def _reset_peak_memory() -> None:
+    """From here on VmHWM is the peak of what follows (Linux: /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        pass
+
+
 def reconcile_and_write(writer: store.Writer, changed: set[str], run_id: int,
-                        full: bool) -> tuple[float, float, float, int]:
+                        full: bool) -> tuple[float, float, float, int, int | None, int | None]:
+    _reset_peak_memory()
+    before = _memory_mib("VmRSS")
     started, cpu_started = time.perf_counter(), time.process_time()
     history = store.ReconcileHistory(writer)
     scoped = reconcile_scope(history, changed, history.orphaned_incidents(), run_id, NOW, full=full)
     linked = time.perf_counter()
-    result = scoped.result
+    result, scoped_mentions = scoped.result, scoped.scope_mentions
     store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
     store.write_links(writer, scoped.links, run_id)
-    return linked - started, time.perf_counter() - started, time.process_time() - cpu_started, scoped.scope_mentions
+    del scoped, result
+    return (linked - started, time.perf_counter() - started, time.process_time() - cpu_started, scoped_mentions,
+            before, _memory_mib("VmHWM"))
 
 
 def main() -> None:
@@ -205,6 +229,10 @@ def main() -> None:
         db = Path(tmp) / "bench.duckdb"
         with store.write_transaction(db) as writer:
             load_rows(writer, corpus.articles[:history_articles], corpus.mentions[:history_mentions])
+        # Stored: what the process holds of the history from here on is the regroup's.
+        for article in corpus.articles[:history_articles]:
+            article["words"] = None
+        corpus.mentions[:history_mentions] = [None] * history_mentions
         with store.write_transaction(db) as writer:
             timing = reconcile_and_write(writer, set(), 1, full=True)
             pairs = writer.query("SELECT count(*) FROM report_links")[0][0]
@@ -218,10 +246,10 @@ def main() -> None:
                      len(corpus.mentions), pairs, *timing))
     # Wall seconds depend on what else the machine runs; CPU seconds (DuckDB's threads included) less.
     print(f"{'run':<20} {'articles':>9} {'mentions':>9} {'pairs':>10} {'regrouped':>10} {'link s':>7} "
-          f"{'+write s':>9} {'cpu s':>6} {'load':>5}")
-    for name, articles, mentions, pairs, linked, total, cpu, scope in rows:
+          f"{'+write s':>9} {'cpu s':>6} {'RSS MiB':>8} {'peak MiB':>9} {'load':>5}")
+    for name, articles, mentions, pairs, linked, total, cpu, scope, before, peak in rows:
         print(f"{name:<20} {articles:>9,} {mentions:>9,} {pairs:>10,} {scope:>10,} {linked:>7.1f} {total:>9.1f} "
-              f"{cpu:>6.1f} {os.getloadavg()[0]:>5.1f}")
+              f"{cpu:>6.1f} {before or 0:>8,} {peak or 0:>9,} {os.getloadavg()[0]:>5.1f}")
 
 
 if __name__ == "__main__":

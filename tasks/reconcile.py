@@ -4,7 +4,8 @@ Reconciliation is record linkage of attack reports (``incidents.linkage``; ``doc
 for analysts): candidate pairs from blocking, a Fellegi-Sunter weight per pair from comparison
 levels whose weights are fitted on labelled pairs, and constrained average-linkage clustering.
 A night regroups the components of the link graph its reports touch, which is what regrouping
-the whole history would change. Only ``reconcile_task`` at the bottom touches Prefect.
+the whole history would change; a full regroup goes through the history in batches of bounded size
+(``incidents.linkage.batches``). Only ``reconcile_task`` at the bottom touches Prefect.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from tasks import STAGE_TASK_OPTIONS
 
 from incidents.heap import paced_for_batches
 from incidents.linkage import weights
+from incidents.linkage.batches import BatchSize, Group, ScratchRows, found_groups, regroup_all
 from incidents.linkage.ids import assign_ids, id_candidate
 from incidents.linkage.linking import Overrides, PairRows, ScoredPairs, groups, scored_pairs
 from incidents.linkage.records import PRIMARY, LinkRecord, link_record
 from incidents.linkage.scope import History, key_rows, night_scope
-from incidents.linkage.values import incident_row
 from incidents.model import ArticleInfo, Mention
 
 BACKGROUND = "background"
@@ -59,10 +60,11 @@ class ReconcileInputs:
 @dataclass
 class LinkRows:
     """The links table's rows a reconciliation replaces: every pair among ``scope`` and every
-    pair of ``fresh`` reports (None: the whole table), and the blocking keys of ``fresh`` ones."""
+    pair of ``fresh`` reports (None: the whole table), and the blocking keys of ``fresh`` ones.
+    A full regroup's rows and keys are ``batches.ScratchRows``, written in parts."""
 
-    rows: pa.Table
-    keys: pa.Table                   # mention_id, kind, key
+    rows: pa.Table | ScratchRows
+    keys: pa.Table | ScratchRows     # mention_id, kind, key
     scope: set[str] | None
     fresh: set[str] | None
 
@@ -97,18 +99,23 @@ def reconcile(inputs: ReconcileInputs) -> ReconcileResult:
 
 def _result(records: dict[str, LinkRecord], scored: ScoredPairs, model: weights.Model,
             inputs: ReconcileInputs) -> ReconcileResult:
-    clusters = groups(records, scored, model)
-    ids, id_map, fresh = assign_ids([c.members for c in clusters], inputs.previous_assignment,
+    found = found_groups(records, groups(records, scored, model))
+    return _finished(found, len(records), inputs, scored.rows())
+
+
+def _finished(found: list[Group], mentions: int, inputs: ReconcileInputs, links: PairRows) -> ReconcileResult:
+    """The incidents of these groups (in the grouping's order), with their ids and runs."""
+    ids, id_map, fresh = assign_ids([group.members for group in found], inputs.previous_assignment,
                                     inputs.previous_created_run, inputs.ids_in_use, inputs.now, inputs.run_id)
     members_before: dict[str, set[str]] = defaultdict(set)
     for mention_id, incident_id in inputs.previous_assignment.items():
         members_before[incident_id].add(mention_id)
     incidents, sources, assignment = [], [], {}
     updated = set()
-    for found, incident_id in zip(clusters, ids):
-        members = [records[m] for m in found.members]
-        row = incident_row(members, incident_id, found.confidence)
-        changed = incident_id in fresh or set(found.members) != members_before.get(incident_id)
+    for group, incident_id in zip(found, ids):
+        row = group.row
+        row["incident_id"] = incident_id
+        changed = incident_id in fresh or set(group.members) != members_before.get(incident_id)
         created = inputs.run_id if incident_id in fresh else inputs.previous_created_run.get(incident_id,
                                                                                             inputs.run_id)
         row["created_run_id"] = created
@@ -116,16 +123,16 @@ def _result(records: dict[str, LinkRecord], scored: ScoredPairs, model: weights.
         if changed and incident_id not in fresh:
             updated.add(incident_id)
         incidents.append(row)
-        for record in members:
-            assignment[record.mention_id] = incident_id
-            sources.append({"incident_id": incident_id, "article_id": record.article_id,
-                            "mention_id": record.mention_id, "role": PRIMARY if record.is_primary else BACKGROUND})
+        for mention_id, article_id, is_primary in group.sources:
+            assignment[mention_id] = incident_id
+            sources.append({"incident_id": incident_id, "article_id": article_id,
+                            "mention_id": mention_id, "role": PRIMARY if is_primary else BACKGROUND})
     incidents.sort(key=lambda row: row["incident_id"])
     sources.sort(key=lambda row: (row["incident_id"], row["mention_id"]))
     still_named = set(ids) | {row["retired_id"] for row in id_map}
     stats = {
-        "mentions": len(records),
-        "incidents": len(clusters),
+        "mentions": mentions,
+        "incidents": len(found),
         "background_incidents": sum(row["is_background"] for row in incidents),
         "new": len(fresh),
         "updated": len(updated),
@@ -133,7 +140,7 @@ def _result(records: dict[str, LinkRecord], scored: ScoredPairs, model: weights.
         # Previous incidents none of whose mentions remain (their articles were removed).
         "dropped": len(set(members_before) - still_named),
     }
-    return ReconcileResult(incidents, sources, id_map, assignment, scored.rows(), stats)
+    return ReconcileResult(incidents, sources, id_map, assignment, links, stats)
 
 
 # --- regrouping only what new mentions reach ------------------------------------------------------
@@ -162,44 +169,56 @@ def ids_a_fresh_id_may_meet(history: History, anchors: Iterable[str]) -> set[str
 
 @paced_for_batches()
 def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set[str], run_id: int,
-                    now: datetime, full: bool = False, model: weights.Model | None = None) -> ScopedResult:
+                    now: datetime, full: bool = False, model: weights.Model | None = None,
+                    batch: BatchSize = BatchSize()) -> ScopedResult:
     """Regroups the components of the link graph that ``changed`` mentions (new or re-extracted),
-    the incidents that lost mentions and the analysts' new decisions reach; with ``full``, all."""
+    the incidents that lost mentions and the analysts' new decisions reach; with ``full``, all,
+    in batches of ``batch`` (``incidents.linkage.batches``: the same result as all at once)."""
     model = model or weights.load()
     overrides = history.overrides()
+    if full:
+        return _regroup_all(history, orphaned_incidents, run_id, now, model, overrides, batch)
     articles: dict[str, ArticleInfo] = {}
 
-    def read(mention_ids: set[str] | None) -> dict[str, LinkRecord]:
+    def read(mention_ids: set[str]) -> dict[str, LinkRecord]:
         mentions = history.mentions(mention_ids)
         articles.update(history.articles({m.article_id for m in mentions} - articles.keys()))
         return _records(mentions, articles)
 
-    if full:
-        records = read(None)
-        outside = None    # a full regroup compares every pair it writes
-        fresh_ids: set[str] | None = None
-        scope_ids: set[str] | None = None
-    else:
-        fresh = read(set(changed))
-        stored_scope, outside = night_scope(history, fresh, orphaned_incidents, model, overrides,
-                                            lambda ids: read(set(ids)))
-        records = {**read(stored_scope), **fresh}
-        fresh_ids, scope_ids = set(fresh), set(records)
-    previous = history.incident_rows(None if full else set(records), orphaned_incidents)
-    created, updated = history.incident_runs(set(previous.values()))
-    inputs = ReconcileInputs(
-        mentions=[], articles=articles, previous_assignment=previous, previous_created_run=created,
-        previous_updated_run=updated, run_id=run_id, now=now, overrides=overrides, model=model,
-        ids_in_use=ids_a_fresh_id_may_meet(history, records),
-    )
+    fresh = read(set(changed))
+    stored_scope, outside = night_scope(history, fresh, orphaned_incidents, model, overrides,
+                                        lambda ids: read(set(ids)))
+    records = {**read(stored_scope), **fresh}
+    previous = history.incident_rows(set(records), orphaned_incidents)
+    inputs = _inputs(history, previous, records, run_id, now, model, overrides)
     scored = scored_pairs(records, model, overrides)
     result = _result(records, scored, model, inputs)
-    if full:
-        link_rows, fresh_keys = scored.links(), scored.index_rows()
-    else:
-        link_rows, fresh_keys = pa.concat_tables([scored.links(), outside]), key_rows(records[m] for m in fresh_ids)
-    links = LinkRows(link_rows, fresh_keys, scope_ids, fresh_ids)
+    links = LinkRows(pa.concat_tables([scored.links(), outside]), key_rows(records[m] for m in fresh),
+                     set(records), set(fresh))
     return ScopedResult(result, set(previous.values()) | orphaned_incidents, len(records), links)
+
+
+def _inputs(history: History, previous: dict[str, str], anchors: Iterable[str], run_id: int, now: datetime,
+            model: weights.Model, overrides: Overrides) -> ReconcileInputs:
+    created, updated = history.incident_runs(set(previous.values()))
+    return ReconcileInputs(
+        mentions=[], articles={}, previous_assignment=previous, previous_created_run=created,
+        previous_updated_run=updated, run_id=run_id, now=now, overrides=overrides, model=model,
+        ids_in_use=ids_a_fresh_id_may_meet(history, anchors),
+    )
+
+
+def _regroup_all(history: History, orphaned_incidents: set[str], run_id: int, now: datetime, model: weights.Model,
+                 overrides: Overrides, batch: BatchSize) -> ScopedResult:
+    """Every stored mention regrouped in batches; the links and keys stay in the regroup's scratch
+    database until they are written (a full regroup compares every pair it writes)."""
+    regrouped = regroup_all(history, model, overrides, batch)
+    previous = history.incident_rows(None, orphaned_incidents)
+    inputs = _inputs(history, previous, regrouped.mention_ids, run_id, now, model, overrides)
+    mentions = len(regrouped.mention_ids)
+    result = _finished(regrouped.groups, mentions, inputs, PairRows(regrouped.links))
+    links = LinkRows(regrouped.links, regrouped.keys, None, None)
+    return ScopedResult(result, set(previous.values()) | orphaned_incidents, mentions, links)
 
 
 @task(name="reconcile", **STAGE_TASK_OPTIONS)

@@ -66,14 +66,15 @@ class PairRows(Sequence):
     """The pairs of a scored table as ``PairRow``s in the order of their ids, made when asked for
     (a full regroup has more than a million: as objects they would cost more than weighing them)."""
 
-    def __init__(self, table: pa.Table):
-        self._table = table
+    def __init__(self, table):
+        self._table = table          # a pa.Table, or rows read when asked for (batches.ScratchRows)
         self._ordered: pa.Table | None = None
 
     @property
     def table(self) -> pa.Table:
         if self._ordered is None:
-            self._ordered = self._table.sort_by([("mention_a", "ascending"), ("mention_b", "ascending")])
+            table = self._table if isinstance(self._table, pa.Table) else self._table.read_all()
+            self._ordered = table.sort_by([("mention_a", "ascending"), ("mention_b", "ascending")])
         return self._ordered
 
     def __len__(self) -> int:
@@ -94,8 +95,14 @@ class PairRows(Sequence):
 
 
 def _pair_row(row: dict) -> PairRow:
+    if FIELDS[0] in row:
+        levels = tuple(row[name] for name in FIELDS)
+    else:
+        # The links table's row alone (a full regroup's): the levels as its ``levels`` column gives them.
+        given = dict(part.split("=", 1) for part in row["levels"].split("; ")) if row["levels"] else {}
+        levels = tuple(given.get(name) for name in FIELDS)
     return PairRow(row["mention_a"], row["mention_b"], row["weight"], tuple(row[f"w_{name}"] for name in FIELDS),
-                   tuple(row[name] for name in FIELDS), row["conflict"], row["decision"])
+                   levels, row["conflict"], row["decision"])
 
 
 @dataclass(frozen=True)

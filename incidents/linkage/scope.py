@@ -28,7 +28,15 @@ class History(Protocol):
     def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
         """The stored mentions among these ids (None: all), evidence sentences included."""
 
-    def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]: ...
+    def mention_ids(self) -> list[str]:
+        """Every stored mention's id, in order."""
+
+    def articles(self, article_ids: Iterable[str], words: bool = True) -> dict[str, ArticleInfo]:
+        """These articles; without ``words``, their words are not read (``ArticleInfo.words`` None)."""
+
+    def article_words(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, str]]:
+        """The stored words of these articles as stored: (words, rarity, rarest), the words
+        space-separated (the articles that have them)."""
 
     def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
         """mention_id -> incident_id of every member, gone mentions included, of the incidents that

@@ -76,6 +76,9 @@ class ReconcileHistory:
             return [mention_from_row(row) for batch in self.db.arrow_batches(sql, 50_000)
                     for row in batch.to_pylist()]
 
+    def mention_ids(self) -> list[str]:
+        return [row[0] for row in self.db.query("SELECT mention_id FROM mentions ORDER BY mention_id")]
+
     def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
         if mention_ids is None:
             return dict(self.db.query("SELECT mention_id, incident_id FROM incident_sources"))
@@ -107,20 +110,29 @@ class ReconcileHistory:
         rows = self.db.query("SELECT mention_a, mention_b FROM link_overrides WHERE applied_run_id IS NULL")
         return {mention for row in rows for mention in row}
 
-    def articles(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]:
+    def articles(self, article_ids: Iterable[str], words: bool = True) -> dict[str, ArticleInfo]:
         ids = sorted(article_ids)
         if not ids:
             return {}
         rows = self.db.rows(
-            "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source, words, rarity, rarest "
-            "FROM articles LEFT JOIN article_words USING (article_id) "
-            "WHERE article_id IN (SELECT article_id FROM _ids)", _ids=key_table("article_id", ids),
+            "SELECT article_id, coalesce(duplicate_of, article_id), published_at, source, "
+            + ("words, rarity, rarest FROM articles LEFT JOIN article_words USING (article_id) " if words
+               else "NULL, NULL, NULL FROM articles ")
+            + "WHERE article_id IN (SELECT article_id FROM _ids)", _ids=key_table("article_id", ids),
         )
         return {
             article_id: ArticleInfo(article_id, group, published.replace(tzinfo=dt.timezone.utc) if published else None,
-                                    source, stored_words(words, rarity, rarest))
-            for article_id, group, published, source, words, rarity, rarest in rows
+                                    source, stored_words(text, rarity, rarest))
+            for article_id, group, published, source, text, rarity, rarest in rows
         }
+
+    def article_words(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, str]]:
+        ids = sorted(article_ids)
+        if not ids:
+            return {}
+        return {row[0]: row[1:] for row in self.db.rows(
+            "SELECT article_id, words, rarity, rarest FROM article_words WHERE article_id IN (SELECT article_id FROM _ids)",
+            _ids=key_table("article_id", ids))}
 
     def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
         rows = self.db.rows(
@@ -212,8 +224,11 @@ def write_links(writer: Writer, links, run_id: int) -> None:
                 "OR mention_a NOT IN (SELECT mention_id FROM mentions) OR mention_b NOT IN (SELECT mention_id FROM mentions)")
             writer.raw.execute("DELETE FROM link_keys WHERE mention_id IN (SELECT mention_id FROM _fresh) "
                                "OR mention_id NOT IN (SELECT mention_id FROM mentions)")
-    writer.insert_arrow_in_parts("report_links", links.rows)
-    writer.insert_arrow_in_parts("link_keys", links.keys)
+    for table_name, rows in (("report_links", links.rows), ("link_keys", links.keys)):
+        # A full regroup's rows come in parts from its scratch database (linkage.batches.ScratchRows),
+        # each committed into the staged copy: DuckDB holds a transaction's new rows in memory.
+        for part in [rows] if isinstance(rows, pa.Table) else rows.parts():
+            writer.insert_arrow_in_parts(table_name, part, commit=links.scope is None)
     writer.execute("UPDATE link_overrides SET applied_run_id = ? WHERE applied_run_id IS NULL", (run_id,))
 
 

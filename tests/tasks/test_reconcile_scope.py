@@ -141,7 +141,7 @@ def test_every_night_a_full_regroup_finds_nothing_to_change(tmp_path, seed):
                  row["link_confidence"]) for row in full.result.incidents
             ]
             columns = ("mention_a", "mention_b", "weight", "is_link", "conflict", "decision", "levels")
-            assert stored_links(writer) == sorted(zip(*(full.links.rows.column(c).to_pylist() for c in columns))), \
+            assert stored_links(writer) == sorted(zip(*(full.links.rows.read_all().column(c).to_pylist() for c in columns))), \
                 "the links table is the one a full regroup writes"
     total = sum(len(night) for night in nights_of_history(seed))
     assert min(scopes[2:]) < total, "some night regrouped less than the whole history"
