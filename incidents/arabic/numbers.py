@@ -310,7 +310,7 @@ def _count_noun_rows() -> list[dict[str, str]]:
     """The count nouns of the lexicon, and the nominative dual of each one-word noun it lists no
     nominative dual for: a noun added in the singular is counted in the dual too ("وأصيب حارسان" is two
     injured). Not the oblique dual: unvowelled, it is the sound plural of many nouns (عاملين is
-    two workers or workers), so the lexicon lists it where it is only a dual (حارسين)."""
+    two workers or workers)."""
     rows = _read_rows(COUNT_NOUNS_CSV)
     with_dual = {row["lemma"] for row in rows if row["number"] == "dual" and row["form"].endswith("ان")}
     derived = [dict(row, form=nominative_dual(row["lemma"]), number="dual") for row in rows
