@@ -28,7 +28,7 @@ from incidents.arabic import dates as arabic_dates
 from incidents.arabic.datelines import infer_publication_date
 from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
 from incidents.arabic.claims import HELD_RESPONSIBLE_RE, responsibility
-from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts, plausible
+from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts, plausible
 from incidents.arabic.gazetteer import find_places, resolve_in_context
 from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
 from incidents.arabic.normalize import normalize, normalize_with_offsets
@@ -58,6 +58,10 @@ _CAME_AFTER_RE = re.compile(
     # "جاءت العملية لاستكمال الهجوم الذي …": what it followed up is an earlier attack too.
     r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا)(?!\w))"
     r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
+# "وجاء الهجوم بعد وقت قليل من انفجار وقع قرب سوق …": what the news came shortly after is another
+# attack of the same day, told as news too, not an earlier event the article recalls.
+_SHORTLY_RE = re.compile(
+    r"\s+(?:وقت\s+(?:قليل|قصير)|فتره\s+(?:قليله|قصيره)|قليل|دقائق|لحظات|ساعه|ساعات|ساعتين)\s+(?:من|علي)\s+")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 # "أول رد انتقامي صاروخي من الحرس على عملية اغتيال …": the reply's words between رد and على.
 _REPLY_TO_RE = re.compile(r"(?<!\w)(?:رد|ردا|الرد)\s+(?:\S+\s+){0,6}?علي\s+(?:عمليه\s+)?$")
@@ -119,6 +123,9 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         else len(normalized)
     if told_until < len(normalized):
         facts.told_until = told_until
+        shortly = _SHORTLY_RE.match(normalized, came_after.end()) if came_after.group("came") else None
+        if shortly is not None:
+            facts.shortly_after = shortly.end()
         facts.cues = {kind: [cue for cue in cues if cue.start < told_until] for kind, cues in facts.cues.items()}
     for kind in ("attack_noun", "killed"):
         # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
@@ -235,6 +242,8 @@ class MentionDraft:
     _weapons_scanned: int = 0
     _days: set = field(default_factory=set)
     _days_scanned: int = 0
+    # The attack told as having come shortly after this one: this one's time is that one's.
+    same_time_as: "MentionDraft | None" = None
 
     @property
     def scene(self):
@@ -295,6 +304,18 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             continue
         scene = scene_of([facts])
         current = last_told
+        if facts.precedes and current is not None:
+            # The attack the one just told came shortly after: another attack, of the same time,
+            # unless the article already reported it (its scene).
+            told = next((d for d in primaries if d is not current and d.scene is not None
+                         and not different_scenes(scene, d.scene)), None)
+            if told is None:
+                told = MentionDraft("primary", [], same_time_as=current)
+                primaries.append(told)
+                drafts.append(told)
+            told.sentences.append(facts)
+            last_told = told
+            continue
         if current is None:
             # The news is told in the lead; further down, only a dated report starts a mention.
             lead = facts.sentence.story_paragraph
@@ -456,6 +477,8 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         # hit at the time that mention's sentences give.
         owner = next((d for d in drafts if d is not draft and any(f is draft.first.context for f in d.sentences)), None)
         date_candidates = _date_candidates(owner) if owner is not None else []
+    if not date_candidates and draft.same_time_as is not None:
+        date_candidates = _date_candidates(draft.same_time_as)
     date_choice = max(date_candidates, key=lambda c: (c.confidence, -c.facts.sentence.index), default=None)
     for candidate in date_candidates:
         values.append(_evidence("event_date", Candidate(_date_text(candidate.value), candidate.facts,
@@ -481,7 +504,12 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         values.append(_evidence("time_of_day", Candidate(time_choice.value.time_of_day, time_choice.facts,
                                                          time_choice.start, time_choice.end, 0.7)))
 
+    primaries = [d for d in drafts if d.role == "primary"]
     weapon, detail = weapon_of(draft.sentences)
+    if weapon is None and len(primaries) == 2 and draft.role == "primary":
+        # "التفجيرين الانتحاريين اللذين ضربا بغداد": the other attack's sentence that names both.
+        both = [f for d in primaries if d is not draft for f in d.sentences if TWO_ATTACKS_RE.search(f.normalized)]
+        weapon, detail = weapon_of(both) if both else (None, None)
     record["weapon_type"] = weapon.value if weapon else "unknown"
     if weapon:
         values.append(_evidence("weapon_type", weapon))
@@ -538,10 +566,9 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         record["property_damage"] = damage.value
         values.append(_evidence("property_damage", damage))
 
-    several_attacks = sum(1 for d in drafts if d.role == "primary") > 1
     claim, disowned, accused = responsibility(
         analysed, draft.sentences, draft.role == "primary",
-        lambda facts: several_attacks and _names_another_scene(facts, draft))
+        lambda facts: len(primaries) > 1 and _names_another_scene(facts, draft), two_attacks=len(primaries) == 2)
     if claim:
         record["perpetrator_claimed"] = claim.value
         values.append(_evidence("perpetrator_claimed", claim))
@@ -640,6 +667,12 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
 def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,
                   dateline: "Dateline") -> list[SentenceFacts]:
     """One sentence that reports two attacks in two places (…، فيما سقطت …) as two clauses."""
+    if facts.shortly_after is not None:
+        # "… بعد وقت قليل من انفجار وقع قرب سوق …، ما أوقع 9 قتلى": the attack it came after.
+        earlier = analyse_sentence(_cut(facts, facts.shortly_after)[1], reference, reference_time, dateline)
+        if earlier.is_attack:
+            earlier.precedes = True
+            return [facts, earlier]
     if not facts.is_attack:
         return [facts]
     scenes = [p for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
@@ -654,12 +687,7 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
             if not markers and not joined:
                 continue
             at = markers[-1].start() if markers else (also.start() if also else second.start)
-            cut = facts.original_span(at, at)[0]
-            sentence = facts.sentence
-            parts = [
-                replace(sentence, start=start, end=end, text=sentence.text[start - sentence.start:end - sentence.start])
-                for start, end in ((sentence.start, cut), (cut, sentence.end))
-            ]
+            parts = _cut(facts, at)
             head = analyse_sentence(parts[0], reference, reference_time, dateline)
             tail = analyse_sentence(parts[1], reference, reference_time, dateline, continues=head if joined else None)
             if head.is_attack and tail.is_attack:
@@ -668,6 +696,15 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
                     tail.context = head
                 return [head, tail]
     return [facts]
+
+
+def _cut(facts: SentenceFacts, at: int) -> tuple[Sentence, Sentence]:
+    """The sentence as two clauses, cut at ``at`` of its normalized text."""
+    cut = facts.original_span(at, at)[0]
+    sentence = facts.sentence
+    head, tail = (replace(sentence, start=start, end=end, text=sentence.text[start - sentence.start:end - sentence.start])
+                  for start, end in ((sentence.start, cut), (cut, sentence.end)))
+    return head, tail
 
 
 def extract_article(article: ArticleInput) -> list[Mention]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts
+from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts
 from incidents.arabic.lexicon import Match, actor_matcher
 
 _QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
@@ -50,17 +50,19 @@ def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | Non
 
 
 def responsibility(analysed: list[SentenceFacts], own_sentences: list[SentenceFacts], primary: bool,
-                   elsewhere: Callable[[SentenceFacts], bool]):
+                   elsewhere: Callable[[SentenceFacts], bool], two_attacks: bool = False):
     """Claims, disowned claims and accusations about this attack (not attacks in general).
 
     ``own_sentences`` tell the attack; ``primary`` says it is the article's news; ``elsewhere``
-    says a sentence is about another attack of the same article (it names only other scenes).
+    says a sentence is about another attack of the same article (it names only other scenes);
+    ``two_attacks`` that the article reports two, so that "the two bombings" are this one too.
     """
     own = {id(f) for f in own_sentences}
     claim = accused = disowned = None
     for facts in analysed:
         about_this = id(facts) in own or (
-            primary and not facts.is_aggregate and SINGULAR_ATTACK_RE.search(facts.normalized)
+            primary and not facts.is_aggregate
+            and (SINGULAR_ATTACK_RE.search(facts.normalized) or (two_attacks and TWO_ATTACKS_RE.search(facts.normalized)))
             and not (facts.is_background and facts.is_attack)
         )
         if not about_this:

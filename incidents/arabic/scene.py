@@ -18,8 +18,10 @@ SEPARATE_SITES_KM = 15.0
 LAUNCH_WINDOW_CHARS = 60
 _DIRECTION_BEFORE_RE = re.compile(
     r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
-    # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
-    r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
+    # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى، دائرة صحة الرصافة) is
+    # not the scene.
+    r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن|صحه))"
+    r"\s+(?:من\s+)?(?:مدينه\s+|منطقه\s+)?$")
 # "قرب حدود سوريا"، "بالقرب من الحدود السورية"، "على الحدود مع العراق": the border of a country
 # locates a scene on the other side of it as often as on its own.
 _BORDER_BEFORE_RE = re.compile(r"(?<!\w)[وفب]?(?:ال)?حدود(?:\s+مع)?\s+$")
