@@ -56,7 +56,7 @@ _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتي�
 _CAME_AFTER_RE = re.compile(
     r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?"
     # "جاءت العملية لاستكمال الهجوم الذي …": what it followed up is an earlier attack too.
-    r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا)(?!\w))"
+    r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا|ردا|انتقاما)(?!\w))"
     r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
 # "وجاء الهجوم بعد وقت قليل من انفجار وقع قرب سوق …": what the news came shortly after is another
 # attack of the same day, told as news too, not an earlier event the article recalls.

@@ -34,6 +34,10 @@ _BACKED_BY_BEFORE_RE = re.compile(
     r"(?<!\w)(?:ال)?(?:موالي|مواليه|موالين|موالون|مقرب|مقربه|مقربين|مدعوم|مدعومه|مدعومين)\s+(?:من\s+)?$")
 
 
+# "مطار عربت في مدينة السليمانية": what the report says a site is in.
+_SAID_IN_RE = re.compile(r"^[\s\"]*في\s+(?:مدينه\s+|محافظه\s+)?\"?$")
+
+
 def impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
     launched_from = {id(p) for p in launch_places(facts)}
     return [p for p in facts.places if id(p) not in launched_from and not is_reference_point(facts.normalized, p)
@@ -108,8 +112,13 @@ def different_scenes(first, second) -> bool:
 def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidate | None]:
     impact: list[Candidate] = []
     launch: list[Candidate] = []
+    said_in: dict[int, object] = {}  # a site's candidate -> the town the report says it is in
     for facts in sentences:
         launch_ids = {id(p) for p in launch_places(facts)}
+        for place, following in zip(facts.places, facts.places[1:]):
+            if place.place.precision in ("site", "district") \
+                    and _SAID_IN_RE.match(facts.normalized[place.end:following.start]):
+                said_in[id(place)] = following.place
         for place in facts.places:
             if (place.place.precision == "country" and names_an_actor(facts.normalized, place)) \
                     or names_a_backer(facts.normalized, place) or names_an_outlet(facts.normalized, place):
@@ -119,6 +128,8 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
             target = launch if id(place) in launch_ids else impact
             confidence = 0.4 if is_reference_point(facts.normalized, place) else 0.8
             target.append(Candidate(place.place, facts, place.start, place.end, confidence))
+            if id(place) in said_in:
+                said_in[id(target[-1])] = said_in.pop(id(place))
     chosen = None
     scenes = [c for c in impact if c.confidence > 0.5]
     if scenes or impact:
@@ -129,8 +140,10 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
             # A country named first ("… in Iran") with no place of its own, then a town in another
             # country: the town says where it happened.
             anchor = next((c.value for c in impact if c.value.precision != "country"), anchor)
-        # The most precise place in the same city as the anchor.
-        in_area = [c for c in impact if same_area(anchor, c.value)] or impact
+        # The most precise place in the same city as the anchor, or said to be in it ("مطار عربت
+        # في السليمانية": a site by a smaller town, reported as in the city).
+        in_area = [c for c in impact if same_area(anchor, c.value)
+                   or (id(c) in said_in and same_area(anchor, said_in[id(c)]))] or impact
         chosen = min(in_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
         if chosen.confidence <= 0.5:
             # Only "south-west of Kirkuk" is said: the attack was near the town, not in it; its
@@ -171,7 +184,9 @@ def place_named_by_model(sentences: list[SentenceFacts]) -> Candidate | None:
 def names_an_actor(normalized: str, place: PlaceMatch) -> bool:
     before = normalized[max(0, place.start - 6):place.start]
     matched = normalized[place.start:place.end]
-    loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
+    # "الموالية لإيران"; not a site ("استهدافا لقاعدة عين الأسد": an attack on the base).
+    loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل") \
+        and place.place.precision not in ("site", "district")
     # "فصائل تنشط في سوريا والعراق": where the group operates, not the scene.
     operates_in = _OPERATES_IN_BEFORE_RE.search(normalized[max(0, place.start - 30):place.start])
     return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to or bool(operates_in)
