@@ -27,8 +27,8 @@ from functools import lru_cache
 from incidents.arabic import dates as arabic_dates
 from incidents.arabic.datelines import infer_publication_date
 from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
-from incidents.arabic.claims import HELD_RESPONSIBLE_RE, responsibility
-from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts, plausible
+from incidents.arabic.claims import HELD_RESPONSIBLE_NEEDLES, HELD_RESPONSIBLE_RE, responsibility
+from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts, plausible, search_if
 from incidents.arabic.gazetteer import find_places, resolve_in_context
 from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
 from incidents.arabic.normalize import normalize, normalize_with_offsets
@@ -62,6 +62,7 @@ _CAME_AFTER_RE = re.compile(
 # attack of the same day, told as news too, not an earlier event the article recalls.
 _SHORTLY_RE = re.compile(
     r"\s+(?:وقت\s+(?:قليل|قصير)|فتره\s+(?:قليله|قصيره)|قليل|دقائق|لحظات|ساعه|ساعات|ساعتين)\s+(?:من|علي)\s+")
+_CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب")  # every match holds one
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 # "أول رد انتقامي صاروخي من الحرس على عملية اغتيال …": the reply's words between رد and على.
 _REPLY_TO_RE = re.compile(r"(?<!\w)(?:رد|ردا|الرد)\s+(?:\S+\s+){0,6}?علي\s+(?:عمليه\s+)?$")
@@ -117,7 +118,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
     # "وجاء القصف بعد مقتل مواطن أمريكي في هجوم على قاعدة في كركوك": what the news came after is
     # an earlier event; the sentence is read up to there.
-    came_after = _CAME_AFTER_RE.search(normalized)
+    came_after = search_if(_CAME_AFTER_RE, normalized, _CAME_AFTER_NEEDLES)
     # At the sentence's start only "وجاء ذلك بعد …" tells nothing but the earlier event.
     told_until = came_after.start() if came_after and (came_after.start() > 0 or came_after.group("came")) \
         else len(normalized)
@@ -145,7 +146,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
                      and not unfired(normalized, w.end)]
     facts.launch_cues = facts.cues["launch"]
     facts.quantities = [q for q in find_quantities(normalized) if q.start < told_until]
-    facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
+    facts.is_aggregate = bool(search_if(_AGGREGATE_RE, normalized, ("هجوما", "هجمات", "ضربه", "ضربات")))
     casualty_statement = facts.has("killed") or facts.has("injured") or facts.has("no_casualties")
     projectile_count = any(q.category == "projectile" for q in facts.quantities)
     facts.is_attack = (
@@ -159,7 +160,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if continues is not None:
         facts.is_attack = not (facts.has("veto") or facts.is_aggregate)
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
-            or HELD_RESPONSIBLE_RE.search(normalized):
+            or search_if(HELD_RESPONSIBLE_RE, normalized, HELD_RESPONSIBLE_NEEDLES):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
         facts.places = [p for p in find_places(normalized)
                         if sentence.start + p.start >= dateline.place_end and p.start < told_until]
@@ -328,7 +329,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
         if other_day and not facts.has("separate"):
             continue  # a different day without a cue of a new attack: a recalled event, undated
-        if facts.has("claim") or HELD_RESPONSIBLE_RE.search(facts.normalized):
+        if facts.has("claim") or search_if(HELD_RESPONSIBLE_RE, facts.normalized, HELD_RESPONSIBLE_NEEDLES):
             continue  # who claimed or was blamed is read for every mention; it starts none
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
         # Not when the sentence opens with a day of its own ("والاثنين، قال مسؤولون إن صواريخ سقطت

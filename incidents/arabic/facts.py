@@ -88,6 +88,14 @@ def plausible(candidate: Candidate | None) -> Candidate | None:
     return None
 
 
+def search_if(pattern: re.Pattern, text: str, needles: tuple[str, ...]) -> re.Match | None:
+    """The pattern's first match, skipping the regex when none of its key words is in the text
+    (every match of the pattern holds one of ``needles``)."""
+    if any(needle in text for needle in needles):
+        return pattern.search(text)
+    return None
+
+
 def finditer_if(pattern: re.Pattern, text: str, needles: tuple[str, ...]):
     """The pattern's matches, skipping the regex when none of its key words is in the text."""
     if any(needle in text for needle in needles):
