@@ -21,27 +21,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
-from incidents.arabic.datelines import infer_publication_date
-from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
+from incidents.arabic.casualties import best, casualty_candidates
 from incidents.arabic.claims import HELD_RESPONSIBLE_NEEDLES, HELD_RESPONSIBLE_RE, responsibility
+from incidents.arabic.datelines import Dateline, dateline_of
 from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts, plausible, search_if
 from incidents.arabic.gazetteer import find_places, resolve_in_context
 from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
-from incidents.arabic.normalize import normalize, normalize_with_offsets
-from incidents.arabic.page_dates import page_date
+from incidents.arabic.mentions import MentionDraft, group_mentions
+from incidents.arabic.normalize import normalize
 from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
-from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, place_named_by_model, place_of, scene_of
+from incidents.arabic.scene import different_scenes, impact_places, place_named_by_model, place_of
 from incidents.arabic.targets import damage_of, target_of
 from incidents.arabic.weapons import projectile_count, unfired, valid_weapons, weapon_of
 from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
-LEAD_PARAGRAPHS = 3
 ATTACHED_DATE_WINDOW_CHARS = 20
 AFTERMATH_RELATIVE_WINDOW_CHARS = 40
 
@@ -66,18 +65,11 @@ _CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب")  # 
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 # "أول رد انتقامي صاروخي من الحرس على عملية اغتيال …": the reply's words between رد and على.
 _REPLY_TO_RE = re.compile(r"(?<!\w)(?:رد|ردا|الرد)\s+(?:\S+\s+){0,6}?علي\s+(?:عمليه\s+)?$")
-_DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 _DAWN_AFTER_RE = re.compile(r"\s+(?:اليوم|امس|يوم|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت)(?!\w)")
 # "ردا على التفجيرين"، "انتقاما للهجوم": an attack named as the motive of this one is another attack.
 _MOTIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:ردا|رد|جاءت ردا|وردا)\s+علي\s*$|(?<!\w)(?:انتقاما|ثارا)\s*$")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
-# A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
-# a date further into the lead's sentence (الأنبار - أعلنت الخلية، مساء الأحد 5 أيار 2024، ...)
-# is the attack's date told in the lead, not a dateline.
-_DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14}$")
-_DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
-_DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|في وقت|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
@@ -108,7 +100,7 @@ def _trigger_regex() -> re.Pattern:
 
 
 def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_time: dt.time | None,
-                     dateline: "Dateline", continues: SentenceFacts | None = None) -> SentenceFacts:
+                     dateline: Dateline, continues: SentenceFacts | None = None) -> SentenceFacts:
     """What a sentence says; ``continues`` is the clause of the same sentence this one goes on
     from (… بطائرة مسيرة، وقاعدة الشدادي …): its attack verb, weapon and time hold here too."""
     normalized = normalize(sentence.text)
@@ -227,188 +219,6 @@ def _is_background(facts: SentenceFacts, reference: dt.date | None) -> bool:
         elif (mention.year, mention.month) < (reference.year, reference.month):
             return True
     return False
-
-
-# ----------------------------------------------------------------------------------------------
-# Mentions: which sentences report which attack
-
-
-@dataclass
-class MentionDraft:
-    role: str
-    sentences: list[SentenceFacts]
-    _scene: object = None
-    _sentences_scanned: int = 0
-    _weapon_types: set[str] = field(default_factory=set)
-    _weapons_scanned: int = 0
-    _days: set = field(default_factory=set)
-    _days_scanned: int = 0
-    # The attack told as having come shortly after this one: this one's time is that one's.
-    same_time_as: "MentionDraft | None" = None
-
-    @property
-    def scene(self):
-        """The attack's place: the first sentence that names one fixes it, so each sentence is
-        looked at once however long the article."""
-        if self._scene is None and self._sentences_scanned < len(self.sentences):
-            self._scene = scene_of(self.sentences[self._sentences_scanned:])
-            self._sentences_scanned = len(self.sentences)
-        return self._scene
-
-    @property
-    def weapon_types(self) -> set[str]:
-        """The weapons its sentences name, each sentence looked at once."""
-        for facts in self.sentences[self._weapons_scanned:]:
-            self._weapon_types |= _weapon_types(facts)
-        self._weapons_scanned = len(self.sentences)
-        return self._weapon_types
-
-    @property
-    def days(self) -> set:
-        """The days its sentences name."""
-        for facts in self.sentences[self._days_scanned:]:
-            self._days |= {d.date for d in facts.dates if d.date is not None}
-        self._days_scanned = len(self.sentences)
-        return self._days
-
-    @property
-    def first(self) -> SentenceFacts:
-        return self.sentences[0]
-
-
-def _date_key(facts: SentenceFacts) -> tuple | None:
-    for mention in facts.dates:
-        if mention.kind == "explicit" and mention.month and mention.day:
-            return (mention.month, mention.day)
-    return None
-
-
-def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
-    drafts: list[MentionDraft] = []
-    primaries: list[MentionDraft] = []
-    last_told: MentionDraft | None = None  # the primary attack the article talked about last
-    vetoed: set[str] = set()  # weapons the article told of as debris, a test or a drill
-    for facts in analysed:
-        if facts.has("veto"):
-            vetoed |= _weapon_types(facts)
-        if facts.is_attack and _only_the_vetoed_weapon(facts, vetoed):
-            continue  # "صور للصاروخ الذي سقط …" after debris of a missile: that missile again
-        if not facts.is_attack:
-            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts) \
-                    and not _tells_another_day(facts, last_told):
-                last_told.sentences.append(facts)  # a toll or an update about the attack just told
-            continue
-        if facts.is_background:
-            # A recalled attack is placed by a written date; "today" in its sentence is the report's.
-            if any(d.month and d.kind in ("explicit", "period") for d in facts.dates):
-                drafts.append(MentionDraft("background", [facts]))
-            continue
-        scene = scene_of([facts])
-        current = last_told
-        if facts.precedes and current is not None:
-            # The attack the one just told came shortly after: another attack, of the same time,
-            # unless the article already reported it (its scene).
-            told = next((d for d in primaries if d is not current and d.scene is not None
-                         and not different_scenes(scene, d.scene)), None)
-            if told is None:
-                told = MentionDraft("primary", [], same_time_as=current)
-                primaries.append(told)
-                drafts.append(told)
-            told.sentences.append(facts)
-            last_told = told
-            continue
-        if current is None:
-            # The news is told in the lead; further down, only a dated report starts a mention.
-            lead = facts.sentence.story_paragraph
-            if lead < 2 or (lead < LEAD_PARAGRAPHS and facts.dates) \
-                    or _dated_today(facts):
-                current = last_told = MentionDraft("primary", [facts])
-                primaries.append(current)
-                drafts.append(current)
-            continue
-        other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
-        if other_day and not facts.has("separate"):
-            continue  # a different day without a cue of a new attack: a recalled event, undated
-        if facts.has("claim") or search_if(HELD_RESPONSIBLE_RE, facts.normalized, HELD_RESPONSIBLE_NEEDLES):
-            continue  # who claimed or was blamed is read for every mention; it starts none
-        # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
-        # Not when the sentence opens with a day of its own ("والاثنين، قال مسؤولون إن صواريخ سقطت
-        # في قاعدة بلد"): that is another attack, told the same way.
-        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12 \
-            and not any(d.start < facts.cues["report_verb"][0].start for d in facts.dates)
-        other_place = (different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
-            and not elaborates
-        if other_place and not facts.has("separate") and _names_only_a_country(facts, current.scene):
-            continue  # "… the bombings in Iran" beside this attack: another attack, too vague to report
-        # "وعلى صعيد متصل، سقطت قذائف على بلدة …" after a drone strike: another attack.
-        other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
-            and bool(current.weapon_types) and bool(_weapon_types(facts)) \
-            and not (_weapon_types(facts) & current.weapon_types)
-        if other_place or other_day or other_weapon:
-            # Back to an attack the article already reports (its scene), wherever it is told.
-            matching = None if other_day or other_weapon else next(
-                (d for d in primaries if not different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
-                None)
-            if matching is not None:
-                matching.sentences.append(facts)
-                last_told = matching  # what follows, unless it names a place, tells of that attack
-            elif facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS:
-                new_draft = MentionDraft("primary", [facts])
-                primaries.append(new_draft)
-                last_told = new_draft
-                drafts.append(new_draft)
-            # else: a late sentence about another place, with no cue of a new attack: not reported
-        else:
-            told = current
-            named = [p.place for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
-            if elaborates and different_scenes(scene, current.scene) \
-                    and all(different_scenes(place, current.scene) for place in named):
-                # A reporter's sentence about the other attack of the article is that attack's.
-                told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
-            told.sentences.append(facts)
-    return drafts
-
-
-def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
-    """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
-    days = {d.date for d in facts.dates if d.date is not None}
-    return bool(days and draft.days) and not days & draft.days
-
-
-def _only_the_vetoed_weapon(facts: SentenceFacts, vetoed: set[str]) -> bool:
-    """An attack sentence that names only "the" weapon (الصاروخ، للصاروخ) of a kind the article
-    told of as debris or a test, with no attack noun and no date: it tells of that weapon again."""
-    if not vetoed or facts.attack_nouns or facts.dates or not facts.weapons:
-        return False
-    definite = all(_DEFINITE_RE.match(facts.normalized, w.start) for w in facts.weapons)
-    return definite and _weapon_types(facts) <= vetoed
-
-
-def _weapon_types(facts: SentenceFacts) -> set[str]:
-    return {match.payload.weapon_type for match in facts.weapons} - {"unknown"}
-
-
-def _another_country(facts: SentenceFacts, scene) -> bool:
-    """"قتل 9 أشخاص في سوريا جراء غارة ..." in a report of an attack in Iraq: a country named as
-    the place, other than the scene's, is another attack."""
-    if scene is None or scene.country is None:
-        return False
-    countries = {p.place.country for p in impact_places(facts)
-                 if p.place.country and not names_an_actor(facts.normalized, p)}
-    return bool(countries) and scene.country not in countries
-
-
-def _names_only_a_country(facts: SentenceFacts, scene) -> bool:
-    """The sentence places its attack in another country by the country's name alone."""
-    if scene is None or scene.country is None:
-        return False
-    elsewhere = [p.place for p in impact_places(facts) if p.place.country and p.place.country != scene.country
-                 and not names_an_actor(facts.normalized, p)]
-    return bool(elsewhere) and all(place.precision == "country" for place in elsewhere)
-
-
-def _dated_today(facts: SentenceFacts) -> bool:
-    return any(d.kind in ("relative", "weekday") for d in facts.dates)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -607,52 +417,6 @@ def _weekday_of(mention) -> int | None:
     return mention.date.weekday() if mention.date else mention.weekday
 
 
-@dataclass(frozen=True)
-class Dateline:
-    """Where an article's dateline is: its date dates the report, its city is where it was filed."""
-
-    date_start: int = 0
-    date_end: int = 0
-    place_end: int = 0
-    page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
-    page_date_end: int = 0
-    report_date: dt.date | None = None  # the date the dateline or the page's date line gives
-
-    def dates_report(self, position: int) -> bool:
-        """Whether a date at ``position`` of the text dates the report, not the attack."""
-        return self.date_start <= position < self.date_end or self.page_date_start <= position < self.page_date_end
-
-
-def dateline_of(text: str) -> tuple[Dateline, dt.date | None]:
-    """The article's dateline, and the first full date of its lead (a reference of last resort).
-
-    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) and the date line
-    a page prints ("نشر في 11-08-2023 | 15:43", see ``page_dates``) date the report, not the
-    attack: their dates are left out of the event's dates. The dateline's city (الرمادي (العراق)
-    (رويترز) -) is not the scene.
-    """
-    opening = text[:600]
-    prefix = _DATELINE_PREFIX_RE.match(opening)
-    place_end = prefix.end() if prefix else 0
-    found = infer_publication_date(normalize(opening))
-    date_start = date_end = 0
-    if found is not None:
-        _, offsets = normalize_with_offsets(opening)
-        start = offsets[min(found.start, len(offsets) - 1)]
-        end = offsets[min(found.end, len(offsets) - 1)]
-        if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
-            date_start, date_end = start, end
-            place_end = max(place_end, end)
-    printed = page_date(text)
-    if printed is not None and (printed.rank != "date_line" or not date_end):
-        report_date = printed.date
-    else:
-        report_date = found.date if date_end else None
-    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)),
-                        report_date=report_date)
-    return dateline, found.date if found is not None else None
-
-
 def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
     """The publication date and time the text is read against, and the article's dateline.
 
@@ -666,7 +430,7 @@ def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None,
 
 
 def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,
-                  dateline: "Dateline") -> list[SentenceFacts]:
+                  dateline: Dateline) -> list[SentenceFacts]:
     """One sentence that reports two attacks in two places (…، فيما سقطت …) as two clauses."""
     if facts.shortly_after is not None:
         # "… بعد وقت قليل من انفجار وقع قرب سوق …، ما أوقع 9 قتلى": the attack it came after.
