@@ -21,7 +21,7 @@ _DIRECTION_BEFORE_RE = re.compile(
     # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى، دائرة صحة الرصافة) is
     # not the scene.
     r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن|صحه))"
-    r"\s+(?:من\s+)?(?:مدينه\s+|منطقه\s+)?$")
+    r"\s+(?:من\s+)?(?:مدينه\s+|منطقه\s+)?\"?$")
 # "قرب حدود سوريا"، "بالقرب من الحدود السورية"، "على الحدود مع العراق": the border of a country
 # locates a scene on the other side of it as often as on its own.
 _BORDER_BEFORE_RE = re.compile(r"(?<!\w)[وفب]?(?:ال)?حدود(?:\s+مع)?\s+$")
@@ -82,7 +82,9 @@ def launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
         if origin is not None:
             found += [p for p in facts.places if origin.start <= p.start < origin.end][:1]
             continue
-        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS]
+        # "أطلقتا من سورية وسقطتا في بلدة قرقميش": a place after the verb of the fall is where they fell.
+        fell_at = min((v.start for v in facts.event_verbs if v.start >= cue.end), default=len(facts.normalized))
+        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS and p.start < fell_at]
         if after:
             found.append(min(after, key=lambda p: p.start))
     return found
@@ -192,12 +194,21 @@ def names_an_actor(normalized: str, place: PlaceMatch) -> bool:
     return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to or bool(operates_in)
 
 
+# The words after "launched from": up to three, not "من قبل" (by whom) nor where it went (على، إلى).
+_LAUNCH_WORDS = r"((?:منطقه\s+)?(?!قبل(?!\w))[^\s,.\"]+(?:\s+(?!(?:علي|الي|باتجاه|نحو|صوب)(?!\w))[^\s,.\"]+){0,2})"
+_LAUNCH_WORDS_RE = re.compile(r"\s*\"?\s*من\s+" + _LAUNCH_WORDS)
+_LAUNCH_WORDS_AFTER_MIN_RE = re.compile(r"\s*\"?\s*" + _LAUNCH_WORDS)
+
+
 def launch_text(sentences: list[SentenceFacts]) -> Candidate | None:
     """A launch site the gazetteer does not know: the words after 'launched from'."""
     for facts in sentences:
         for cue in facts.launch_cues:
-            rest = facts.normalized[cue.end:cue.end + 50]
-            found = re.match(r"\s*\"?\s*من\s+((?:منطقه\s+)?[^\s,.\"]+(?:\s+[^\s,.\"]+){0,2})", rest)
+            # Up to the verb of the fall ("أطلقت من ناحية سورية سقطت في ..."); the من may end the cue.
+            fell_at = min((v.start for v in facts.event_verbs if v.start >= cue.end), default=len(facts.normalized))
+            rest = facts.normalized[cue.end:min(cue.end + 50, fell_at)]
+            found = _LAUNCH_WORDS_RE.match(rest) or (_LAUNCH_WORDS_AFTER_MIN_RE.match(rest)
+                                                     if cue.phrase.endswith(" من") else None)
             # "انطلق من الأراضي الإيرانية قاعدة …": the state's words only, not the base after them.
             origin = next((l for l in facts.cues.get("state_launcher", []) if cue.start <= l.start <= cue.end + 12), None)
             if found:
