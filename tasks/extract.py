@@ -62,6 +62,10 @@ _CAME_AFTER_RE = re.compile(
 _SHORTLY_RE = re.compile(
     r"\s+(?:وقت\s+(?:قليل|قصير)|فتره\s+(?:قليله|قصيره)|قليل|دقائق|لحظات|ساعه|ساعات|ساعتين)\s+(?:من|علي)\s+")
 _CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب")  # every match holds one
+# "وقبل استهداف السيارة ببضع دقائق ضرب انفجار موقعاً …": an attack told as minutes or hours
+# before (or after) the one just reported is another attack of the same time.
+_MINUTES_APART_RE = re.compile(
+    r"^[وف]?(?:قبل|بعد)\s+(?:\S+\s+){1,3}?ب(?:بضع\s+|عده\s+)?(?:دقائق|دقيقه|دقيقتين|لحظات|ساعات|ساعه|ساعتين)(?!\w)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 # "أول رد انتقامي صاروخي من الحرس على عملية اغتيال …": the reply's words between رد and على.
 _REPLY_TO_RE = re.compile(r"(?<!\w)(?:رد|ردا|الرد)\s+(?:\S+\s+){0,6}?علي\s+(?:عمليه\s+)?$")
@@ -151,6 +155,8 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     )
     if continues is not None:
         facts.is_attack = not (facts.has("veto") or facts.is_aggregate)
+    if facts.is_attack and _MINUTES_APART_RE.match(normalized):
+        facts.precedes = True
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
             or search_if(HELD_RESPONSIBLE_RE, normalized, HELD_RESPONSIBLE_NEEDLES):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.

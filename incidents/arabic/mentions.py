@@ -94,18 +94,6 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             continue
         scene = scene_of([facts])
         current = last_told
-        if facts.precedes and current is not None:
-            # The attack the one just told came shortly after: another attack, of the same time,
-            # unless the article already reported it (its scene).
-            told = next((d for d in primaries if d is not current and d.scene is not None
-                         and not different_scenes(scene, d.scene)), None)
-            if told is None:
-                told = MentionDraft("primary", [], same_time_as=current)
-                primaries.append(told)
-                drafts.append(told)
-            told.sentences.append(facts)
-            last_told = told
-            continue
         if current is None:
             # The news is told in the lead; further down, only a dated report starts a mention.
             lead = facts.sentence.story_paragraph
@@ -120,6 +108,19 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             continue  # a different day without a cue of a new attack: a recalled event, undated
         if facts.has("claim") or search_if(HELD_RESPONSIBLE_RE, facts.normalized, HELD_RESPONSIBLE_NEEDLES):
             continue  # who claimed or was blamed is read for every mention; it starts none
+        if facts.precedes and current is not None:
+            # An attack told by its time from the one just told (what that one came shortly after,
+            # "minutes before the strike on the car …"): another attack, of the same time, unless
+            # the article already reported it (its scene).
+            told = next((d for d in primaries if d is not current and d.scene is not None
+                         and not different_scenes(scene, d.scene)), None)
+            if told is None:
+                told = MentionDraft("primary", [], same_time_as=current)
+                primaries.append(told)
+                drafts.append(told)
+            told.sentences.append(facts)
+            last_told = told
+            continue
         # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
         # Not when the sentence opens with a day of its own ("والاثنين، قال مسؤولون إن صواريخ سقطت
         # في قاعدة بلد"): that is another attack, told the same way.
