@@ -42,6 +42,9 @@ _VICTIM_VERB_NEEDLES = {"killed": ("قتل", "استشهد", "لقوا", "لقي
 _MET_DEATH_RE = re.compile(
     r"(?<!\w)[وف]?(?:لقي|لقيت|لقوا|لقين|لقيا)\s+(?P<victims>(?:\S+\s+){1,5}?)"
     r"(?:مصرعهم|مصرعه|مصرعها|مصرعهما|مصرعهن|حتفهم|حتفه|حتفها|حتفهما|حتفهن)(?!\w)")
+# A death told as the victims' fate with its object (لقوا مصرعهم، لقي حتفه، فقدوا حياتهم): the
+# victims are named before it.
+_FATE_OBJECT_RE = re.compile(r"(?:مصرع|حتف|حيات)\w*$")
 _RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+صفوف")
 _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
@@ -181,6 +184,8 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 continue
             if _OTHERS_UNCOUNTED_RE.match(told, cue.end):
                 continue  # "قتل ثلاثة وجرح آخرون": others, how many is not said
+            if _FATE_OBJECT_RE.search(cue.phrase):
+                continue  # "4 أشخاص فقدوا حياتهم بضربة …": the victims stand before, what follows is how
             stop = next((start for start in all_cue_starts if start > cue.start), len(told))
             group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
                      and q.start < stop and q.value is not None and not _STOP_RE.search(told, cue.end, q.start)]
