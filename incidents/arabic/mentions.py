@@ -142,7 +142,7 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
             if matching is not None:
                 matching.sentences.append(facts)
                 last_told = matching  # what follows, unless it names a place, tells of that attack
-            elif facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS:
+            elif facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS or _dated_today(facts):
                 new_draft = MentionDraft("primary", [facts])
                 primaries.append(new_draft)
                 last_told = new_draft
