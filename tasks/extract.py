@@ -57,12 +57,12 @@ _CAME_AFTER_RE = re.compile(
     # "جاءت العملية لاستكمال الهجوم الذي …": what it followed up is an earlier attack too.
     r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا|ردا|انتقاما)(?!\w))"
     r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
-# "وجاء الهجوم بعد وقت قليل من انفجار وقع قرب سوق …": what the news came shortly after is another
+# "وجاء التفجير بعد ساعات من انفجار هز سوقاً …": what the news came shortly after is another
 # attack of the same day, told as news too, not an earlier event the article recalls.
 _SHORTLY_RE = re.compile(
     r"\s+(?:وقت\s+(?:قليل|قصير)|فتره\s+(?:قليله|قصيره)|قليل|دقائق|لحظات|ساعه|ساعات|ساعتين)\s+(?:من|علي)\s+")
 _CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب")  # every match holds one
-# "وقبل استهداف السيارة ببضع دقائق ضرب انفجار موقعاً …": an attack told as minutes or hours
+# "وقبل استهداف الآلية بدقائق ضرب انفجار نقطة حراسة …": an attack told as minutes or hours
 # before (or after) the one just reported is another attack of the same time.
 _MINUTES_APART_RE = re.compile(
     r"^[وف]?(?:قبل|بعد)\s+(?:\S+\s+){1,3}?ب(?:بضع\s+|عده\s+)?(?:دقائق|دقيقه|دقيقتين|لحظات|ساعات|ساعه|ساعتين)(?!\w)")
@@ -439,7 +439,7 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
                   dateline: Dateline) -> list[SentenceFacts]:
     """One sentence that reports two attacks in two places (…، فيما سقطت …) as two clauses."""
     if facts.shortly_after is not None:
-        # "… بعد وقت قليل من انفجار وقع قرب سوق …، ما أوقع 9 قتلى": the attack it came after.
+        # "… بعد ساعات من انفجار هز سوقاً …، أسفر عن سقوط 9 قتلى": the attack it came after.
         earlier = analyse_sentence(_cut(facts, facts.shortly_after)[1], reference, reference_time, dateline)
         if earlier.is_attack:
             earlier.precedes = True

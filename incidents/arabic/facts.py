@@ -46,9 +46,9 @@ class SentenceFacts:
     # Where what the sentence tells of this attack ends ("… وجاء بعد هجوم مماثل …": an earlier one).
     told_until: int | None = None
     # Where it goes on to another attack of the same day, told as the one this came shortly after
-    # ("وجاء الهجوم بعد وقت قليل من انفجار …"); the clause cut from there has ``precedes`` set, and
+    # ("وجاء التفجير بعد ساعات من انفجار …"); the clause cut from there has ``precedes`` set, and
     # so has a sentence that tells an attack minutes or hours before or after the one just told
-    # ("وقبل استهداف السيارة ببضع دقائق ضرب انفجار …"): another attack, of the same time.
+    # ("وقبل استهداف الآلية بدقائق ضرب انفجار …"): another attack, of the same time.
     shortly_after: int | None = None
     precedes: bool = False
     _offsets: list[int] | None = None
