@@ -34,6 +34,8 @@ _BACKED_BY_BEFORE_RE = re.compile(
     r"(?<!\w)(?:ال)?(?:موالي|مواليه|موالين|موالون|مقرب|مقربه|مقربين|مدعوم|مدعومه|مدعومين)\s+(?:من\s+)?$")
 
 
+# The verb of the fall ("أطلقتا من سورية وسقطتا في بلدة …"): a place after it is where they fell.
+_FELL_RE = re.compile(r"(?<!\w)[وف]?(?:سقط|سقطت|سقطا|سقطتا|سقطوا|سقوط|انفجر|انفجرت|انفجرا|انفجرتا)(?!\w)")
 # "مطار عربت في مدينة السليمانية": what the report says a site is in.
 _SAID_IN_RE = re.compile(r"^[\s\"]*في\s+(?:مدينه\s+|محافظه\s+)?\"?$")
 
@@ -83,11 +85,17 @@ def launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
             found += [p for p in facts.places if origin.start <= p.start < origin.end][:1]
             continue
         # "أطلقتا من سورية وسقطتا في بلدة قرقميش": a place after the verb of the fall is where they fell.
-        fell_at = min((v.start for v in facts.event_verbs if v.start >= cue.end), default=len(facts.normalized))
+        fell_at = _fell_at(facts, cue.end)
         after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS and p.start < fell_at]
         if after:
             found.append(min(after, key=lambda p: p.start))
     return found
+
+
+def _fell_at(facts: SentenceFacts, start: int) -> int:
+    """Where the verb of the fall stands after ``start`` (the end of the text if none does)."""
+    fell = _FELL_RE.search(facts.normalized, start)
+    return fell.start() if fell else len(facts.normalized)
 
 
 def scene_of(sentences: list[SentenceFacts]):
@@ -205,7 +213,7 @@ def launch_text(sentences: list[SentenceFacts]) -> Candidate | None:
     for facts in sentences:
         for cue in facts.launch_cues:
             # Up to the verb of the fall ("أطلقت من ناحية سورية سقطت في ..."); the من may end the cue.
-            fell_at = min((v.start for v in facts.event_verbs if v.start >= cue.end), default=len(facts.normalized))
+            fell_at = _fell_at(facts, cue.end)
             rest = facts.normalized[cue.end:min(cue.end + 50, fell_at)]
             found = _LAUNCH_WORDS_RE.match(rest) or (_LAUNCH_WORDS_AFTER_MIN_RE.match(rest)
                                                      if cue.phrase.endswith(" من") else None)
