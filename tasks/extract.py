@@ -21,27 +21,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from incidents.arabic import dates as arabic_dates
-from incidents.arabic.datelines import infer_publication_date
-from incidents.arabic.casualties import best, casualty_candidates, reports_casualties
-from incidents.arabic.claims import HELD_RESPONSIBLE_RE, responsibility
-from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts, plausible
+from incidents.arabic.casualties import best, casualty_candidates
+from incidents.arabic.claims import HELD_RESPONSIBLE_NEEDLES, HELD_RESPONSIBLE_RE, responsibility
+from incidents.arabic.datelines import Dateline, dateline_of
+from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts, plausible, search_if
 from incidents.arabic.gazetteer import find_places, resolve_in_context
 from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
-from incidents.arabic.normalize import normalize, normalize_with_offsets
-from incidents.arabic.page_dates import page_date
+from incidents.arabic.mentions import MentionDraft, group_mentions
+from incidents.arabic.normalize import normalize
 from incidents.arabic.numbers import find_quantities
 from incidents.arabic.sentences import Sentence, split_sentences
-from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, place_named_by_model, place_of, scene_of
+from incidents.arabic.scene import different_scenes, impact_places, place_named_by_model, place_of
 from incidents.arabic.targets import damage_of, target_of
 from incidents.arabic.weapons import projectile_count, unfired, valid_weapons, weapon_of
 from incidents.model import FieldValue, Mention
 
 BACKGROUND_AFTER_DAYS = 3
-LEAD_PARAGRAPHS = 3
 ATTACHED_DATE_WINDOW_CHARS = 20
 AFTERMATH_RELATIVE_WINDOW_CHARS = 40
 
@@ -56,23 +55,25 @@ _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتي�
 _CAME_AFTER_RE = re.compile(
     r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?"
     # "جاءت العملية لاستكمال الهجوم الذي …": what it followed up is an earlier attack too.
-    r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا)(?!\w))"
+    r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا|ردا|انتقاما)(?!\w))"
     r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
+# "وجاء التفجير بعد ساعات من انفجار هز سوقاً …": what the news came shortly after is another
+# attack of the same day, told as news too, not an earlier event the article recalls.
+_SHORTLY_RE = re.compile(
+    r"\s+(?:وقت\s+(?:قليل|قصير)|فتره\s+(?:قليله|قصيره)|قليل|دقائق|لحظات|ساعه|ساعات|ساعتين)\s+(?:من|علي)\s+")
+_CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب")  # every match holds one
+# "وقبل استهداف الآلية بدقائق ضرب انفجار نقطة حراسة …": an attack told as minutes or hours
+# before (or after) the one just reported is another attack of the same time.
+_MINUTES_APART_RE = re.compile(
+    r"^[وف]?(?:قبل|بعد)\s+(?:\S+\s+){1,3}?ب(?:بضع\s+|عده\s+)?(?:دقائق|دقيقه|دقيقتين|لحظات|ساعات|ساعه|ساعتين)(?!\w)")
 _LANDMARK_BEFORE_RE = re.compile(r"(?<!\w)(?:بعد|عقب|اثر|منذ|ذكري|الذكري|موقع|مكان|ردا علي|رد علي|انتقاما ل|ثارا ل)\s*$")
 # "أول رد انتقامي صاروخي من الحرس على عملية اغتيال …": the reply's words between رد and على.
 _REPLY_TO_RE = re.compile(r"(?<!\w)(?:رد|ردا|الرد)\s+(?:\S+\s+){0,6}?علي\s+(?:عمليه\s+)?$")
-_DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 _DAWN_AFTER_RE = re.compile(r"\s+(?:اليوم|امس|يوم|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت)(?!\w)")
 # "ردا على التفجيرين"، "انتقاما للهجوم": an attack named as the motive of this one is another attack.
 _MOTIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:ردا|رد|جاءت ردا|وردا)\s+علي\s*$|(?<!\w)(?:انتقاما|ثارا)\s*$")
 _FATE_RE = re.compile(r"(?<!\w)(?:قتلوا|قتلا|قتل|لقوا|فقدا|فقدوا|فقد|سقطوا|استشهدوا|استشهدا|ضحايا)(?!\w)")
 _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|اللتين|اللذان|اللتان)(?!\w)")
-# A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
-# a date further into the lead's sentence (الأنبار - أعلنت الخلية، مساء الأحد 5 أيار 2024، ...)
-# is the attack's date told in the lead, not a dateline.
-_DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14}$")
-_DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
-_DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|في وقت|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
@@ -103,7 +104,7 @@ def _trigger_regex() -> re.Pattern:
 
 
 def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_time: dt.time | None,
-                     dateline: "Dateline", continues: SentenceFacts | None = None) -> SentenceFacts:
+                     dateline: Dateline, continues: SentenceFacts | None = None) -> SentenceFacts:
     """What a sentence says; ``continues`` is the clause of the same sentence this one goes on
     from (… بطائرة مسيرة، وقاعدة الشدادي …): its attack verb, weapon and time hold here too."""
     normalized = normalize(sentence.text)
@@ -113,12 +114,15 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
     # "وجاء القصف بعد مقتل مواطن أمريكي في هجوم على قاعدة في كركوك": what the news came after is
     # an earlier event; the sentence is read up to there.
-    came_after = _CAME_AFTER_RE.search(normalized)
+    came_after = search_if(_CAME_AFTER_RE, normalized, _CAME_AFTER_NEEDLES)
     # At the sentence's start only "وجاء ذلك بعد …" tells nothing but the earlier event.
     told_until = came_after.start() if came_after and (came_after.start() > 0 or came_after.group("came")) \
         else len(normalized)
     if told_until < len(normalized):
         facts.told_until = told_until
+        shortly = _SHORTLY_RE.match(normalized, came_after.end()) if came_after.group("came") else None
+        if shortly is not None:
+            facts.shortly_after = shortly.end()
         facts.cues = {kind: [cue for cue in cues if cue.start < told_until] for kind, cues in facts.cues.items()}
     for kind in ("attack_noun", "killed"):
         # "بعد اغتيال سليماني"، "رداً على اغتيال": an assassination named as a landmark in time or a
@@ -138,7 +142,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
                      and not unfired(normalized, w.end)]
     facts.launch_cues = facts.cues["launch"]
     facts.quantities = [q for q in find_quantities(normalized) if q.start < told_until]
-    facts.is_aggregate = bool(_AGGREGATE_RE.search(normalized))
+    facts.is_aggregate = bool(search_if(_AGGREGATE_RE, normalized, ("هجوما", "هجمات", "ضربه", "ضربات")))
     casualty_statement = facts.has("killed") or facts.has("injured") or facts.has("no_casualties")
     projectile_count = any(q.category == "projectile" for q in facts.quantities)
     facts.is_attack = (
@@ -151,8 +155,10 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     )
     if continues is not None:
         facts.is_attack = not (facts.has("veto") or facts.is_aggregate)
+    if facts.is_attack and _MINUTES_APART_RE.match(normalized):
+        facts.precedes = True
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
-            or HELD_RESPONSIBLE_RE.search(normalized):
+            or search_if(HELD_RESPONSIBLE_RE, normalized, HELD_RESPONSIBLE_NEEDLES):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
         facts.places = [p for p in find_places(normalized)
                         if sentence.start + p.start >= dateline.place_end and p.start < told_until]
@@ -222,174 +228,6 @@ def _is_background(facts: SentenceFacts, reference: dt.date | None) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------
-# Mentions: which sentences report which attack
-
-
-@dataclass
-class MentionDraft:
-    role: str
-    sentences: list[SentenceFacts]
-    _scene: object = None
-    _sentences_scanned: int = 0
-    _weapon_types: set[str] = field(default_factory=set)
-    _weapons_scanned: int = 0
-    _days: set = field(default_factory=set)
-    _days_scanned: int = 0
-
-    @property
-    def scene(self):
-        """The attack's place: the first sentence that names one fixes it, so each sentence is
-        looked at once however long the article."""
-        if self._scene is None and self._sentences_scanned < len(self.sentences):
-            self._scene = scene_of(self.sentences[self._sentences_scanned:])
-            self._sentences_scanned = len(self.sentences)
-        return self._scene
-
-    @property
-    def weapon_types(self) -> set[str]:
-        """The weapons its sentences name, each sentence looked at once."""
-        for facts in self.sentences[self._weapons_scanned:]:
-            self._weapon_types |= _weapon_types(facts)
-        self._weapons_scanned = len(self.sentences)
-        return self._weapon_types
-
-    @property
-    def days(self) -> set:
-        """The days its sentences name."""
-        for facts in self.sentences[self._days_scanned:]:
-            self._days |= {d.date for d in facts.dates if d.date is not None}
-        self._days_scanned = len(self.sentences)
-        return self._days
-
-    @property
-    def first(self) -> SentenceFacts:
-        return self.sentences[0]
-
-
-def _date_key(facts: SentenceFacts) -> tuple | None:
-    for mention in facts.dates:
-        if mention.kind == "explicit" and mention.month and mention.day:
-            return (mention.month, mention.day)
-    return None
-
-
-def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
-    drafts: list[MentionDraft] = []
-    primaries: list[MentionDraft] = []
-    last_told: MentionDraft | None = None  # the primary attack the article talked about last
-    vetoed: set[str] = set()  # weapons the article told of as debris, a test or a drill
-    for facts in analysed:
-        if facts.has("veto"):
-            vetoed |= _weapon_types(facts)
-        if facts.is_attack and _only_the_vetoed_weapon(facts, vetoed):
-            continue  # "صور للصاروخ الذي سقط …" after debris of a missile: that missile again
-        if not facts.is_attack:
-            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts) \
-                    and not _tells_another_day(facts, last_told):
-                last_told.sentences.append(facts)  # a toll or an update about the attack just told
-            continue
-        if facts.is_background:
-            # A recalled attack is placed by a written date; "today" in its sentence is the report's.
-            if any(d.month and d.kind in ("explicit", "period") for d in facts.dates):
-                drafts.append(MentionDraft("background", [facts]))
-            continue
-        scene = scene_of([facts])
-        current = last_told
-        if current is None:
-            # The news is told in the lead; further down, only a dated report starts a mention.
-            lead = facts.sentence.story_paragraph
-            if lead < 2 or (lead < LEAD_PARAGRAPHS and facts.dates) \
-                    or _dated_today(facts):
-                current = last_told = MentionDraft("primary", [facts])
-                primaries.append(current)
-                drafts.append(current)
-            continue
-        other_day = _date_key(facts) and _date_key(current.first) and _date_key(facts) != _date_key(current.first)
-        if other_day and not facts.has("separate"):
-            continue  # a different day without a cue of a new attack: a recalled event, undated
-        if facts.has("claim") or HELD_RESPONSIBLE_RE.search(facts.normalized):
-            continue  # who claimed or was blamed is read for every mention; it starts none
-        # "وقال مصدر أمني إن ..." tells the attack just reported in more detail, wherever it names.
-        # Not when the sentence opens with a day of its own ("والاثنين، قال مسؤولون إن صواريخ سقطت
-        # في قاعدة بلد"): that is another attack, told the same way.
-        elaborates = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12 \
-            and not any(d.start < facts.cues["report_verb"][0].start for d in facts.dates)
-        other_place = (different_scenes(scene, current.scene) or _another_country(facts, current.scene)) \
-            and not elaborates
-        if other_place and not facts.has("separate") and _names_only_a_country(facts, current.scene):
-            continue  # "… the bombings in Iran" beside this attack: another attack, too vague to report
-        # "وعلى صعيد متصل، سقطت قذائف على بلدة …" after a drone strike: another attack.
-        other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
-            and bool(current.weapon_types) and bool(_weapon_types(facts)) \
-            and not (_weapon_types(facts) & current.weapon_types)
-        if other_place or other_day or other_weapon:
-            # Back to an attack the article already reports (its scene), wherever it is told.
-            matching = None if other_day or other_weapon else next(
-                (d for d in primaries if not different_scenes(scene, d.scene) and not _another_country(facts, d.scene)),
-                None)
-            if matching is not None:
-                matching.sentences.append(facts)
-                last_told = matching  # what follows, unless it names a place, tells of that attack
-            elif facts.has("separate") or facts.sentence.paragraph < LEAD_PARAGRAPHS:
-                new_draft = MentionDraft("primary", [facts])
-                primaries.append(new_draft)
-                last_told = new_draft
-                drafts.append(new_draft)
-            # else: a late sentence about another place, with no cue of a new attack: not reported
-        else:
-            told = current
-            named = [p.place for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
-            if elaborates and different_scenes(scene, current.scene) \
-                    and all(different_scenes(place, current.scene) for place in named):
-                # A reporter's sentence about the other attack of the article is that attack's.
-                told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
-            told.sentences.append(facts)
-    return drafts
-
-
-def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
-    """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
-    days = {d.date for d in facts.dates if d.date is not None}
-    return bool(days and draft.days) and not days & draft.days
-
-
-def _only_the_vetoed_weapon(facts: SentenceFacts, vetoed: set[str]) -> bool:
-    """An attack sentence that names only "the" weapon (الصاروخ، للصاروخ) of a kind the article
-    told of as debris or a test, with no attack noun and no date: it tells of that weapon again."""
-    if not vetoed or facts.attack_nouns or facts.dates or not facts.weapons:
-        return False
-    definite = all(_DEFINITE_RE.match(facts.normalized, w.start) for w in facts.weapons)
-    return definite and _weapon_types(facts) <= vetoed
-
-
-def _weapon_types(facts: SentenceFacts) -> set[str]:
-    return {match.payload.weapon_type for match in facts.weapons} - {"unknown"}
-
-
-def _another_country(facts: SentenceFacts, scene) -> bool:
-    """"قتل 9 أشخاص في سوريا جراء غارة ..." in a report of an attack in Iraq: a country named as
-    the place, other than the scene's, is another attack."""
-    if scene is None or scene.country is None:
-        return False
-    countries = {p.place.country for p in impact_places(facts)
-                 if p.place.country and not names_an_actor(facts.normalized, p)}
-    return bool(countries) and scene.country not in countries
-
-
-def _names_only_a_country(facts: SentenceFacts, scene) -> bool:
-    """The sentence places its attack in another country by the country's name alone."""
-    if scene is None or scene.country is None:
-        return False
-    elsewhere = [p.place for p in impact_places(facts) if p.place.country and p.place.country != scene.country
-                 and not names_an_actor(facts.normalized, p)]
-    return bool(elsewhere) and all(place.precision == "country" for place in elsewhere)
-
-
-def _dated_today(facts: SentenceFacts) -> bool:
-    return any(d.kind in ("relative", "weekday") for d in facts.dates)
-
-
-# ----------------------------------------------------------------------------------------------
 # Fields
 
 
@@ -456,6 +294,8 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         # hit at the time that mention's sentences give.
         owner = next((d for d in drafts if d is not draft and any(f is draft.first.context for f in d.sentences)), None)
         date_candidates = _date_candidates(owner) if owner is not None else []
+    if not date_candidates and draft.same_time_as is not None:
+        date_candidates = _date_candidates(draft.same_time_as)
     date_choice = max(date_candidates, key=lambda c: (c.confidence, -c.facts.sentence.index), default=None)
     for candidate in date_candidates:
         values.append(_evidence("event_date", Candidate(_date_text(candidate.value), candidate.facts,
@@ -481,7 +321,12 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         values.append(_evidence("time_of_day", Candidate(time_choice.value.time_of_day, time_choice.facts,
                                                          time_choice.start, time_choice.end, 0.7)))
 
+    primaries = [d for d in drafts if d.role == "primary"]
     weapon, detail = weapon_of(draft.sentences)
+    if weapon is None and len(primaries) == 2 and draft.role == "primary":
+        # "التفجيرين الانتحاريين اللذين ضربا بغداد": the other attack's sentence that names both.
+        both = [f for d in primaries if d is not draft for f in d.sentences if TWO_ATTACKS_RE.search(f.normalized)]
+        weapon, detail = weapon_of(both) if both else (None, None)
     record["weapon_type"] = weapon.value if weapon else "unknown"
     if weapon:
         values.append(_evidence("weapon_type", weapon))
@@ -538,10 +383,9 @@ def build_mention(article_id: str, index: int, draft: MentionDraft, drafts: list
         record["property_damage"] = damage.value
         values.append(_evidence("property_damage", damage))
 
-    several_attacks = sum(1 for d in drafts if d.role == "primary") > 1
     claim, disowned, accused = responsibility(
         analysed, draft.sentences, draft.role == "primary",
-        lambda facts: several_attacks and _names_another_scene(facts, draft))
+        lambda facts: len(primaries) > 1 and _names_another_scene(facts, draft), two_attacks=len(primaries) == 2)
     if claim:
         record["perpetrator_claimed"] = claim.value
         values.append(_evidence("perpetrator_claimed", claim))
@@ -579,52 +423,6 @@ def _weekday_of(mention) -> int | None:
     return mention.date.weekday() if mention.date else mention.weekday
 
 
-@dataclass(frozen=True)
-class Dateline:
-    """Where an article's dateline is: its date dates the report, its city is where it was filed."""
-
-    date_start: int = 0
-    date_end: int = 0
-    place_end: int = 0
-    page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
-    page_date_end: int = 0
-    report_date: dt.date | None = None  # the date the dateline or the page's date line gives
-
-    def dates_report(self, position: int) -> bool:
-        """Whether a date at ``position`` of the text dates the report, not the attack."""
-        return self.date_start <= position < self.date_end or self.page_date_start <= position < self.page_date_end
-
-
-def dateline_of(text: str) -> tuple[Dateline, dt.date | None]:
-    """The article's dateline, and the first full date of its lead (a reference of last resort).
-
-    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) and the date line
-    a page prints ("نشر في 11-08-2023 | 15:43", see ``page_dates``) date the report, not the
-    attack: their dates are left out of the event's dates. The dateline's city (الرمادي (العراق)
-    (رويترز) -) is not the scene.
-    """
-    opening = text[:600]
-    prefix = _DATELINE_PREFIX_RE.match(opening)
-    place_end = prefix.end() if prefix else 0
-    found = infer_publication_date(normalize(opening))
-    date_start = date_end = 0
-    if found is not None:
-        _, offsets = normalize_with_offsets(opening)
-        start = offsets[min(found.start, len(offsets) - 1)]
-        end = offsets[min(found.end, len(offsets) - 1)]
-        if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
-            date_start, date_end = start, end
-            place_end = max(place_end, end)
-    printed = page_date(text)
-    if printed is not None and (printed.rank != "date_line" or not date_end):
-        report_date = printed.date
-    else:
-        report_date = found.date if date_end else None
-    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)),
-                        report_date=report_date)
-    return dateline, found.date if found is not None else None
-
-
 def reference_of(article: ArticleInput) -> tuple[dt.date | None, dt.time | None, Dateline]:
     """The publication date and time the text is read against, and the article's dateline.
 
@@ -646,8 +444,14 @@ def _clock_time(published_at: dt.datetime) -> dt.time | None:
 
 
 def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_time: dt.time | None,
-                  dateline: "Dateline") -> list[SentenceFacts]:
+                  dateline: Dateline) -> list[SentenceFacts]:
     """One sentence that reports two attacks in two places (…، فيما سقطت …) as two clauses."""
+    if facts.shortly_after is not None:
+        # "… بعد ساعات من انفجار هز سوقاً …، أسفر عن سقوط 9 قتلى": the attack it came after.
+        earlier = analyse_sentence(_cut(facts, facts.shortly_after)[1], reference, reference_time, dateline)
+        if earlier.is_attack:
+            earlier.precedes = True
+            return [facts, earlier]
     if not facts.is_attack:
         return [facts]
     scenes = [p for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
@@ -662,12 +466,7 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
             if not markers and not joined:
                 continue
             at = markers[-1].start() if markers else (also.start() if also else second.start)
-            cut = facts.original_span(at, at)[0]
-            sentence = facts.sentence
-            parts = [
-                replace(sentence, start=start, end=end, text=sentence.text[start - sentence.start:end - sentence.start])
-                for start, end in ((sentence.start, cut), (cut, sentence.end))
-            ]
+            parts = _cut(facts, at)
             head = analyse_sentence(parts[0], reference, reference_time, dateline)
             tail = analyse_sentence(parts[1], reference, reference_time, dateline, continues=head if joined else None)
             if head.is_attack and tail.is_attack:
@@ -676,6 +475,15 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
                     tail.context = head
                 return [head, tail]
     return [facts]
+
+
+def _cut(facts: SentenceFacts, at: int) -> tuple[Sentence, Sentence]:
+    """The sentence as two clauses, cut at ``at`` of its normalized text."""
+    cut = facts.original_span(at, at)[0]
+    sentence = facts.sentence
+    head, tail = (replace(sentence, start=start, end=end, text=sentence.text[start - sentence.start:end - sentence.start])
+                  for start, end in ((sentence.start, cut), (cut, sentence.end)))
+    return head, tail
 
 
 def extract_article(article: ArticleInput) -> list[Mention]:

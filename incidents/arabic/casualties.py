@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from incidents.arabic.facts import Candidate, SentenceFacts, finditer_if
+from incidents.arabic.facts import Candidate, SentenceFacts, finditer_if, search_if
 from incidents.arabic.numbers import Quantity, parse_number
 
 CASUALTY_WINDOW_CHARS = 45
@@ -42,6 +42,9 @@ _VICTIM_VERB_NEEDLES = {"killed": ("قتل", "استشهد", "لقوا", "لقي
 _MET_DEATH_RE = re.compile(
     r"(?<!\w)[وف]?(?:لقي|لقيت|لقوا|لقين|لقيا)\s+(?P<victims>(?:\S+\s+){1,5}?)"
     r"(?:مصرعهم|مصرعه|مصرعها|مصرعهما|مصرعهن|حتفهم|حتفه|حتفها|حتفهما|حتفهن)(?!\w)")
+# A death told as the victims' fate with its object (لقوا مصرعهم، لقي حتفه، فقدوا حياتهم): the
+# victims are named before it.
+_FATE_OBJECT_RE = re.compile(r"(?:مصرع|حتف|حيات)\w*$")
 _RESTRICTED_NONE_RE = re.compile(r"\s*(?:\w+\s+){0,2}?(?:في|ضمن|بين)\s+صفوف")
 _TOLL_RE = re.compile(
     r"(?:حصيله|عدد)\s+(?:(?P<killed>القتلي|الضحايا|الشهداء|الوفيات)|(?P<injured>الجرحي|المصابين|الاصابات))"
@@ -55,6 +58,7 @@ _NO_LOSSES_RE = re.compile(
 _LOSS_VERBS = ("يسفر", "تسفر", "يتسبب", "تتسبب", "يوقع", "توقع", "تخلف", "يخلف", "تسجل", "يسجل")
 _NO_DEATHS_RE = re.compile(
     r"(?<!\w)[وف]?(?:دون|لم|لا)\s+(?:\S+\s+){0,2}?(?:اي\s+)?(?:وفيات|حالات? وفاه|قتلي|قتيل)(?!\w)")
+_NO_DEATHS_NEEDLES = ("وفيات", "وفاه", "قتلي", "قتيل")
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
 # "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
@@ -77,9 +81,10 @@ _BARE_COUNT_RE = re.compile(
 
 
 def reports_casualties(facts: SentenceFacts) -> bool:
-    return bool(facts.has("update") or _TOLL_RE.search(facts.told)
+    return bool(facts.has("update") or search_if(_TOLL_RE, facts.told, ("حصيله", "عدد"))
                 or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
-                or _NO_LOSSES_RE.search(facts.told) or _NO_DEATHS_RE.search(facts.told)
+                or search_if(_NO_LOSSES_RE, facts.told, _LOSS_VERBS)
+                or search_if(_NO_DEATHS_RE, facts.told, _NO_DEATHS_NEEDLES)
                 or any(m.group("number") and _casualty_noun_value(m)
                        for m in finditer_if(_CASUALTY_NOUN_RE, facts.told, ("قتي", "قتل", "جري", "جرح", "شهي", "شهد")))
                 or ((facts.has("killed") or facts.has("injured"))
@@ -179,6 +184,8 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 continue
             if _OTHERS_UNCOUNTED_RE.match(told, cue.end):
                 continue  # "قتل ثلاثة وجرح آخرون": others, how many is not said
+            if _FATE_OBJECT_RE.search(cue.phrase):
+                continue  # "4 أشخاص فقدوا حياتهم بضربة …": the victims stand before, what follows is how
             stop = next((start for start in all_cue_starts if start > cue.start), len(told))
             group = [q for q in persons if 0 <= q.start - cue.end <= CASUALTY_WINDOW_CHARS
                      and q.start < stop and q.value is not None and not _STOP_RE.search(told, cue.end, q.start)]
@@ -208,7 +215,7 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
         if kind == "injured":
             nones += [m.span() for m in finditer_if(_NOBODY_HURT_RE, told, ("يصب", "يصاب", "تصب"))]
         else:
-            nones += [m.span() for m in finditer_if(_NO_DEATHS_RE, told, ("وفيات", "وفاه", "قتلي", "قتيل"))]
+            nones += [m.span() for m in finditer_if(_NO_DEATHS_RE, told, _NO_DEATHS_NEEDLES)]
         for start, end in nones:
             # "no losses among the coalition's ranks" says nothing about the other victims.
             if _RESTRICTED_NONE_RE.match(told, end):

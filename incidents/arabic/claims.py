@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from incidents.arabic.facts import SINGULAR_ATTACK_RE, Candidate, SentenceFacts
+from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts, finditer_if, search_if
 from incidents.arabic.lexicon import Match, actor_matcher
 
 _QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كتائب|سرايا|لواء|تنظيم)\s+\"([^\"]{2,40})\"")
 # "حمّلت واشنطن كتائب حزب الله مسؤولية الهجوم": held responsible, with the one blamed in between.
 HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|يحمل|حملوا)\s+(?:\S+\s+){0,8}?مسؤوليه(?!\w)")
+HELD_RESPONSIBLE_NEEDLES = ("مسؤوليه",)
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
 _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
 _ANNOUNCED_STRIKE_RE = re.compile(
@@ -50,17 +51,19 @@ def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | Non
 
 
 def responsibility(analysed: list[SentenceFacts], own_sentences: list[SentenceFacts], primary: bool,
-                   elsewhere: Callable[[SentenceFacts], bool]):
+                   elsewhere: Callable[[SentenceFacts], bool], two_attacks: bool = False):
     """Claims, disowned claims and accusations about this attack (not attacks in general).
 
     ``own_sentences`` tell the attack; ``primary`` says it is the article's news; ``elsewhere``
-    says a sentence is about another attack of the same article (it names only other scenes).
+    says a sentence is about another attack of the same article (it names only other scenes);
+    ``two_attacks`` that the article reports two, so that "the two bombings" are this one too.
     """
     own = {id(f) for f in own_sentences}
     claim = accused = disowned = None
     for facts in analysed:
         about_this = id(facts) in own or (
-            primary and not facts.is_aggregate and SINGULAR_ATTACK_RE.search(facts.normalized)
+            primary and not facts.is_aggregate
+            and (SINGULAR_ATTACK_RE.search(facts.normalized) or (two_attacks and TWO_ATTACKS_RE.search(facts.normalized)))
             and not (facts.is_background and facts.is_attack)
         )
         if not about_this:
@@ -70,19 +73,19 @@ def responsibility(analysed: list[SentenceFacts], own_sentences: list[SentenceFa
         for cue in facts.cues.get("claim", []):
             if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
                 claim = claim or _actor_near(facts, cue)
-        for found in _CLAIM_RE.finditer(facts.normalized):
+        for found in finditer_if(_CLAIM_RE, facts.normalized, ("مسؤوليت", "تبني")):
             claim = claim or _actor_within(facts, found.start(), found.end())
         for cue in facts.cues.get("disown", []):
             disowned = disowned or Candidate(True, facts, cue.start, cue.end, 0.7)
         for cue in facts.cues.get("accuse", []):
             accused = accused or _actor_near(facts, cue)
-        for found in HELD_RESPONSIBLE_RE.finditer(facts.normalized):
+        for found in finditer_if(HELD_RESPONSIBLE_RE, facts.normalized, HELD_RESPONSIBLE_NEEDLES):
             accused = accused or _actor_within(facts, found.start(), found.end())
     for facts in analysed:
         if not primary or facts.is_background or (id(facts) not in own and elsewhere(facts)):
             continue
         # A state announcing its own strike (أعلن الحرس الثوري أنه استهدف) claims it, in the
         # sentence that reports it or in a statement further down.
-        for found in _ANNOUNCED_STRIKE_RE.finditer(facts.normalized):
+        for found in finditer_if(_ANNOUNCED_STRIKE_RE, facts.normalized, ("اعلن",)):
             claim = claim or _actor_within(facts, found.start(), found.end())
     return claim, disowned if claim else None, accused

@@ -1,20 +1,31 @@
-"""The dateline of a report: the publication date its opening writes, when no metadata gives one.
+"""The dateline of a report: the publication date its opening writes, when no metadata gives one,
+and where the dateline and the page's date line stand in the text (``dateline_of``).
 
-All functions take text already passed through :func:`incidents.arabic.normalize.normalize`.
+``infer_publication_date`` takes text already passed through
+:func:`incidents.arabic.normalize.normalize`; ``dateline_of`` takes the article's text.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from incidents.arabic.dates import DateMention, find_dates
+from incidents.arabic.normalize import normalize, normalize_with_offsets
+from incidents.arabic.page_dates import page_date
 
 # Datelines sit at the top of a report.
 _DATELINE_CHARS = 400
 _UNIX_EPOCH = datetime.date(1970, 1, 1)
 _LONGEST_DATE_CHARS = 80
 _SENTENCE_END_RE = re.compile(r"[.!?](?![0-9])")
+# A dateline's date follows its place right away (بغداد - 3 آذار 2021، بغداد - الأحد 5 أيار 2024);
+# a date further into the lead's sentence (الأنبار - أعلنت الخلية، مساء الأحد 5 أيار 2024، ...)
+# is the attack's date told in the lead, not a dateline.
+_DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14}$")
+_DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
+_DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 
 
 def infer_publication_date(text: str) -> DateMention | None:
@@ -54,3 +65,49 @@ def _in_parentheses(text: str, start: int, end: int) -> bool:
         return False
     before, after = text[opening + 1 : start].strip(), text[end:closing].strip()
     return not after and (not before or before.endswith("-"))
+
+
+@dataclass(frozen=True)
+class Dateline:
+    """Where an article's dateline is: its date dates the report, its city is where it was filed."""
+
+    date_start: int = 0
+    date_end: int = 0
+    place_end: int = 0
+    page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
+    page_date_end: int = 0
+    report_date: datetime.date | None = None  # the date the dateline or the page's date line gives
+
+    def dates_report(self, position: int) -> bool:
+        """Whether a date at ``position`` of the text dates the report, not the attack."""
+        return self.date_start <= position < self.date_end or self.page_date_start <= position < self.page_date_end
+
+
+def dateline_of(text: str) -> tuple[Dateline, datetime.date | None]:
+    """The article's dateline, and the first full date of its lead (a reference of last resort).
+
+    A dateline (بغداد - 3 آذار 2021 (واع)، or (سبوتنيك - 14 كانون الثاني 2022)) and the date line
+    a page prints ("نشر في 11-08-2023 | 15:43", see ``page_dates``) date the report, not the
+    attack: their dates are left out of the event's dates. The dateline's city (الرمادي (العراق)
+    (رويترز) -) is not the scene.
+    """
+    opening = text[:600]
+    prefix = _DATELINE_PREFIX_RE.match(opening)
+    place_end = prefix.end() if prefix else 0
+    found = infer_publication_date(normalize(opening))
+    date_start = date_end = 0
+    if found is not None:
+        _, offsets = normalize_with_offsets(opening)
+        start = offsets[min(found.start, len(offsets) - 1)]
+        end = offsets[min(found.end, len(offsets) - 1)]
+        if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
+            date_start, date_end = start, end
+            place_end = max(place_end, end)
+    printed = page_date(text)
+    if printed is not None and (printed.rank != "date_line" or not date_end):
+        report_date = printed.date
+    else:
+        report_date = found.date if date_end else None
+    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)),
+                        report_date=report_date)
+    return dateline, found.date if found is not None else None

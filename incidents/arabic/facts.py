@@ -18,6 +18,9 @@ from incidents.arabic.sentences import Sentence
 
 # One attack named with its noun in the singular (هجوم، القصف، عملية): this attack, not attacks in general.
 SINGULAR_ATTACK_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:هجوم|عمليه|قصف|اعتداء|استهداف)(?!\w)")
+# The two attacks named together with a dual (التفجيرين الانتحاريين اللذين ضربا بغداد): what the
+# sentence says of their weapon and their claim holds for each of an article's two attacks.
+TWO_ATTACKS_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:تفجير|هجوم|انفجار|اعتداء)(?:ين|ان)(?!\w)")
 # Larger figures are misreadings; they would also not fit the database's INTEGER columns.
 MAX_PLAUSIBLE_COUNT = 100_000
 
@@ -42,6 +45,12 @@ class SentenceFacts:
     context: "SentenceFacts | None" = None
     # Where what the sentence tells of this attack ends ("… وجاء بعد هجوم مماثل …": an earlier one).
     told_until: int | None = None
+    # Where it goes on to another attack of the same day, told as the one this came shortly after
+    # ("وجاء التفجير بعد ساعات من انفجار …"); the clause cut from there has ``precedes`` set, and
+    # so has a sentence that tells an attack minutes or hours before or after the one just told
+    # ("وقبل استهداف الآلية بدقائق ضرب انفجار …"): another attack, of the same time.
+    shortly_after: int | None = None
+    precedes: bool = False
     _offsets: list[int] | None = None
 
     @property
@@ -78,6 +87,14 @@ def plausible(candidate: Candidate | None) -> Candidate | None:
     """A count no attack report gives (a misread number, a phone number) is no count at all."""
     if candidate is None or not isinstance(candidate.value, int) or candidate.value <= MAX_PLAUSIBLE_COUNT:
         return candidate
+    return None
+
+
+def search_if(pattern: re.Pattern, text: str, needles: tuple[str, ...]) -> re.Match | None:
+    """The pattern's first match, skipping the regex when none of its key words is in the text
+    (every match of the pattern holds one of ``needles``)."""
+    if any(needle in text for needle in needles):
+        return pattern.search(text)
     return None
 
 

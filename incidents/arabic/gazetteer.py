@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from incidents.arabic.lexicon import Match, PhraseMatcher, read_rows
+from incidents.arabic.lexicon import NAME_BREAK_RE, Match, PhraseMatcher, read_rows
 from incidents.arabic.normalize import normalize
 
 PRECISION_RANK = {"site": 0, "district": 1, "city": 2, "governorate": 3, "country": 4}
@@ -150,7 +150,7 @@ def place_matcher() -> PhraseMatcher:
                     add(f"{qualifier} {name}", place_id)
             else:
                 add(name, place_id)
-    return PhraseMatcher({name: tuple(ids) for name, ids in by_name.items()})
+    return PhraseMatcher({name: tuple(ids) for name, ids in by_name.items()}, breaks=NAME_BREAK_RE)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def read_rows(name: str, directory: Path | None = None) -> list[dict[str, str]]:
 _WORD_RE = re.compile(r"\w+")
 # Punctuation between two words ends a phrase: "المنطقة، الخضراء" is not "المنطقة الخضراء".
 _PHRASE_BREAK_RE = re.compile(r"[.,;:!?\"()\[\]«»/]")
+# A place's name may be quoted after its kind: مطار "عربت"، قاعدة "عين الأسد".
+NAME_BREAK_RE = re.compile(r"[.,;:!?()\[\]«»/]")
 
 
 @lru_cache(maxsize=200_000)
@@ -93,9 +95,11 @@ class PhraseMatcher:
     table of phrases by first word: the cost grows with the text, not with the lexicon.
     """
 
-    def __init__(self, entries: dict[str, object], definite_too: bool = False):
+    def __init__(self, entries: dict[str, object], definite_too: bool = False,
+                 breaks: re.Pattern = _PHRASE_BREAK_RE):
         self.entries = {normalize(phrase).strip(): payload for phrase, payload in entries.items() if phrase.strip()}
         self.definite_too = definite_too
+        self._breaks = breaks  # what may not stand between two words of a phrase
         self._by_first_word: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for phrase in self.entries:
             words = tuple(_WORD_RE.findall(phrase))
@@ -134,7 +138,7 @@ class PhraseMatcher:
                 if index + length > len(tokens):
                     continue
                 if all(tokens[index + k][2] == words[k] and
-                       not _PHRASE_BREAK_RE.search(text, tokens[index + k - 1][1], tokens[index + k][0])
+                       not self._breaks.search(text, tokens[index + k - 1][1], tokens[index + k][0])
                        for k in range(1, length)):
                     best = (length, phrase)
                     break

@@ -142,6 +142,12 @@ def parse_number(phrase: str) -> int | None:
     return total + below_thousand
 
 
+def noun_lemma(word: str) -> str | None:
+    """The lemma of a normalized count noun in any of its forms (المدنيين → مدني), or None."""
+    noun = _lexicon().nouns.get(word[2:] if word.startswith("ال") else word)
+    return noun.lemma if noun is not None else None
+
+
 def ordinal_value(word: str) -> int | None:
     """The rank of a normalized ordinal 1-10 ("الثالث", "ثالثه"), or None."""
     return _lexicon().ordinals.get(word)

@@ -18,8 +18,10 @@ SEPARATE_SITES_KM = 15.0
 LAUNCH_WINDOW_CHARS = 60
 _DIRECTION_BEFORE_RE = re.compile(
     r"(?<!\w)(?:[وف]?(?:ال)?(?:شمال|جنوب|شرق|غرب)(?:ي|ا)?|كم|كلم|كيلومترا|كيلومترات|بعد|مسافه"
-    # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى) is not the scene.
-    r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن))\s+(?:من\s+)?(?:مدينه\s+)?$")
+    # An institution named after a place (شرطة بغداد، قيادة عمليات نينوى، دائرة صحة الرصافة) is
+    # not the scene.
+    r"|[وف]?(?:ل|ب)?(?:ريف|شرطه|قياده|عمليات|محافظ|مجلس|جامعه|مديريه|قائد|مستشفي|مركز شرطه|امن|صحه))"
+    r"\s+(?:من\s+)?(?:مدينه\s+|منطقه\s+)?\"?$")
 # "قرب حدود سوريا"، "بالقرب من الحدود السورية"، "على الحدود مع العراق": the border of a country
 # locates a scene on the other side of it as often as on its own.
 _BORDER_BEFORE_RE = re.compile(r"(?<!\w)[وفب]?(?:ال)?حدود(?:\s+مع)?\s+$")
@@ -30,6 +32,12 @@ _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 # "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place.
 _BACKED_BY_BEFORE_RE = re.compile(
     r"(?<!\w)(?:ال)?(?:موالي|مواليه|موالين|موالون|مقرب|مقربه|مقربين|مدعوم|مدعومه|مدعومين)\s+(?:من\s+)?$")
+
+
+# The verb of the fall ("أطلقتا من سورية وسقطتا في بلدة …"): a place after it is where they fell.
+_FELL_RE = re.compile(r"(?<!\w)[وف]?(?:سقط|سقطت|سقطا|سقطتا|سقطوا|سقوط|انفجر|انفجرت|انفجرا|انفجرتا)(?!\w)")
+# "مطار عربت في مدينة السليمانية": what the report says a site is in.
+_SAID_IN_RE = re.compile(r"^[\s\"]*في\s+(?:مدينه\s+|محافظه\s+)?\"?$")
 
 
 def impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
@@ -76,10 +84,18 @@ def launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
         if origin is not None:
             found += [p for p in facts.places if origin.start <= p.start < origin.end][:1]
             continue
-        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS]
+        # "أطلقتا من سورية وسقطتا في بلدة قرقميش": a place after the verb of the fall is where they fell.
+        fell_at = _fell_at(facts, cue.end)
+        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS and p.start < fell_at]
         if after:
             found.append(min(after, key=lambda p: p.start))
     return found
+
+
+def _fell_at(facts: SentenceFacts, start: int) -> int:
+    """Where the verb of the fall stands after ``start`` (the end of the text if none does)."""
+    fell = _FELL_RE.search(facts.normalized, start)
+    return fell.start() if fell else len(facts.normalized)
 
 
 def scene_of(sentences: list[SentenceFacts]):
@@ -106,8 +122,13 @@ def different_scenes(first, second) -> bool:
 def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidate | None]:
     impact: list[Candidate] = []
     launch: list[Candidate] = []
+    said_in: dict[int, object] = {}  # a site's candidate -> the town the report says it is in
     for facts in sentences:
         launch_ids = {id(p) for p in launch_places(facts)}
+        for place, following in zip(facts.places, facts.places[1:]):
+            if place.place.precision in ("site", "district") \
+                    and _SAID_IN_RE.match(facts.normalized[place.end:following.start]):
+                said_in[id(place)] = following.place
         for place in facts.places:
             if (place.place.precision == "country" and names_an_actor(facts.normalized, place)) \
                     or names_a_backer(facts.normalized, place) or names_an_outlet(facts.normalized, place):
@@ -117,6 +138,8 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
             target = launch if id(place) in launch_ids else impact
             confidence = 0.4 if is_reference_point(facts.normalized, place) else 0.8
             target.append(Candidate(place.place, facts, place.start, place.end, confidence))
+            if id(place) in said_in:
+                said_in[id(target[-1])] = said_in.pop(id(place))
     chosen = None
     scenes = [c for c in impact if c.confidence > 0.5]
     if scenes or impact:
@@ -127,8 +150,10 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
             # A country named first ("… in Iran") with no place of its own, then a town in another
             # country: the town says where it happened.
             anchor = next((c.value for c in impact if c.value.precision != "country"), anchor)
-        # The most precise place in the same city as the anchor.
-        in_area = [c for c in impact if same_area(anchor, c.value)] or impact
+        # The most precise place in the same city as the anchor, or said to be in it ("مطار عربت
+        # في السليمانية": a site by a smaller town, reported as in the city).
+        in_area = [c for c in impact if same_area(anchor, c.value)
+                   or (id(c) in said_in and same_area(anchor, said_in[id(c)]))] or impact
         chosen = min(in_area, key=lambda c: (c.value.rank, c.facts.sentence.index, c.start))
         if chosen.confidence <= 0.5:
             # Only "south-west of Kirkuk" is said: the attack was near the town, not in it; its
@@ -169,18 +194,29 @@ def place_named_by_model(sentences: list[SentenceFacts]) -> Candidate | None:
 def names_an_actor(normalized: str, place: PlaceMatch) -> bool:
     before = normalized[max(0, place.start - 6):place.start]
     matched = normalized[place.start:place.end]
-    loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل")
+    # "الموالية لإيران"; not a site ("استهدافا لقاعدة عين الأسد": an attack on the base).
+    loyal_to = matched.startswith(("ل", "ول", "فل")) and not place.place.name_ar.startswith("ل") \
+        and place.place.precision not in ("site", "district")
     # "فصائل تنشط في سوريا والعراق": where the group operates, not the scene.
     operates_in = _OPERATES_IN_BEFORE_RE.search(normalized[max(0, place.start - 30):place.start])
     return bool(_ACTOR_PREPOSITION_RE.search(before)) or loyal_to or bool(operates_in)
+
+
+# The words after "launched from": up to three, not "من قبل" (by whom) nor where it went (على، إلى).
+_LAUNCH_WORDS = r"((?:منطقه\s+)?(?!قبل(?!\w))[^\s,.\"]+(?:\s+(?!(?:علي|الي|باتجاه|نحو|صوب)(?!\w))[^\s,.\"]+){0,2})"
+_LAUNCH_WORDS_RE = re.compile(r"\s*\"?\s*من\s+" + _LAUNCH_WORDS)
+_LAUNCH_WORDS_AFTER_MIN_RE = re.compile(r"\s*\"?\s*" + _LAUNCH_WORDS)
 
 
 def launch_text(sentences: list[SentenceFacts]) -> Candidate | None:
     """A launch site the gazetteer does not know: the words after 'launched from'."""
     for facts in sentences:
         for cue in facts.launch_cues:
-            rest = facts.normalized[cue.end:cue.end + 50]
-            found = re.match(r"\s*\"?\s*من\s+((?:منطقه\s+)?[^\s,.\"]+(?:\s+[^\s,.\"]+){0,2})", rest)
+            # Up to the verb of the fall ("أطلقت من ناحية سورية سقطت في ..."); the من may end the cue.
+            fell_at = _fell_at(facts, cue.end)
+            rest = facts.normalized[cue.end:min(cue.end + 50, fell_at)]
+            found = _LAUNCH_WORDS_RE.match(rest) or (_LAUNCH_WORDS_AFTER_MIN_RE.match(rest)
+                                                     if cue.phrase.endswith(" من") else None)
             # "انطلق من الأراضي الإيرانية قاعدة …": the state's words only, not the base after them.
             origin = next((l for l in facts.cues.get("state_launcher", []) if cue.start <= l.start <= cue.end + 12), None)
             if found:

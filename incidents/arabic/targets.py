@@ -8,12 +8,15 @@ import re
 from incidents.arabic.casualties import CASUALTY_WINDOW_CHARS
 from incidents.arabic.facts import Candidate, SentenceFacts
 from incidents.arabic.lexicon import TargetTerm, victim_roles
+from incidents.arabic.numbers import noun_lemma
 
 # "مناطق تخضع لسيطرة التنظيم": control, not a checkpoint (سيطرة in Iraqi usage).
 _UNDER_CONTROL_RE = re.compile(r"(?<!\w)(?:تخضع|يخضع|خاضعه|الخاضعه|تحت|بسط|فرض|فرضت|استعاده|استعادت)\s+\S*سيطره")
 _DEFINITE_VICTIM_RE = re.compile(r"(?<!\w)ال(\w+)")
 # The body a counted person belongs to, right after the noun: رجال الشرطة، عناصر الأمن.
 _BODY_AFTER_RE = re.compile(r"\s+ال(\w+)(?!\w)")
+# "17 قتيلا غالبيتهم من المدنيين": who most (or all) of the victims counted just before were.
+_MOSTLY_AFTER_RE = re.compile(r"\s*[,]?\s*(?:غالبيتهم|معظمهم|اغلبهم|جميعهم|كلهم)\s+(?:من\s+)?(ال\w+)(?!\w)")
 _WHILE_CLAUSE_RE = re.compile(r"(?<!\w)(?:بينما|فيما|في وقت|حين|عندما)\s+(?:كان|كانت)(?!\w)")
 
 
@@ -46,6 +49,10 @@ def target_of(sentences: list[SentenceFacts], place: Candidate | None) -> Candid
             if body and body.group(1) in roles:
                 return Candidate(TargetTerm(roles[body.group(1)], body.group(1)), facts, quantity.start,
                                  body.end(), 0.5)
+            mostly = _MOSTLY_AFTER_RE.match(facts.normalized, quantity.end)
+            if mostly and noun_lemma(mostly.group(1)) in roles:
+                lemma = noun_lemma(mostly.group(1))
+                return Candidate(TargetTerm(roles[lemma], lemma), facts, mostly.start(1), mostly.end(1), 0.5)
             if quantity.lemma in roles:
                 return Candidate(TargetTerm(roles[quantity.lemma], quantity.lemma), facts, quantity.start,
                                  quantity.end, 0.5)

@@ -22,10 +22,16 @@ _NUMBER_IN_TEXT_RE = re.compile(r"\d|واحد")
 _WEAPON_SPECIFICITY = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
 
 
+# "غارة بطائرة مسيرة"، "ثلاث غارات تركية بطائرات دون طيار"، "ضربة لطائرة مسيرة": a strike word
+# followed by the drone that made it (بـ / لـ, at most one word between) names the drone's strike.
+_INSTRUMENT_GAP_RE = re.compile(r"^\s+(?:[^\W\d]+\s+)?[بل]")
+
+
 def valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
     """Weapon terms; an adjective (صاروخي) counts only right after an attack noun (هجوم صاروخي),
     a missile's name (فاتح) only after a rocket word or طراز, and then in that word's place; a
-    weapon the sentence denies (وليس بصواريخ) does not count."""
+    weapon the sentence denies (وليس بصواريخ) does not count; a strike word followed by the drone
+    that made it (غارة بطائرة مسيرة) is the drone's strike, not an airstrike."""
     valid = []
     for match in weapon_matcher().finditer(normalized):
         term = match.payload
@@ -41,6 +47,9 @@ def valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
                 continue
         if _DENIED_BEFORE_RE.search(normalized[max(0, match.start - 10):match.start]):
             continue
+        if term.weapon_type == "drone" and valid and valid[-1].payload.weapon_type == "airstrike" \
+                and _INSTRUMENT_GAP_RE.match(normalized[valid[-1].end:match.start + 1]):
+            valid.pop()
         valid.append(match)
     return valid
 
