@@ -112,3 +112,23 @@ def devset_db(prefect_server, tmp_path_factory) -> Path:
     db = folder / "incidents.duckdb"
     run_flow(inbox, db)
     return db
+
+
+DATE_KINDS = ("day", "week", "month", "year", "yearless", "none")
+
+
+def random_date_fields(rng, day, weights) -> dict:
+    """A mention's date fields for ``day`` as a report may give it: to the day, the days before
+    its article, the month, the year, a day and month without a year, or nothing, drawn with these
+    ``weights`` (one per DATE_KINDS)."""
+    kind = rng.choices(DATE_KINDS, weights)[0]
+    if kind in ("day", "week"):
+        return dict(event_date=day.isoformat(), event_year=day.year, event_month=day.month, event_day=day.day,
+                    date_precision=kind)
+    if kind == "month":
+        return dict(event_year=day.year, event_month=day.month, date_precision="month")
+    if kind == "year":
+        return dict(event_year=day.year, date_precision="year")
+    if kind == "yearless":
+        return dict(event_month=day.month, event_day=rng.choice((day.day, None)), date_precision="unknown")
+    return dict(date_precision="unknown")

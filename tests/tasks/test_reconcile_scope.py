@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import pyarrow as pa
 import pytest
 
+from conftest import random_date_fields
 from incidents import store
 from incidents.model import Mention
 from tasks import load
@@ -37,18 +38,7 @@ WEAPONS = ("rocket", "missile", "mortar", "drone", "ied", "unknown", "unknown")
 
 
 def random_date(rng: random.Random) -> dict:
-    day = FIRST_DAY + timedelta(days=rng.randrange(16))
-    kind = rng.choices(("day", "week", "month", "year", "yearless", "none"), (60, 10, 10, 6, 8, 6))[0]
-    if kind in ("day", "week"):
-        return dict(event_date=day.isoformat(), event_year=day.year, event_month=day.month, event_day=day.day,
-                    date_precision=kind)
-    if kind == "month":
-        return dict(event_year=day.year, event_month=day.month, date_precision="month")
-    if kind == "year":
-        return dict(event_year=day.year, date_precision="year")
-    if kind == "yearless":
-        return dict(event_month=day.month, event_day=rng.choice((day.day, None)), date_precision="unknown")
-    return dict(date_precision="unknown")
+    return random_date_fields(rng, FIRST_DAY + timedelta(days=rng.randrange(16)), (60, 10, 10, 6, 8, 6))
 
 
 def random_mention(rng: random.Random, article: str, index: int) -> Mention:

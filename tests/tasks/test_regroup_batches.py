@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 import pyarrow as pa
 import pytest
 
+from conftest import random_date_fields
 from incidents import store
 from incidents.linkage.batches import BatchSize
 from incidents.linkage.words import ReportWords
@@ -48,17 +49,7 @@ LINK_COLUMNS = ("mention_a", "mention_b", "weight", "is_link", "conflict", "deci
 
 
 def date_fields(rng: random.Random, day: date) -> dict:
-    kind = rng.choices(("day", "week", "month", "year", "yearless", "none"), (55, 10, 10, 7, 10, 8))[0]
-    if kind in ("day", "week"):
-        return dict(event_date=day.isoformat(), event_year=day.year, event_month=day.month, event_day=day.day,
-                    date_precision=kind)
-    if kind == "month":
-        return dict(event_year=day.year, event_month=day.month, date_precision="month")
-    if kind == "year":
-        return dict(event_year=day.year, date_precision="year")
-    if kind == "yearless":
-        return dict(event_month=day.month, event_day=rng.choice((day.day, None)), date_precision="unknown")
-    return dict(date_precision="unknown")
+    return random_date_fields(rng, day, (55, 10, 10, 7, 10, 8))
 
 
 def history(seed: int, attacks: int = 70) -> tuple[list[dict], list[Mention]]:
