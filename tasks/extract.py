@@ -77,6 +77,8 @@ _RELATIVE_CLAUSE_RE = re.compile(r"(?<!\w)(?:الذي|التي|اللذين|ال
 _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|في وقت|كما|مضيفا|مضيفه|واضاف|واضافت)(?!\w)")
 # "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
+# "على الطريق بين عربت والسليمانية": two places that bound one stretch of road or land, one scene.
+_BETWEEN_RE = re.compile(r"(?<!\w)(?:ما\s+)?بين\s+$")
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
                   "claim", "disown", "accuse")
 # The cues read in every sentence that has a trigger (lexicons/cues.csv).
@@ -457,7 +459,8 @@ def split_attacks(facts: SentenceFacts, reference: dt.date | None, reference_tim
     scenes = [p for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
     for index, first in enumerate(scenes):
         for second in scenes[index + 1:]:
-            if not different_scenes(first.place, second.place):
+            if not different_scenes(first.place, second.place) or _BETWEEN_RE.search(
+                    facts.normalized, max(0, first.start - 12), first.start):
                 continue
             markers = list(_CLAUSE_RE.finditer(facts.normalized, first.end, second.start))
             # "استهدفت قاعدة عين الأسد …، وقاعدة الشدادي …": a second target of the same verb.
