@@ -110,14 +110,14 @@ class ResourceSampler:
         return stages
 
 
-def _quiet_prefect() -> None:
+def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def child_flow(args: argparse.Namespace) -> dict:
     """One run of the flow; the database file's copy cost is measured first when it exists."""
-    _quiet_prefect()
+    quiet_prefect()
     began = time.perf_counter()
     from prefect import flow
 

@@ -55,7 +55,7 @@ for _path in (REPO, BENCH_DIR):
 import corpus  # noqa: E402
 
 from bench_tables import SizeResult, extract_table, machine_lines, size_tables, target_lines  # noqa: E402
-from measurements import CHILDREN, NIGHTLY_ARTICLES, _quiet_prefect  # noqa: E402
+from measurements import CHILDREN, NIGHTLY_ARTICLES, quiet_prefect  # noqa: E402
 
 PACKAGES = ("prefect", "prefect-dask", "dask", "distributed", "duckdb", "numpy", "pyarrow", "datasketch",
             "camel-tools", "psutil")
@@ -120,7 +120,7 @@ def benchmark(args: argparse.Namespace) -> list[str]:
     code_before = code_fingerprint()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    _quiet_prefect()
+    quiet_prefect()
     started = time.perf_counter()
     with prefect_test_harness(server_startup_timeout=120):
         harness_seconds = time.perf_counter() - started

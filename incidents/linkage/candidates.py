@@ -148,9 +148,10 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     # compared). Its own days only, and only an attack that is the article's news: the days either
     # side and recollections tripled the pairs (bench/corpus.py at 20,000 articles: 88,553 more
     # pairs, 15%, for 286 placeless reports).
-    index += [f"{ANYWHERE}|{key}" for key in date_index if key.startswith("day ")]
+    own_days_anywhere = [f"{ANYWHERE}|{key}" for key in date_index if key.startswith("day ")]
+    index += own_days_anywhere
     if record.country is None and record.is_primary:
-        probe += [f"{ANYWHERE}|{key}" for key in date_index if key.startswith("day ")]
+        probe += own_days_anywhere
     country = record.country or "?"
     years = _years(record)
     rarest = record.words.rarest

@@ -112,11 +112,6 @@ class ScoredPairs:
 
     ids: list[str]
     table: pa.Table
-    keys: pa.Table | None = None     # the reports' blocking keys, when their candidate pairs were found
-
-    def index_rows(self) -> pa.Table:
-        """The blocking index's rows (link_keys) of every report scored for its candidates."""
-        return self.keys.select(["mention_id", "kind", "key"])
 
     def links(self) -> pa.Table:
         return self.table.select(LINK_COLUMNS)
@@ -136,21 +131,20 @@ def _score(records: dict[str, LinkRecord], model: Model, decisions: dict[tuple[s
                 "b": pa.array([position[b] for _, b in pair_list], pa.int32())}
 
     decided = sorted(decisions.items())
-    blocking = keys_table(ordered) if pairs is None else None
     with duckdb.connect() as conn:
         conn.register("_records", records_table(ordered))
         conn.register("_weights", model.weights_table())
         conn.register("_decisions", pa.table({**positions([pair for pair, _ in decided]),
                                               "decision": pa.array([d for _, d in decided], pa.string())}))
         if pairs is None:
-            conn.register("_keys", blocking)
+            conn.register("_keys", keys_table(ordered))
             conn.execute(f"CREATE TEMP TABLE _pairs AS {CANDIDATES_SQL} UNION SELECT a, b FROM _decisions")
         else:
             conn.register("_pairs", pa.table(positions(pairs)))
         compare_levels(conn, ordered, complete=False)
         table = conn.sql(WEIGHTS_SQL.read_text("utf-8"),
                          params={"prior": model.prior, "threshold": model.threshold}).to_arrow_table()
-    return ScoredPairs([record.mention_id for record in ordered], table, blocking)
+    return ScoredPairs([record.mention_id for record in ordered], table)
 
 
 def scored_pairs(records: dict[str, LinkRecord], model: Model, overrides: Overrides) -> ScoredPairs:
