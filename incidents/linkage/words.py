@@ -48,15 +48,14 @@ RAREST_KEPT = 10
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """Words every attack report uses: Arabic function words (the ``stop-words`` package's list)
-    and the attack vocabulary of our lexicons (cues, weapons, count nouns, calendar, numbers).
-    Sharing them says nothing; sharing the rest (names, places, quoted phrases) does."""
+    and the attack vocabulary of ``lexicons/text_common_words.csv``. Sharing them says nothing;
+    sharing the rest (names, places, quoted phrases) does. The vocabulary is a list of its own,
+    not the extraction lexicons, so that a row added to read a field does not move the links."""
     words = set()
     for word in get_stop_words("arabic"):
         words.update(tokens(normalize(word)))
-    for name, column in (("cues", "phrase"), ("weapons", "phrase"), ("count_nouns", "form"),
-                         ("calendar", "word"), ("number_words", "word")):
-        for row in read_rows(f"{name}.csv"):
-            words.update(tokens(normalize(row[column])))
+    for row in read_rows("text_common_words.csv"):
+        words.update(tokens(normalize(row["word"])))
     return frozenset(words)
 
 
