@@ -26,6 +26,7 @@ def _load(name: str):
 
 
 score_mod = _load("score")
+field_match_mod = _load("field_match")
 build_mod = _load("build_inbox")
 
 # --------------------------------------------------------------------------------------------
@@ -259,9 +260,9 @@ def test_list_values_tolerances_and_place_variants(tmp_path, labels_path):
     assert f["projectile_count"]["precision"] == 1.0 and f["injured"]["precision"] == 1.0
     assert f["admin1"]["precision"] == 1.0 and f["location"]["precision"] == 1.0
     assert f["event_date"]["precision"] == pytest.approx(2 / 3)
-    assert score_mod.norm_place("Al-Qaim") == score_mod.norm_place("Qaim")
-    assert score_mod.norm_place("Dayr az Zawr") == score_mod.norm_place("Deir ez-Zor")
-    assert score_mod.norm_place("Ninawa Governorate") == score_mod.norm_place("Nineveh")
+    assert field_match_mod.norm_place("Al-Qaim") == field_match_mod.norm_place("Qaim")
+    assert field_match_mod.norm_place("Dayr az Zawr") == field_match_mod.norm_place("Deir ez-Zor")
+    assert field_match_mod.norm_place("Ninawa Governorate") == field_match_mod.norm_place("Nineveh")
 
 
 def test_background_false_positives_and_unknown_articles(tmp_path, labels_path):
@@ -405,13 +406,13 @@ def test_labels_are_consistent():
             assert arts[a]["kind"] in {"report", "near_copy", "exact_copy"}, a
         in_incidents.update(inc["articles"])
         for key in ("weapon_type", "target_type"):
-            for v in score_mod._acceptable(inc[key]):
+            for v in field_match_mod.acceptable(inc[key]):
                 assert v in (WEAPONS if key == "weapon_type" else TARGETS), (inc["label"], v)
         dt.date.fromisoformat(inc["event_date"])
         assert inc["date_precision"] in {"day", "week", "month", "year", "unknown"}
         assert -90 <= inc["latitude"] <= 90 and -180 <= inc["longitude"] <= 180
         for key in ("projectile_count", "killed", "injured"):
-            vals = [v for v in score_mod._acceptable(inc[key]) if v is not None]
+            vals = [v for v in field_match_mod.acceptable(inc[key]) if v is not None]
             assert all(isinstance(v, int) and v >= 0 for v in vals), (inc["label"], key)
             assert vals == sorted(vals), (inc["label"], key, "lowest credible value first")
     for name, a in arts.items():
@@ -439,9 +440,9 @@ def test_devset_covers_the_brief():
     assert kinds.count("negative") >= 6
     multi = [i for i in incs if len({arts[a]["outlet"] for a in i["articles"]}) >= 2]
     assert len(multi) >= 6
-    weapons = {score_mod._acceptable(i["weapon_type"])[0] for i in incs}
+    weapons = {field_match_mod.acceptable(i["weapon_type"])[0] for i in incs}
     assert weapons >= WEAPONS - {"unknown"}
-    targets = {t for i in incs for t in score_mod._acceptable(i["target_type"])}
+    targets = {t for i in incs for t in field_match_mod.acceptable(i["target_type"])}
     assert targets >= TARGETS - {"unknown"}
     formats = [a["format"] for a in arts.values()]
     assert sum("no sidecar" in f for f in formats) >= 3
