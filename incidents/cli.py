@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import sys
 import tomllib
@@ -196,10 +197,24 @@ def _run_and_report(args: argparse.Namespace, values: dict) -> int:
     if args.summary:
         from incidents.report_text import run_summary_text
 
-        print(run_summary_text(Path(args.db), result))
+        print(run_summary_text(Path(args.db), result, _program()))
     else:
         print(json.dumps(result, ensure_ascii=False, default=str))
     return 0
+
+
+def _program() -> str:
+    """This command as the user can type it again from here: the console script's path, relative
+    when it is under the working directory (``.venv/bin/incidents`` in the repo), else ``incidents``
+    when that is the one on PATH."""
+    invoked = Path(sys.argv[0]).resolve()
+    if invoked.name != "incidents":
+        return "incidents"
+    try:
+        return str(invoked.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        on_path = shutil.which("incidents")
+        return "incidents" if on_path and Path(on_path).resolve() == invoked else str(invoked)
 
 
 def display_width(text: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from incidents.cli import format_table
@@ -16,7 +17,8 @@ ORDER BY event_date DESC NULLS LAST, incident_id LIMIT 10
 """
 
 
-def run_summary_text(db: Path, result: dict) -> str:
+def run_summary_text(db: Path, result: dict, program: str = "incidents") -> str:
+    """``program`` is the command as the user can type it again (``.venv/bin/incidents`` in the repo)."""
     lines = [f"Database: {db.resolve()}", ""]
     lines.append(
         "Run {run_id}: {files_seen} files seen ({files_new} new, {files_changed} changed, "
@@ -42,5 +44,5 @@ def run_summary_text(db: Path, result: dict) -> str:
     lines += ["", f"Latest incidents ({background} recalled background events not shown):", format_table(columns, rows, 28)]
     if rejected:
         lines += ["", "Rejected files:", format_table(["source_file", "reason", "detail"], rejected, 50)]
-    lines += ["", f"Query it: .venv/bin/incidents sql --db {db} \"SELECT * FROM v_incidents LIMIT 5\""]
+    lines += ["", f"Query it: {program} sql --db {shlex.quote(str(db))} \"SELECT * FROM v_incidents LIMIT 5\""]
     return "\n".join(lines)

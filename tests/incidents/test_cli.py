@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +31,18 @@ def test_make_run_prints_where_the_database_is_and_a_summary(sample_db):
     db, output = sample_db
     assert f"Database: {db}" in output
     assert "Incidents:" in output and "Rejected files:" in output and "README.pdf" in output
+
+
+def test_the_query_hint_of_the_summary_runs_as_printed(tmp_path):
+    """`Query it: …` names the command so that pasting it works where the user is."""
+    script = Path(sys.executable).parent / "incidents"
+    done = subprocess.run([str(script), "run", "--inbox", str(SAMPLE_INBOX), "--db", "here.duckdb", "--summary"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    hint = next(line for line in done.stdout.splitlines() if line.startswith("Query it: "))
+    query = subprocess.run(shlex.split(hint.removeprefix("Query it: ")), cwd=tmp_path, capture_output=True, text=True)
+    assert query.returncode == 0, (hint, query.stderr)
+    assert query.stdout.splitlines()[0].split(" | ")[0].strip() == "incident_id"
 
 
 def test_sql_prints_a_table_csv_and_json(sample_db):
