@@ -29,9 +29,11 @@ _OPERATES_IN_BEFORE_RE = re.compile(
     r"(?<!\w)(?:تعمل|يعمل|تنشط|ينشط|العامله|الناشطه)\s+(?:في\s+|ب)?(?:\S+\s+)?$")
 _OUTLET_AFTER_RE = re.compile(r"\s+اليوم\s*\"")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
-# "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place.
+# "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place;
+# "قوات حكومة دمشق"، "نظام دمشق"، "سلطات أربيل": one that names a government.
 _BACKED_BY_BEFORE_RE = re.compile(
-    r"(?<!\w)(?:ال)?(?:موالي|مواليه|موالين|موالون|مقرب|مقربه|مقربين|مدعوم|مدعومه|مدعومين)\s+(?:من\s+)?$")
+    r"(?<!\w)(?:ال)?(?:موالي|مواليه|موالين|موالون|مقرب|مقربه|مقربين|مدعوم|مدعومه|مدعومين)\s+(?:من\s+)?$"
+    r"|(?<!\w)[وفلب]?(?:حكومه|نظام|سلطات)\s+$")
 
 
 # The verb of the fall ("أطلقتا من سورية وسقطتا في بلدة …"): a place after it is where they fell.
