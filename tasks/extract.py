@@ -163,7 +163,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
             or search_if(HELD_RESPONSIBLE_RE, normalized, HELD_RESPONSIBLE_NEEDLES):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
         facts.places = [p for p in find_places(normalized)
-                        if sentence.start + p.start >= dateline.place_end and p.start < told_until]
+                        if not dateline.files_from(sentence.start + p.start) and p.start < told_until]
         facts.targets = [t for t in target_matcher().find_all(normalized) if t.start < told_until]
         mentions = arabic_dates.find_dates(normalized, reference, reference_time)
         # The dateline's date is the publication's, not the event's.
@@ -498,7 +498,8 @@ def extract_article(article: ArticleInput) -> list[Mention]:
                                     reference, reference_time, dateline)
     ]
     # A name that several places bear is read with the article's other places, its dateline's too.
-    dateline_places = find_places(normalize(article.text[:dateline.place_end])) if dateline.place_end else []
+    dateline_places = find_places(normalize(article.text[dateline.place_start:dateline.place_end])) \
+        if dateline.place_end else []
     resolve_in_context([facts.places for facts in analysed], dateline_places)
     drafts = group_mentions(analysed)
     return [build_mention(article.article_id, index, draft, drafts, analysed, reference)

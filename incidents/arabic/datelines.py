@@ -17,6 +17,7 @@ from incidents.arabic.page_dates import page_date
 
 # Datelines sit at the top of a report.
 _DATELINE_CHARS = 400
+_HEADLINE_CHARS = 200
 _UNIX_EPOCH = datetime.date(1970, 1, 1)
 _LONGEST_DATE_CHARS = 80
 _SENTENCE_END_RE = re.compile(r"[.!?](?![0-9])")
@@ -73,7 +74,8 @@ class Dateline:
 
     date_start: int = 0
     date_end: int = 0
-    place_end: int = 0
+    place_start: int = 0  # the dateline's opening (its city, outlet, date): the text's start or
+    place_end: int = 0    # the line after the headline
     page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
     page_date_end: int = 0
     report_date: datetime.date | None = None  # the date the dateline or the page's date line gives
@@ -81,6 +83,20 @@ class Dateline:
     def dates_report(self, position: int) -> bool:
         """Whether a date at ``position`` of the text dates the report, not the attack."""
         return self.date_start <= position < self.date_end or self.page_date_start <= position < self.page_date_end
+
+    def files_from(self, position: int) -> bool:
+        """Whether a place at ``position`` of the text is the dateline's: where the copy was filed."""
+        return self.place_start <= position < self.place_end
+
+
+def _after_headline(opening: str) -> int:
+    """Where the line after a headline starts (0 when the text does not open with one): pages
+    print the headline, then the dateline ("أربيل (كوردستان 24)- أعلنت …")."""
+    first_end = opening.find("\n")
+    if not 0 < first_end <= _HEADLINE_CHARS or _SENTENCE_END_RE.search(opening[:first_end].rstrip()[-1:]):
+        return 0
+    following = len(opening) - len(opening[first_end:].lstrip())
+    return following if following < len(opening) else 0
 
 
 def dateline_of(text: str) -> tuple[Dateline, datetime.date | None]:
@@ -92,7 +108,10 @@ def dateline_of(text: str) -> tuple[Dateline, datetime.date | None]:
     (رويترز) -) is not the scene.
     """
     opening = text[:600]
-    prefix = _DATELINE_PREFIX_RE.match(opening)
+    place_start = _after_headline(opening)
+    prefix = _DATELINE_PREFIX_RE.match(opening) or (
+        _DATELINE_PREFIX_RE.match(opening, place_start) if place_start else None)
+    place_start = prefix.start() if prefix else 0
     place_end = prefix.end() if prefix else 0
     found = infer_publication_date(normalize(opening))
     date_start = date_end = 0
@@ -102,12 +121,12 @@ def dateline_of(text: str) -> tuple[Dateline, datetime.date | None]:
         end = offsets[min(found.end, len(offsets) - 1)]
         if _DATELINE_RE.search(opening[max(0, start - 80):start]) or _DATELINE_AFTER_RE.match(opening, end):
             date_start, date_end = start, end
-            place_end = max(place_end, end)
+            place_start, place_end = (place_start, max(place_end, end)) if place_end else (0, end)
     printed = page_date(text)
     if printed is not None and (printed.rank != "date_line" or not date_end):
         report_date = printed.date
     else:
         report_date = found.date if date_end else None
-    dateline = Dateline(date_start, date_end, place_end, *((printed.start, printed.end) if printed else (0, 0)),
+    dateline = Dateline(date_start, date_end, place_start, place_end, *((printed.start, printed.end) if printed else (0, 0)),
                         report_date=report_date)
     return dateline, found.date if found is not None else None
