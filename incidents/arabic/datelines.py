@@ -26,6 +26,9 @@ _SENTENCE_END_RE = re.compile(r"[.!?](?![0-9])")
 # is the attack's date told in the lead, not a dateline.
 _DATELINE_RE = re.compile(r"(?:^|\n)[^\n]{0,60}(?:\(|\s[-–/]\s*)[^\n(),.]{0,14}$")
 _DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
+# After a headline, only a place of a few words opens a dateline (أربيل (كوردستان 24)-، شمال شرق
+# سوريا - (رويترز)); "قصف إسرائيلي على دمشق - 19 آب 2021 (سانا)" is a photo's caption.
+_HEADED_DATELINE_RE = re.compile(r"\s*[^\s()\-–—/.,،]+(?:\s+[^\s()\-–—/.,،]+){0,2}\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 
 
@@ -110,7 +113,7 @@ def dateline_of(text: str) -> tuple[Dateline, datetime.date | None]:
     opening = text[:600]
     place_start = _after_headline(opening)
     prefix = _DATELINE_PREFIX_RE.match(opening) or (
-        _DATELINE_PREFIX_RE.match(opening, place_start) if place_start else None)
+        _HEADED_DATELINE_RE.match(opening, place_start) if place_start else None)
     place_start = prefix.start() if prefix else 0
     place_end = prefix.end() if prefix else 0
     found = infer_publication_date(normalize(opening))
