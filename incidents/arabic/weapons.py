@@ -15,6 +15,8 @@ _DENIED_BEFORE_RE = re.compile(r"(?<!\w)(?:وليس|ليس|وليست|ليست|�
 # "صواريخ من طراز فاتح": a missile's name qualifies the rocket word just before it.
 _QUALIFIED_GAP_RE = re.compile(r"^\s*(?:\S+\s+){0,3}?$")
 _MODEL_WORD_RE = re.compile(r"(?<!\w)(?:طراز|نوع)\s*$")
+# "خلايا الكاتيوشا" (Katyusha cells): the militias named after what they fire, not a weapon used.
+_GROUP_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:خلايا|خليه|مجاميع|عصابات)\s*$")
 # "فصائل مدعومة من الحرس الثوري": the state is named as a backer, not as the one that fired.
 _BACKER_BEFORE_RE = re.compile(r"(?<!\w)(?:من|ل|مدعومه|المدعومه|موالي\S*|مقرب\S*|تابع\S*)\s*$")
 _ROCKET_DETAILS = {"Katyusha", "Grad"}
@@ -30,7 +32,7 @@ _INSTRUMENT_GAP_RE = re.compile(r"^\s+(?:[^\W\d]+\s+)?[بل]")
 def valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
     """Weapon terms; an adjective (صاروخي) counts only right after an attack noun (هجوم صاروخي),
     a missile's name (فاتح) only after a rocket word or طراز, and then in that word's place; a
-    weapon the sentence denies (وليس بصواريخ) does not count; a strike word followed by the drone
+    weapon the sentence denies (وليس بصواريخ) or that names a group (خلايا الكاتيوشا) does not count; a strike word followed by the drone
     that made it (غارة بطائرة مسيرة) is the drone's strike, not an airstrike."""
     valid = []
     for match in weapon_matcher().finditer(normalized):
@@ -45,7 +47,8 @@ def valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
                 valid.remove(qualified)
             elif not _MODEL_WORD_RE.search(normalized[max(0, match.start - 8):match.start]):
                 continue
-        if _DENIED_BEFORE_RE.search(normalized[max(0, match.start - 10):match.start]):
+        if _DENIED_BEFORE_RE.search(normalized[max(0, match.start - 10):match.start]) \
+                or _GROUP_BEFORE_RE.search(normalized[max(0, match.start - 10):match.start]):
             continue
         if term.weapon_type == "drone" and valid and valid[-1].payload.weapon_type == "airstrike" \
                 and _INSTRUMENT_GAP_RE.match(normalized[valid[-1].end:match.start + 1]):
