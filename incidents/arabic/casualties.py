@@ -41,7 +41,11 @@ _VICTIM_VERB_NEEDLES = {"killed": ("قتل", "استشهد", "لقوا", "لقي
 # "لقي سبعة أشخاص مصرعهم": the victims stand between the verb and its object.
 _MET_DEATH_RE = re.compile(
     r"(?<!\w)[وف]?(?:لقي|لقيت|لقوا|لقين|لقيا)\s+(?P<victims>(?:\S+\s+){1,5}?)"
-    r"(?:مصرعهم|مصرعه|مصرعها|مصرعهما|مصرعهن|حتفهم|حتفه|حتفها|حتفهما|حتفهن)(?!\w)")
+    r"(?P<object>مصرعهم|مصرعه|مصرعها|مصرعهما|مصرعهن|حتفهم|حتفه|حتفها|حتفهما|حتفهن)(?!\w)")
+# "فقد حياته"، "فارق الحياة": the death of one (or, in the dual, two) the sentence names, not counts.
+_ONE_FATE_RE = re.compile(
+    r"(?<!\w)[وف]?(?:فقد\s+حياته|فقدت\s+حياتها|فارق\s+الحياه|فارقت\s+الحياه"
+    r"|(?P<dual>فقدا\s+حياتهما|فقدتا\s+حياتهما|فارقا\s+الحياه|فارقتا\s+الحياه))(?!\w)")
 # A death told as the victims' fate with its object (لقوا مصرعهم، لقي حتفه، فقدوا حياتهم): the
 # victims are named before it.
 _FATE_OBJECT_RE = re.compile(r"(?:مصرع|حتف|حيات)\w*$")
@@ -85,6 +89,7 @@ def reports_casualties(facts: SentenceFacts) -> bool:
                 or facts.has("no_casualties") or facts.has("no_killed") or facts.has("no_injured")
                 or search_if(_NO_LOSSES_RE, facts.told, _LOSS_VERBS)
                 or search_if(_NO_DEATHS_RE, facts.told, _NO_DEATHS_NEEDLES)
+                or search_if(_ONE_FATE_RE, facts.told, ("فقد", "فارق"))
                 or any(m.group("number") and _casualty_noun_value(m)
                        for m in finditer_if(_CASUALTY_NOUN_RE, facts.told, ("قتي", "قتل", "جري", "جرح", "شهي", "شهد")))
                 or ((facts.has("killed") or facts.has("injured"))
@@ -156,6 +161,13 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                            and not _AMONG_THEM_RE.search(told[max(0, q.start - 12):q.start])]
                 if victims:
                     found.append(Candidate(sum(q.value for q in victims), facts, met.start(), met.end(), 0.9, update))
+                elif met.group("object").endswith(("هما",)):
+                    found.append(Candidate(2, facts, met.start(), met.end(), 0.7, update))
+                elif met.group("object").endswith(("ه", "ها")):
+                    # "لقي الخبير الأمني X مصرعه": his death, one person named, not counted.
+                    found.append(Candidate(1, facts, met.start(), met.end(), 0.7, update))
+            for fate in finditer_if(_ONE_FATE_RE, told, ("فقد", "فارق")):
+                found.append(Candidate(2 if fate.group("dual") else 1, facts, fate.start(), fate.end(), 0.7, update))
         # "قال مسؤولون إن 4 سوريين، بينهم 3 أطفال، قتلوا": the victims, then the verb they suffered.
         for verb in finditer_if(_VICTIMS_THEN_VERB_RE[kind], told, _VICTIM_VERB_NEEDLES[kind]):
             before = [q for q in facts.quantities if q.category == "person" and q.value is not None
