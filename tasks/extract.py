@@ -27,7 +27,7 @@ from functools import lru_cache
 from incidents.arabic import dates as arabic_dates
 from incidents.arabic.casualties import best, casualty_candidates
 from incidents.arabic.claims import HELD_RESPONSIBLE_NEEDLES, HELD_RESPONSIBLE_RE, responsibility
-from incidents.arabic.datelines import Dateline, dateline_of
+from incidents.arabic.datelines import Dateline, dateline_of, is_caption
 from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts, plausible, search_if
 from incidents.arabic.gazetteer import find_places, resolve_in_context
 from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
@@ -111,7 +111,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     from (… بطائرة مسيرة، وقاعدة الشدادي …): its attack verb, weapon and time hold here too."""
     normalized = normalize(sentence.text)
     facts = SentenceFacts(sentence, normalized, context=continues)
-    if continues is None and not _trigger_regex().search(normalized):
+    if continues is None and (not _trigger_regex().search(normalized) or is_caption(normalized)):
         return facts
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
     # "وجاء القصف بعد مقتل مواطن أمريكي في هجوم على قاعدة في كركوك": what the news came after is

@@ -29,6 +29,11 @@ _DATELINE_PREFIX_RE = re.compile(r"\s*[^\n()\-–—/.,،]{2,40}?\s*(?:\([^)\n]{
 # After a headline, only a place of a few words opens a dateline (أربيل (كوردستان 24)-، شمال شرق
 # سوريا - (رويترز)); "قصف إسرائيلي على دمشق - 19 آب 2021 (سانا)" is a photo's caption.
 _HEADED_DATELINE_RE = re.compile(r"\s*[^\s()\-–—/.,،]+(?:\s+[^\s()\-–—/.,،]+){0,2}\s*(?:\([^)\n]{1,40}\)\s*)*[-–—/](?=\s)")
+# A photo's caption: what it shows, a dash, its date with the year, the agency; alone on its line
+# (قصف إسرائيلي على دمشق - 19 آب 2021 (سانا)). Its head is a phrase, not a dateline's place.
+_CAPTION_RE = re.compile(
+    r"(?P<head>[^\n]*?\S)\s+[-–—]\s+[^\n()\-–—]{4,40}?(?:19|20)\d\d\s*\([^)\n]{1,40}\)\s*$")
+_CAPTION_HEAD_WORDS = 4
 _DATELINE_AFTER_RE = re.compile(r"[^\n\w]{0,4}\s*\(")
 
 
@@ -53,6 +58,18 @@ def infer_publication_date(text: str) -> DateMention | None:
         ):
             return mention
     return None
+
+
+def is_caption(line: str) -> bool:
+    """Whether a line is a photo's caption with its date and agency: the picture's event, which
+    may be another attack, and its date, which is not the report's."""
+    found = _CAPTION_RE.fullmatch(line.strip())
+    return bool(found) and len(found.group("head").split()) >= _CAPTION_HEAD_WORDS
+
+
+def _without_captions(text: str) -> str:
+    """The text with its caption lines blanked (same length: offsets stay the text's)."""
+    return "\n".join(" " * len(line) if is_caption(line) else line for line in text.split("\n"))
 
 
 def _in_parentheses(text: str, start: int, end: int) -> bool:
@@ -110,7 +127,7 @@ def dateline_of(text: str) -> tuple[Dateline, datetime.date | None]:
     attack: their dates are left out of the event's dates. The dateline's city (الرمادي (العراق)
     (رويترز) -) is not the scene.
     """
-    opening = text[:600]
+    opening = _without_captions(text[:600])
     place_start = _after_headline(opening)
     prefix = _DATELINE_PREFIX_RE.match(opening) or (
         _HEADED_DATELINE_RE.match(opening, place_start) if place_start else None)
