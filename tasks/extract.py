@@ -51,17 +51,19 @@ _INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|م�
 # "قبل عامين"، "قبل سبع سنوات"، "قبل أسبوع": an attack told as that long ago is a recalled one.
 _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتين|عام|عامين|اعوام|اشهر|شهر|شهرين|شهور|اسبوع|اسبوعين|اسابيع)(?!\w)")
 # "وجاء القصف بعد مقتل أمريكي في هجوم على قاعدة في كركوك"، "بعد يومين من الهجوم على …": what
-# the news came after, or came days after, is an earlier event.
+# the news came after, or came days (or the day) after, is an earlier event.
 _CAME_AFTER_RE = re.compile(
     r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?"
     # "جاءت العملية لاستكمال الهجوم الذي …": what it followed up is an earlier attack too.
     r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا|ردا|انتقاما)(?!\w))"
-    r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
+    r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)"
+    # "… غداة ضربة مشابهة أصابت عجلة يوم الأحد": the day after an earlier attack.
+    r"|(?<!\w)غداه(?!\w)")
 # "وجاء التفجير بعد ساعات من انفجار هز سوقاً …": what the news came shortly after is another
 # attack of the same day, told as news too, not an earlier event the article recalls.
 _SHORTLY_RE = re.compile(
     r"\s+(?:وقت\s+(?:قليل|قصير)|فتره\s+(?:قليله|قصيره)|قليل|دقائق|لحظات|ساعه|ساعات|ساعتين)\s+(?:من|علي)\s+")
-_CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب")  # every match holds one
+_CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب", "غداه")  # every match holds one
 # "وقبل استهداف الآلية بدقائق ضرب انفجار نقطة حراسة …": an attack told as minutes or hours
 # before (or after) the one just reported is another attack of the same time.
 _MINUTES_APART_RE = re.compile(

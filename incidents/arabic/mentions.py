@@ -19,6 +19,8 @@ from incidents.arabic.facts import SentenceFacts, search_if
 from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, scene_of
 
 LEAD_PARAGRAPHS = 3
+# A day named this near a sentence's start is the day of its verb (وقتل الإثنين، ومساء الأحد سقطت).
+_OPENING_CHARS = 16
 _DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 
 
@@ -134,6 +136,8 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
             and bool(current.weapon_types) and bool(_weapon_types(facts)) \
             and not (_weapon_types(facts) & current.weapon_types)
+        # "وقتل الإثنين قيادي … في قصف استهدف سيارة" in a report of Tuesday's strike: another attack.
+        other_day = other_day or _opens_another_day(facts, current)
         if other_place or other_day or other_weapon:
             # Back to an attack the article already reports (its scene), wherever it is told.
             matching = None if other_day or other_weapon else next(
@@ -163,6 +167,13 @@ def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
     """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
     days = {d.date for d in facts.dates if d.date is not None}
     return bool(days and draft.days) and not days & draft.days
+
+
+def _opens_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
+    """An attack sentence that opens with a day of its own (its verb's: "وقتل الإثنين قيادي …"),
+    none of whose days is one the attack told so far was given: it tells an attack of another day."""
+    opening = [d for d in facts.dates if d.date is not None and d.precision == "day" and d.start < _OPENING_CHARS]
+    return bool(opening) and bool(draft.days) and not {d.date for d in facts.dates if d.date is not None} & draft.days
 
 
 def _only_the_vetoed_weapon(facts: SentenceFacts, vetoed: set[str]) -> bool:
