@@ -62,9 +62,9 @@ _NO_DEATHS_NEEDLES = ("وفيات", "وفاه", "قتلي", "قتيل")
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
 # "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
-# "اغتيال الناشط إيهاب": one person killed, unless it was an attempt (محاولة اغتيال).
+# "اغتيال الناشط إيهاب": one person killed, unless it was an attempt (محاولة اغتيال، تعرض لمحاولة اغتيال).
 _ASSASSINATION_RE = re.compile(r"(?:اغتيال|اغتيل|اغتال|اغتالت|اغتالوا)")
-_ATTEMPT_BEFORE_RE = re.compile(r"(?<!\w)(?:محاوله|محاولات|نجا من|كل|كل عمليه)\s*$")
+_ATTEMPT_BEFORE_RE = re.compile(r"(?<!\w)(?:[وفبل]?(?:ال)?(?:محاوله|محاولات)|لل(?:محاوله|محاولات)|نجا من|كل|كل عمليه)\s*$")
 _VICTIM_NAMED_RE = re.compile(r"\s+(?!(?:فاشله|فاشل)(?!\w))[^\W\d]")
 # "استشهد جندي وأصيب آخر": one more; "وأصيب آخران": two more.
 _ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري|(?P<two>اخران|اخريان))(?!\w)")
