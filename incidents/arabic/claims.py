@@ -18,6 +18,8 @@ HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|ي�
 HELD_RESPONSIBLE_NEEDLES = ("مسؤوليه",)
 # "فصيل يدعى \"…\""، "جماعة تطلق على نفسها اسم \"…\"": a group named by what it calls itself.
 _CALLED_RE = re.compile(r"(?:يدعي|تدعي|باسم|اسم)\s+\"([^\"]{2,60})\"")
+_HABIT_BEFORE_RE = re.compile(r"(?<!\w)[وف]?(?:غالبا|عاده|كثيرا|دائما)\s+(?:ما\s+)?$")
+_MANY_AFTER_RE = re.compile(r"(?:\s+\S+){0,5}?\s+(?:اغلب|معظم|غالبيه|كل|مثل|الهجمات|هجمات|عمليات|العمليات)(?!\w)")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
 _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
 # "أعلن الحرس الثوري صباح الأحد الباكر في بيان مقتضب، أن قواته استهدفت …"، "أعلن الحرس
@@ -54,6 +56,14 @@ def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | Non
         name = facts.sentence.text[span[0] - facts.sentence.start:span[1] - facts.sentence.start]
         return Candidate(name, facts, start + quoted.start(1), start + quoted.end(1), 0.6)
     return None
+
+
+def _habitual(normalized: str, cue: Match) -> bool:
+    """A claim in the present of a habit ("غالباً ما يتبنى"، "وتتبنى فصائل … أغلب تلك الهجمات")."""
+    if not cue.phrase.startswith(("يتبن", "تتبن")):
+        return False
+    return bool(_HABIT_BEFORE_RE.search(normalized, max(0, cue.start - 16), cue.start)
+                or _MANY_AFTER_RE.match(normalized, cue.end))
 
 
 def _named_next(analysed: list[SentenceFacts], facts: SentenceFacts) -> Candidate | None:
@@ -94,6 +104,8 @@ def responsibility(analysed: list[SentenceFacts], own_sentences: list[SentenceFa
         if id(facts) not in own and elsewhere(facts):
             continue  # "the attack on al-Omar" is not about the attack on Conoco
         for cue in facts.cues.get("claim", []):
+            if _habitual(facts.normalized, cue):
+                continue  # "وغالباً ما يتبنى التنظيم هجمات كهذه": what a group usually claims
             if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
                 claim = claim or _actor_near(facts, cue) or _named_next(analysed, facts)
         for found in finditer_if(_CLAIM_RE, facts.normalized, ("مسؤوليت", "تبني")):
