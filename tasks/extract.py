@@ -162,6 +162,7 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if facts.is_attack and _MINUTES_APART_RE.match(normalized):
         facts.precedes = True
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
+            or (facts.launch_cues and facts.weapons) \
             or search_if(HELD_RESPONSIBLE_RE, normalized, HELD_RESPONSIBLE_NEEDLES):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
         facts.places = [p for p in find_places(normalized)

@@ -85,9 +85,10 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         if facts.is_attack and _only_the_vetoed_weapon(facts, vetoed):
             continue  # "صور للصاروخ الذي سقط …" after debris of a missile: that missile again
         if not facts.is_attack:
-            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts) \
+            if primaries and not facts.is_background and not facts.is_aggregate \
+                    and (reports_casualties(facts) or _tells_launch_site(facts)) \
                     and not _tells_another_day(facts, last_told):
-                last_told.sentences.append(facts)  # a toll or an update about the attack just told
+                last_told.sentences.append(facts)  # a toll, an update or where it came from
             continue
         if facts.is_background:
             # A recalled attack is placed by a written date; "today" in its sentence is the report's.
@@ -161,6 +162,11 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                 told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
             told.sentences.append(facts)
     return drafts
+
+
+def _tells_launch_site(facts: SentenceFacts) -> bool:
+    """"وقالت الخلية إن الصاروخ أطلق من ساحة في منطقة …": where the weapon just told of came from."""
+    return bool(facts.launch_cues and facts.weapons)
 
 
 def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:

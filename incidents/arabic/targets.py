@@ -9,6 +9,7 @@ from incidents.arabic.casualties import CASUALTY_WINDOW_CHARS
 from incidents.arabic.facts import Candidate, SentenceFacts, search_if
 from incidents.arabic.lexicon import TargetTerm, victim_roles
 from incidents.arabic.numbers import noun_lemma
+from incidents.arabic.scene import launch_places
 
 # "مناطق تخضع لسيطرة التنظيم": control, not a checkpoint (سيطرة in Iraqi usage).
 _UNDER_CONTROL_RE = re.compile(r"(?<!\w)(?:تخضع|يخضع|خاضعه|الخاضعه|تحت|بسط|فرض|فرضت|استعاده|استعادت)\s+\S*سيطره")
@@ -46,8 +47,11 @@ def target_of(sentences: list[SentenceFacts], place: Candidate | None) -> Candid
         action = min((c.start for c in facts.event_verbs + facts.attack_nouns + facts.weapons), default=0)
         aside = _WHILE_CLAUSE_RE.search(facts.normalized, action)
         aside_start = aside.start() if aside else len(facts.normalized)
+        # "أطلق من منطقة معسكر الرشيد": a camp the rockets came from is no target.
+        launched_from = [(p.start, p.end) for p in launch_places(facts)] if facts.launch_cues else []
         named += [Candidate(t.payload, facts, t.start, t.end, 0.75)
                   for t in facts.targets if (action <= t.start < aside_start or _subject_of_subjected(facts, t.end))
+                  and not any(start <= t.start < end for start, end in launched_from)
                   and not _UNDER_CONTROL_RE.search(facts.normalized[max(0, t.start - 12):t.end])]
     if named:
         return named[0]
