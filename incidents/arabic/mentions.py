@@ -21,6 +21,7 @@ from incidents.arabic.scene import different_scenes, impact_places, names_an_act
 LEAD_PARAGRAPHS = 3
 # A day named this near a sentence's start is the day of its verb (وقتل الإثنين، ومساء الأحد سقطت).
 _OPENING_CHARS = 16
+_RELATIVE_RE = re.compile(r"(?<!\w)(?:الذي|التي)(?!\w)")
 _DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 
 
@@ -160,8 +161,24 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                     and all(different_scenes(place, current.scene) for place in named):
                 # A reporter's sentence about the other attack of the article is that attack's.
                 told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
+            elif elaborates and named and different_scenes(named[0], current.scene) \
+                    and _names_only_in_relative_clause(facts, named[0], current.scene):
+                # "قالت شبكات محلية إن مقار في محيط البوكمال تعرضت لقصف أيضاً، في الوقت الذي أعلن
+                # فيه النظام عن قصف التيفور": the scene it names first is its own, the other a
+                # reference in time; it is the attack at that scene, if the article reports it.
+                told = last_told = next((d for d in primaries if d is not current and d.scene is not None
+                                         and not different_scenes(named[0], d.scene)), current)
             told.sentences.append(facts)
     return drafts
+
+
+def _names_only_in_relative_clause(facts: SentenceFacts, first, scene) -> bool:
+    """Every place of ``scene`` the sentence names comes after a relative pronoun that follows its
+    first place ("… البوكمال تعرضت لقصف، في الوقت الذي أعلن فيه النظام عن قصف التيفور")."""
+    places = [p for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
+    start = next(p.end for p in places if p.place is first)
+    return all(_RELATIVE_RE.search(facts.normalized, start, p.start) for p in places
+               if not different_scenes(p.place, scene))
 
 
 def _tells_launch_site(facts: SentenceFacts) -> bool:
