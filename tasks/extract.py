@@ -30,7 +30,7 @@ from incidents.arabic.claims import HELD_RESPONSIBLE_NEEDLES, HELD_RESPONSIBLE_R
 from incidents.arabic.datelines import Dateline, dateline_of, is_caption
 from incidents.arabic.facts import SINGULAR_ATTACK_RE, TWO_ATTACKS_RE, Candidate, SentenceFacts, plausible, search_if
 from incidents.arabic.gazetteer import find_places, resolve_in_context
-from incidents.arabic.lexicon import cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
+from incidents.arabic.lexicon import Match, cue_matcher, cue_matchers, target_matcher, weapon_matcher, word_alternation
 from incidents.arabic.mentions import MentionDraft, group_mentions
 from incidents.arabic.normalize import normalize
 from incidents.arabic.numbers import find_quantities
@@ -51,17 +51,19 @@ _INSTITUTION_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:جهاز|م�
 # "قبل عامين"، "قبل سبع سنوات"، "قبل أسبوع": an attack told as that long ago is a recalled one.
 _AGO_RE = re.compile(r"(?<!\w)قبل\s+(?:\S+\s+)?(?:سنوات|سنه|سنتين|عام|عامين|اعوام|اشهر|شهر|شهرين|شهور|اسبوع|اسبوعين|اسابيع)(?!\w)")
 # "وجاء القصف بعد مقتل أمريكي في هجوم على قاعدة في كركوك"، "بعد يومين من الهجوم على …": what
-# the news came after, or came days after, is an earlier event.
+# the news came after, or came days (or the day) after, is an earlier event.
 _CAME_AFTER_RE = re.compile(
     r"(?P<came>(?<!\w)[وف]?(?:جاء|جاءت|ياتي|تاتي)\s+(?:\S+\s+){0,3}?"
     # "جاءت العملية لاستكمال الهجوم الذي …": what it followed up is an earlier attack too.
     r"(?:بعد|عقب|اثر|لاستكمال|استكمالا|لتكمله|تكمله|امتدادا|ردا|انتقاما)(?!\w))"
-    r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)")
+    r"|(?<!\w)(?:بعد|عقب)\s+(?:\S+\s+)?(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)\s+(?:من|علي)(?!\w)"
+    # "… غداة ضربة مشابهة أصابت عجلة يوم الأحد": the day after an earlier attack.
+    r"|(?<!\w)غداه(?!\w)")
 # "وجاء التفجير بعد ساعات من انفجار هز سوقاً …": what the news came shortly after is another
 # attack of the same day, told as news too, not an earlier event the article recalls.
 _SHORTLY_RE = re.compile(
     r"\s+(?:وقت\s+(?:قليل|قصير)|فتره\s+(?:قليله|قصيره)|قليل|دقائق|لحظات|ساعه|ساعات|ساعتين)\s+(?:من|علي)\s+")
-_CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب")  # every match holds one
+_CAME_AFTER_NEEDLES = ("جاء", "ياتي", "تاتي", "بعد", "عقب", "غداه")  # every match holds one
 # "وقبل استهداف الآلية بدقائق ضرب انفجار نقطة حراسة …": an attack told as minutes or hours
 # before (or after) the one just reported is another attack of the same time.
 _MINUTES_APART_RE = re.compile(
@@ -79,6 +81,12 @@ _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|في وقت|
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
 # "على الطريق بين عربت والسليمانية": two places that bound one stretch of road or land, one scene.
 _BETWEEN_RE = re.compile(r"(?<!\w)(?:ما\s+)?بين\s+$")
+# A weapon fired from somewhere, named right after it (one adjective between at most), not its
+# model (من طراز، من نوع، من عيار) nor a part of a count (من أصل، من بينها) nor who fired it (من قبل).
+_FROM_AFTER_WEAPON_RE = re.compile(
+    r"(?:\s+(?!من(?!\w))[^\s,.]+)?\s+(?P<from>من)\s+(?!(?:طراز|نوع|عيار|اصل|بينها|بينهم|قبل|جهه|جانب\s+مجهول)(?!\w))"
+    r"(?=(?:ال)?(?:جانب|اراضي|اراض|حدود|داخل|ناحيه|جهه|منطقه|مناطق|[^\s,.]+\s+(?:علي|الي|باتجاه|نحو)(?!\w)))")
+_FIRED_WEAPONS = {"rocket", "mortar", "missile", "drone", "artillery"}
 _TRIGGER_KINDS = ("attack_noun", "event_verb", "killed", "injured", "no_casualties", "no_killed", "no_injured",
                   "claim", "disown", "accuse")
 # The cues read in every sentence that has a trigger (lexicons/cues.csv).
@@ -159,7 +167,13 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         facts.is_attack = not (facts.has("veto") or facts.is_aggregate)
     if facts.is_attack and _MINUTES_APART_RE.match(normalized):
         facts.precedes = True
+    if facts.is_attack and not facts.launch_cues and " من " in normalized:
+        # "سقوط قذيفتين من الجانب الآخر على بلدة حدودية": where the shells came from.
+        facts.launch_cues = [Match(w.end, origin.start("from"), "من", None) for w in facts.weapons
+                             if w.payload.weapon_type in _FIRED_WEAPONS
+                             and (origin := _FROM_AFTER_WEAPON_RE.match(normalized, w.end)) is not None]
     if facts.is_attack or casualty_statement or any(facts.has(k) for k in ("claim", "accuse", "update")) \
+            or (facts.launch_cues and facts.weapons) \
             or search_if(HELD_RESPONSIBLE_RE, normalized, HELD_RESPONSIBLE_NEEDLES):
         # A dateline's city (الرمادي (رويترز) -) is where the copy was filed, not the scene.
         facts.places = [p for p in find_places(normalized)

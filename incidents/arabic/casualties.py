@@ -66,12 +66,12 @@ _NO_DEATHS_NEEDLES = ("وفيات", "وفاه", "قتلي", "قتيل")
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
 # "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
-# "اغتيال الناشط إيهاب": one person killed, unless it was an attempt (محاولة اغتيال).
+# "اغتيال الناشط إيهاب": one person killed, unless it was an attempt (محاولة اغتيال، تعرض لمحاولة اغتيال).
 _ASSASSINATION_RE = re.compile(r"(?:اغتيال|اغتيل|اغتال|اغتالت|اغتالوا)")
-_ATTEMPT_BEFORE_RE = re.compile(r"(?<!\w)(?:محاوله|محاولات|نجا من|كل|كل عمليه)\s*$")
+_ATTEMPT_BEFORE_RE = re.compile(r"(?<!\w)(?:[وفبل]?(?:ال)?(?:محاوله|محاولات)|لل(?:محاوله|محاولات)|نجا من|كل|كل عمليه)\s*$")
 _VICTIM_NAMED_RE = re.compile(r"\s+(?!(?:فاشله|فاشل)(?!\w))[^\W\d]")
-# "استشهد جندي وأصيب آخر": one more.
-_ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري)(?!\w)")
+# "استشهد جندي وأصيب آخر": one more; "وأصيب آخران": two more.
+_ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري|(?P<two>اخران|اخريان))(?!\w)")
 _OTHERS_UNCOUNTED_RE = re.compile(r"\s+(?:اخرون|اخرين|اخريات)(?!\w)")
 # "وأصيب أكثر من 100 في التفجيرات": a hedged figure with no noun; the bound is the figure.
 _HEDGED_COUNT_RE = re.compile(r"\s+(?:اكثر من|نحو|حوالي|قرابه|زهاء|ما لا يقل عن)\s+(?P<number>\d+)(?!\d)")
@@ -216,7 +216,7 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 continue
             another = _ANOTHER_RE.match(told, cue.end)
             if another:
-                found.append(Candidate(1, facts, cue.start, another.end(), 0.8, update))
+                found.append(Candidate(2 if another.group("two") else 1, facts, cue.start, another.end(), 0.8, update))
                 continue
             if kind == "killed" and _ASSASSINATION_RE.fullmatch(cue.phrase) \
                     and _VICTIM_NAMED_RE.match(told, cue.end) \

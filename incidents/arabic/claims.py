@@ -16,11 +16,19 @@ _QUOTED_NAME_RE = re.compile(r"(?:حركه|جماعه|فصيل|مجموعه|كت
 # "حمّلت واشنطن كتائب حزب الله مسؤولية الهجوم": held responsible, with the one blamed in between.
 HELD_RESPONSIBLE_RE = re.compile(r"(?<!\w)[وف]?(?:حمل|حملت|تحمل|يحمل|حملوا)\s+(?:\S+\s+){0,8}?مسؤوليه(?!\w)")
 HELD_RESPONSIBLE_NEEDLES = ("مسؤوليه",)
+# "فصيل يدعى \"…\""، "جماعة تطلق على نفسها اسم \"…\"": a group named by what it calls itself.
+_CALLED_RE = re.compile(r"(?:يدعي|تدعي|باسم|اسم)\s+\"([^\"]{2,60})\"")
+_HABIT_BEFORE_RE = re.compile(r"(?<!\w)[وف]?(?:غالبا|عاده|كثيرا|دائما)\s+(?:ما\s+)?$")
+_MANY_AFTER_RE = re.compile(r"(?:\s+\S+){0,5}?\s+(?:اغلب|معظم|غالبيه|كل|مثل|الهجمات|هجمات|عمليات|العمليات)(?!\w)")
 _NEGATED_RE = re.compile(r"(?<!\w)(?:لم|لا|دون|بدون)\s*$")
 _CLAIM_RE = re.compile(r"(?<!\w)[وف]?(?:اعلن|اعلنت|اعلنوا)\s+(?:\S+\s+){0,9}?(?:مسؤوليته|مسؤوليتها|مسؤوليتهم|تبنيه|تبنيها)(?!\w)")
+# "أعلن الحرس الثوري صباح الأحد الباكر في بيان مقتضب، أن قواته استهدفت …"، "أعلن الحرس
+# الثوري في بيان فجر الأربعاء أنه أطلق …"، "أعلن الحرس الثوري استهدافاً صاروخياً لقاعدة …": when
+# and how it said so stand between the announcer and its strike.
 _ANNOUNCED_STRIKE_RE = re.compile(
-    r"(?<!\w)[وف]?(?:اعلن|اعلنت)\s+(?:\S+\s+){1,6}?(?:(?:انه|انها|انهم)\s+)?"
-    r"(?:استهدف|استهدفت|نفذ|نفذت|شن|شنت|قصف|قصفت|تنفيذ|تحييد|استهداف)(?!\w)")
+    r"(?<!\w)[وف]?(?:اعلن|اعلنت)\s+(?:\S+\s+){1,14}?(?:(?:انه|انها|انهم|ان\s+(?:قواته|قواتها|قواتنا))\s+)?"
+    r"(?:استهدف|استهدفت|نفذ|نفذت|شن|شنت|قصف|قصفت|اطلق|اطلقت|تنفيذ|تحييد|استهداف|استهدافا)(?!\w)")
+_ANOTHER_SUBJECT_RE = re.compile(r"(?<!\w)ان\s+(?!قواته|قواتها|قواتنا)\S")
 
 
 def _actor_near(facts: SentenceFacts, cue: Match) -> Candidate | None:
@@ -50,6 +58,31 @@ def _actor_within(facts: SentenceFacts, start: int, end: int) -> Candidate | Non
     return None
 
 
+def _habitual(normalized: str, cue: Match) -> bool:
+    """A claim in the present of a habit ("غالباً ما يتبنى"، "وتتبنى فصائل … أغلب تلك الهجمات")."""
+    if not cue.phrase.startswith(("يتبن", "تتبن")):
+        return False
+    return bool(_HABIT_BEFORE_RE.search(normalized, max(0, cue.start - 16), cue.start)
+                or _MANY_AFTER_RE.match(normalized, cue.end))
+
+
+def _named_next(analysed: list[SentenceFacts], facts: SentenceFacts) -> Candidate | None:
+    """"وتبنت جماعة مسلحة جديدة الهجوم. وقال فصيل يدعى \"…\" في بيان …": the claimant the claim
+    did not name, named by the sentence right after it."""
+    following = next((f for f in analysed if f.sentence.index == facts.sentence.index + 1), None)
+    if following is None:
+        return None
+    actor = next(iter(actor_matcher().finditer(following.normalized)), None)
+    if actor is not None:
+        return Candidate(actor.payload, following, actor.start, actor.end, 0.7)
+    named = _CALLED_RE.search(following.normalized)
+    if named is None:
+        return None
+    span = following.original_span(named.start(1), named.end(1))
+    name = following.sentence.text[span[0] - following.sentence.start:span[1] - following.sentence.start]
+    return Candidate(name, following, named.start(1), named.end(1), 0.6)
+
+
 def responsibility(analysed: list[SentenceFacts], own_sentences: list[SentenceFacts], primary: bool,
                    elsewhere: Callable[[SentenceFacts], bool], two_attacks: bool = False):
     """Claims, disowned claims and accusations about this attack (not attacks in general).
@@ -71,8 +104,10 @@ def responsibility(analysed: list[SentenceFacts], own_sentences: list[SentenceFa
         if id(facts) not in own and elsewhere(facts):
             continue  # "the attack on al-Omar" is not about the attack on Conoco
         for cue in facts.cues.get("claim", []):
+            if _habitual(facts.normalized, cue):
+                continue  # "وغالباً ما يتبنى التنظيم هجمات كهذه": what a group usually claims
             if not _NEGATED_RE.search(facts.normalized[max(0, cue.start - 6):cue.start]):
-                claim = claim or _actor_near(facts, cue)
+                claim = claim or _actor_near(facts, cue) or _named_next(analysed, facts)
         for found in finditer_if(_CLAIM_RE, facts.normalized, ("مسؤوليت", "تبني")):
             claim = claim or _actor_within(facts, found.start(), found.end())
         for cue in facts.cues.get("disown", []):
@@ -87,5 +122,7 @@ def responsibility(analysed: list[SentenceFacts], own_sentences: list[SentenceFa
         # A state announcing its own strike (أعلن الحرس الثوري أنه استهدف) claims it, in the
         # sentence that reports it or in a statement further down.
         for found in finditer_if(_ANNOUNCED_STRIKE_RE, facts.normalized, ("اعلن",)):
+            if _ANOTHER_SUBJECT_RE.search(found.group()):
+                continue  # "أعلن البنتاغون أن إيران أطلقت …": one state telling of another's strike
             claim = claim or _actor_within(facts, found.start(), found.end())
     return claim, disowned if claim else None, accused

@@ -19,6 +19,9 @@ from incidents.arabic.facts import SentenceFacts, search_if
 from incidents.arabic.scene import different_scenes, impact_places, names_an_actor, scene_of
 
 LEAD_PARAGRAPHS = 3
+# A day named this near a sentence's start is the day of its verb (وقتل الإثنين، ومساء الأحد سقطت).
+_OPENING_CHARS = 16
+_RELATIVE_RE = re.compile(r"(?<!\w)(?:الذي|التي)(?!\w)")
 _DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 
 
@@ -83,9 +86,10 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         if facts.is_attack and _only_the_vetoed_weapon(facts, vetoed):
             continue  # "صور للصاروخ الذي سقط …" after debris of a missile: that missile again
         if not facts.is_attack:
-            if primaries and not facts.is_background and not facts.is_aggregate and reports_casualties(facts) \
+            if primaries and not facts.is_background and not facts.is_aggregate \
+                    and (reports_casualties(facts) or _tells_launch_site(facts)) \
                     and not _tells_another_day(facts, last_told):
-                last_told.sentences.append(facts)  # a toll or an update about the attack just told
+                last_told.sentences.append(facts)  # a toll, an update or where it came from
             continue
         if facts.is_background:
             # A recalled attack is placed by a written date; "today" in its sentence is the report's.
@@ -134,6 +138,8 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
             and bool(current.weapon_types) and bool(_weapon_types(facts)) \
             and not (_weapon_types(facts) & current.weapon_types)
+        # "وقتل الإثنين قيادي … في قصف استهدف سيارة" in a report of Tuesday's strike: another attack.
+        other_day = other_day or _opens_another_day(facts, current)
         if other_place or other_day or other_weapon:
             # Back to an attack the article already reports (its scene), wherever it is told.
             matching = None if other_day or other_weapon else next(
@@ -155,14 +161,42 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
                     and all(different_scenes(place, current.scene) for place in named):
                 # A reporter's sentence about the other attack of the article is that attack's.
                 told = last_told = next((d for d in primaries if not different_scenes(scene, d.scene)), current)
+            elif elaborates and named and different_scenes(named[0], current.scene) \
+                    and _names_only_in_relative_clause(facts, named[0], current.scene):
+                # "قالت شبكات محلية إن مقار في محيط البوكمال تعرضت لقصف أيضاً، في الوقت الذي أعلن
+                # فيه النظام عن قصف التيفور": the scene it names first is its own, the other a
+                # reference in time; it is the attack at that scene, if the article reports it.
+                told = last_told = next((d for d in primaries if d is not current and d.scene is not None
+                                         and not different_scenes(named[0], d.scene)), current)
             told.sentences.append(facts)
     return drafts
+
+
+def _names_only_in_relative_clause(facts: SentenceFacts, first, scene) -> bool:
+    """Every place of ``scene`` the sentence names comes after a relative pronoun that follows its
+    first place ("… البوكمال تعرضت لقصف، في الوقت الذي أعلن فيه النظام عن قصف التيفور")."""
+    places = [p for p in impact_places(facts) if p.place.precision in ("site", "district", "city")]
+    start = next(p.end for p in places if p.place is first)
+    return all(_RELATIVE_RE.search(facts.normalized, start, p.start) for p in places
+               if not different_scenes(p.place, scene))
+
+
+def _tells_launch_site(facts: SentenceFacts) -> bool:
+    """"وقالت الخلية إن الصاروخ أطلق من ساحة في منطقة …": where the weapon just told of came from."""
+    return bool(facts.launch_cues and facts.weapons)
 
 
 def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
     """"وأمس الأحد، أعلن … في أعقاب مقتل 11 جنديا" after an attack of Monday: another day's toll."""
     days = {d.date for d in facts.dates if d.date is not None}
     return bool(days and draft.days) and not days & draft.days
+
+
+def _opens_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
+    """An attack sentence that opens with a day of its own (its verb's: "وقتل الإثنين قيادي …"),
+    none of whose days is one the attack told so far was given: it tells an attack of another day."""
+    opening = [d for d in facts.dates if d.date is not None and d.precision == "day" and d.start < _OPENING_CHARS]
+    return bool(opening) and bool(draft.days) and not {d.date for d in facts.dates if d.date is not None} & draft.days
 
 
 def _only_the_vetoed_weapon(facts: SentenceFacts, vetoed: set[str]) -> bool:

@@ -38,6 +38,8 @@ _BACKED_BY_BEFORE_RE = re.compile(
 
 # The verb of the fall ("أطلقتا من سورية وسقطتا في بلدة …"): a place after it is where they fell.
 _FELL_RE = re.compile(r"(?<!\w)[وف]?(?:سقط|سقطت|سقطا|سقطتا|سقطوا|سقوط|انفجر|انفجرت|انفجرا|انفجرتا)(?!\w)")
+# "أطلق من منطقة … باتجاه المنطقة الخضراء": where it went is not where it came from.
+_TOWARD_RE = re.compile(r"(?<!\w)(?:باتجاه|اتجاه|تجاه|نحو|صوب|علي|الي)(?!\w)")
 # "مطار عربت في مدينة السليمانية": what the report says a site is in.
 _SAID_IN_RE = re.compile(r"^[\s\"]*في\s+(?:مدينه\s+|محافظه\s+)?\"?$")
 
@@ -88,7 +90,8 @@ def launch_places(facts: SentenceFacts) -> list[PlaceMatch]:
             continue
         # "أطلقتا من سورية وسقطتا في بلدة قرقميش": a place after the verb of the fall is where they fell.
         fell_at = _fell_at(facts, cue.end)
-        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS and p.start < fell_at]
+        after = [p for p in facts.places if 0 <= p.start - cue.end <= LAUNCH_WINDOW_CHARS and p.start < fell_at
+                 and not _TOWARD_RE.search(facts.normalized, cue.end, p.start)]
         if after:
             found.append(min(after, key=lambda p: p.start))
     return found

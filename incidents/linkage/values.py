@@ -45,6 +45,16 @@ def _most_frequent(values: list):
     return min(counts, key=lambda value: (-counts[value], value))
 
 
+def _most_counted(counts: list[int]) -> int | None:
+    """The count most sources give; ties to the higher: a report of the one rocket intercepted or
+    the one that hit a building counts part of a salvo another report counts whole (an article's
+    own count is its largest total too, docs/extraction.md)."""
+    if not counts:
+        return None
+    tally = Counter(counts)
+    return max(tally, key=lambda value: (tally[value], value))
+
+
 def _published_later(a: LinkRecord, b: LinkRecord) -> bool:
     return a.published_at is not None and b.published_at is not None and a.published_at > b.published_at
 
@@ -63,16 +73,17 @@ class _Sources:
                 by_copy_group[report.copy_group].append(report)
             self.tiers.append([sorted(copies, key=_recency, reverse=True) for copies in by_copy_group.values()])
 
-    def per_source(self, value_of) -> list[tuple[object, LinkRecord]]:
-        """One value per copy group, from its most recent article that gives one."""
+    def per_source(self, value_of, finest: bool = False) -> list[tuple[object, LinkRecord]]:
+        """One value per copy group, from its most recent article that gives one; with ``finest``
+        (values that are (precision rank, ...) tuples) from its most recent article of the finest
+        precision: a near copy that lost the lead's "اليوم الجمعة" does not make its original's day
+        a week."""
         for tier in self.tiers:
             found = []
             for copies in tier:
-                for report in copies:
-                    value = value_of(report)
-                    if value is not None:
-                        found.append((value, report))
-                        break
+                given = [(value, report) for report in copies if (value := value_of(report)) is not None]
+                if given:
+                    found.append(min(given, key=lambda item: item[0][0]) if finest else given[0])
             if found:
                 return found
         return []
@@ -98,7 +109,7 @@ def _casualties(sources: _Sources, column: str) -> tuple[int | None, int | None]
 
 
 def _event_date(sources: _Sources) -> tuple[date | None, str]:
-    dated = sources.per_source(lambda r: (r.precision_rank, r.first_day) if r.year_known else None)
+    dated = sources.per_source(lambda r: (r.precision_rank, r.first_day) if r.year_known else None, finest=True)
     if not dated:
         return None, "unknown"
     finest = min(rank for (rank, _), _ in dated)
@@ -159,7 +170,7 @@ def incident_row(members: list[LinkRecord], incident_id: str, confidence: float 
         **_place(sources),
         "weapon_type": sources.most_frequent(lambda r: r.weapon_type) or "unknown",
         "weapon_detail": sources.most_frequent(lambda r: _text(r.mention.weapon_detail)),
-        "projectile_count": _most_frequent(projectiles),
+        "projectile_count": _most_counted(projectiles),
         "projectile_count_max": max(projectiles, default=None),
         "killed": killed,
         "killed_max": killed_max,

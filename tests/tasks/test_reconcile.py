@@ -130,6 +130,25 @@ def test_near_copies_count_as_one_source_and_the_latest_copy_speaks_for_them():
     assert (incident["killed"], incident["killed_max"]) == (2, 2)
 
 
+def test_counts_given_as_often_tie_to_the_higher():
+    """One outlet counts the one rocket intercepted, another the salvo of two: the salvo's count."""
+    incident = run([
+        report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", projectile_count=1),
+        report("a2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", projectile_count=2),
+    ]).incidents[0]
+    assert (incident["projectile_count"], incident["projectile_count_max"]) == (2, 2)
+
+
+def test_a_near_copy_without_the_day_word_keeps_its_originals_day():
+    mentions = [
+        report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket"),
+        report("a2:0", **on("2020-11-17", precision="week"), **GREEN_ZONE, weapon_type="rocket"),
+    ]
+    articles = {"a1": article("a1"), "a2": article("a2", hours=3, copy_of="a1")}
+    incident = run(mentions, articles).incidents[0]
+    assert incident["event_date"] == date(2020, 11, 17) and incident["date_precision"] == "day"
+
+
 def test_the_same_base_hit_on_two_days_is_two_incidents():
     result = run([
         report("a1:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", projectile_count=2),
