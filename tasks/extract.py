@@ -80,6 +80,13 @@ _CLAUSE_RE = re.compile(r"[,;]\s*(?:فيما|بينما|في حين|في وقت|
 # "… قاعدة عين الأسد، إضافة إلى قاعدة أخرى في أربيل": one more target of the same attack verb.
 _ALSO_TARGET_RE = re.compile(r"[,;]?\s*(?:اضافه|بالاضافه|علاوه)\s+(?:الي|علي)(?!\w)")
 # "على الطريق بين عربت والسليمانية": two places that bound one stretch of road or land, one scene.
+# "بعد يومين من هجوم على قاعدة بلد، سقطت …": an earlier event named at the start as a landmark in time.
+_OPENING_LANDMARK_RE = re.compile(
+    r"\s*(?:بعد|عقب)\s+(?:(?:اقل|اكثر)\s+من\s+)?(?:\S+\s+)?"
+    r"(?:يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|ساعات|ساعه|ساعتين)\s+(?:من|علي)(?!\w)")
+_MAIN_CLAUSE_VERBS = ("event_verb", "report_verb", "killed", "injured")
+# How far after the comma the main clause's verb may stand (a time word or two before it).
+_MAIN_VERB_AFTER_COMMA_CHARS = 16
 _BETWEEN_RE = re.compile(r"(?<!\w)(?:ما\s+)?بين\s+$")
 # A weapon fired from somewhere, named right after it (one adjective between at most), not its
 # model (من طراز، من نوع، من عيار) nor a part of a count (من أصل، من بينها) nor who fired it (من قبل).
@@ -122,6 +129,13 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
     if continues is None and (not _trigger_regex().search(normalized) or is_caption(normalized)):
         return facts
     facts.cues = cue_matchers(_SENTENCE_CUES).find_all(normalized)
+    landmark = _OPENING_LANDMARK_RE.match(normalized) if continues is None else None
+    if landmark is not None:
+        # The earlier event is when, not what, the sentence tells: it is read from its main clause.
+        main = _main_clause(facts, landmark.end())
+        if main is None:
+            return SentenceFacts(sentence, normalized)
+        return analyse_sentence(_cut(facts, main)[1], reference, reference_time, dateline)
     # "وجاء القصف بعد مقتل مواطن أمريكي في هجوم على قاعدة في كركوك": what the news came after is
     # an earlier event; the sentence is read up to there.
     came_after = search_if(_CAME_AFTER_RE, normalized, _CAME_AFTER_NEEDLES)
@@ -189,6 +203,17 @@ def analyse_sentence(sentence: Sentence, reference: dt.date | None, reference_ti
         if facts.has("generic") and not any(_names_a_day(d) for d in facts.dates):
             facts.is_attack = False
     return facts
+
+
+def _main_clause(facts: SentenceFacts, after: int) -> int | None:
+    """Where the main clause starts after an opening landmark: the first comma a verb of the
+    attack, its toll or its report follows closely (None: the sentence has no such clause)."""
+    verbs = sorted(cue.start for kind in _MAIN_CLAUSE_VERBS for cue in facts.cues.get(kind, []) if cue.start > after)
+    for comma in re.finditer(r"[,،]", facts.normalized[after:]):
+        at = after + comma.end()
+        if any(at <= verb <= at + _MAIN_VERB_AFTER_COMMA_CHARS for verb in verbs):
+            return at
+    return None
 
 
 def _named_as_motive(normalized: str, start: int) -> bool:
