@@ -1,70 +1,23 @@
-"""Reconciliation: mentions built by hand, the way the extractor gives them."""
+"""Reconciliation: which reports become one incident (mentions built by hand, the way the extractor
+gives them; helpers in ``reconcile_cases.py``)."""
 
 from __future__ import annotations
 
 import itertools
 import random
-import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
-import pytest
-
-from incidents import store
 from incidents.linkage.clustering import is_link
 from incidents.linkage.comparisons import FIELDS
 from incidents.linkage.linking import Overrides, score_pair, score_pairs
 from incidents.linkage.words import ReportWords
-from incidents.model import ArticleInfo, FieldValue, Mention
-from tasks import load
-from tasks.reconcile import ReconcileInputs, reconcile
+from incidents.model import ArticleInfo
 
-NOW = datetime(2021, 1, 10, 12, 0, tzinfo=timezone.utc)
-MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
-
-GREEN_ZONE = dict(place_id="iq_baghdad_green_zone", location_name="Green Zone", location_name_ar="المنطقة الخضراء",
-                  country="Iraq", admin1="Baghdad", city="Baghdad", latitude=33.3036, longitude=44.3958,
-                  geo_precision="district")
-BALAD_BASE = dict(place_id="iq_balad_air_base", location_name="Balad Air Base", location_name_ar="قاعدة بلد",
-                  country="Iraq", admin1="Salah ad-Din", city="Balad", latitude=34.0036, longitude=44.1457,
-                  geo_precision="site")
-ERBIL_AIRPORT = dict(place_id="iq_erbil_airport", location_name="Erbil International Airport",
-                     location_name_ar="مطار أربيل", country="Iraq", admin1="Erbil", city="Erbil",
-                     latitude=36.2376, longitude=43.9632, geo_precision="site")
-BAGHDAD_CITY = dict(country="Iraq", admin1="Baghdad", city="Baghdad")
-
-
-def on(day: str, precision: str = "day") -> dict:
-    parsed = date.fromisoformat(day)
-    return dict(event_date=day, event_year=parsed.year, event_month=parsed.month, event_day=parsed.day,
-                date_precision=precision)
-
-
-def report(mention_id: str, *, role: str = "primary", **fields) -> Mention:
-    article_id, index = mention_id.split(":")
-    fields.setdefault("date_precision", "unknown")
-    return Mention(mention_id=mention_id, article_id=article_id, mention_index=int(index), role=role, **fields)
-
-
-def article(article_id: str, hours: int = 0, copy_of: str | None = None, source: str | None = None) -> ArticleInfo:
-    return ArticleInfo(article_id=article_id, copy_group=copy_of or article_id,
-                       published_at=datetime(2020, 11, 17, 8, tzinfo=timezone.utc) + timedelta(hours=hours),
-                       source=source or f"outlet of {article_id}")
-
-
-def run(mentions, articles=None, previous=None, created=None, run_id=1, **extra):
-    if articles is None:
-        names = sorted({m.article_id for m in mentions})
-        articles = {name: article(name, hours=number) for number, name in enumerate(names)}
-    return reconcile(ReconcileInputs(mentions=list(mentions), articles=articles,
-                                     previous_assignment=dict(previous or {}),
-                                     previous_created_run=dict(created or {}), run_id=run_id, now=NOW, **extra))
-
-
-def incident_of(result, mention_id: str) -> dict:
-    incident_id = result.assignment[mention_id]
-    return next(row for row in result.incidents if row["incident_id"] == incident_id)
+from reconcile_cases import (
+    BALAD_BASE, ERBIL_AIRPORT, FIVE_WOUNDED, GREEN_ZONE, GUARDS_KILLED, GUARDS_KILLED_AGAIN, article,
+    embassy_rockets, incident_of, on, report, run,
+)
 
 
 def groups(result) -> set[frozenset[str]]:
@@ -72,35 +25,6 @@ def groups(result) -> set[frozenset[str]]:
     for mention_id, incident_id in result.assignment.items():
         by_incident.setdefault(incident_id, set()).add(mention_id)
     return {frozenset(members) for members in by_incident.values()}
-
-
-def ddl_columns(table: str) -> list[str]:
-    """The table's columns as the migrations make it: created, then columns added."""
-    columns = []
-    for path in sorted(MIGRATIONS.glob("*.sql")):
-        sql = path.read_text()
-        created = re.search(rf"CREATE TABLE {table} \((.*?)\n\);", sql, re.S)
-        if created:
-            columns += [line.split()[0] for line in created.group(1).splitlines()
-                        if line.strip() and not line.strip().startswith(("--", "PRIMARY KEY"))]
-        columns += re.findall(rf"ALTER TABLE {table} ADD COLUMN (\w+)", sql)
-    return columns
-
-
-def embassy_rockets():
-    """One rocket attack on the Green Zone, told by three outlets that disagree on the dead."""
-    return [
-        report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", projectile_count=3, killed=2),
-        report("a2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", projectile_count=3, killed=3),
-        report("a3:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", projectile_count=4, killed=2,
-               injured=1),
-    ]
-
-
-def test_rows_have_exactly_the_columns_of_the_tables():
-    result = run(embassy_rockets())
-    assert list(result.incidents[0]) == ddl_columns("incidents")
-    assert list(result.incident_sources[0]) == ddl_columns("incident_sources")
 
 
 def test_three_outlets_that_disagree_on_the_dead_make_one_incident():
@@ -116,37 +40,6 @@ def test_three_outlets_that_disagree_on_the_dead_make_one_incident():
     assert incident["first_reported_at"] == datetime(2020, 11, 17, 8, tzinfo=timezone.utc)
     assert incident["is_background"] is False
     assert incident["created_run_id"] == incident["updated_run_id"] == 1
-
-
-def test_near_copies_count_as_one_source_and_the_latest_copy_speaks_for_them():
-    mentions = [
-        report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=1),
-        report("a2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2),
-    ]
-    articles = {"a1": article("a1"), "a2": article("a2", hours=3, copy_of="a1")}
-    incident = run(mentions, articles).incidents[0]
-    assert incident["source_count"] == 1 and incident["single_source"] is True
-    assert incident["article_count"] == 2
-    assert (incident["killed"], incident["killed_max"]) == (2, 2)
-
-
-def test_counts_given_as_often_tie_to_the_higher():
-    """One outlet counts the one rocket intercepted, another the salvo of two: the salvo's count."""
-    incident = run([
-        report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", projectile_count=1),
-        report("a2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", projectile_count=2),
-    ]).incidents[0]
-    assert (incident["projectile_count"], incident["projectile_count_max"]) == (2, 2)
-
-
-def test_a_near_copy_without_the_day_word_keeps_its_originals_day():
-    mentions = [
-        report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket"),
-        report("a2:0", **on("2020-11-17", precision="week"), **GREEN_ZONE, weapon_type="rocket"),
-    ]
-    articles = {"a1": article("a1"), "a2": article("a2", hours=3, copy_of="a1")}
-    incident = run(mentions, articles).incidents[0]
-    assert incident["event_date"] == date(2020, 11, 17) and incident["date_precision"] == "day"
 
 
 def test_the_same_base_hit_on_two_days_is_two_incidents():
@@ -261,99 +154,8 @@ def test_a_background_mention_never_joins_a_primary_incident_it_contradicts():
     assert recalled["source_count"] == 2
 
 
-def test_rerunning_with_the_previous_assignment_keeps_every_id():
-    mentions = embassy_rockets() + [report("a4:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone")]
-    first = run(mentions)
-    created = {row["incident_id"]: 1 for row in first.incidents}
-    second = run(mentions, previous=first.assignment, created=created, run_id=2)
-    assert second.assignment == first.assignment
-    assert second.incidents == first.incidents
-    assert second.id_map == []
-    assert (second.stats["new"], second.stats["updated"], second.stats["retired"]) == (0, 0, 0)
-
-
-def test_a_new_report_of_a_known_incident_keeps_its_id():
-    first = run(embassy_rockets()[:2])
-    incident_id = first.incidents[0]["incident_id"]
-    second = run(embassy_rockets(), previous=first.assignment, created={incident_id: 1}, run_id=2)
-    assert set(second.assignment.values()) == {incident_id}
-    incident = second.incidents[0]
-    assert (incident["created_run_id"], incident["updated_run_id"]) == (1, 2)
-    assert (second.stats["new"], second.stats["updated"]) == (0, 1)
-
-
-# Our own sentences, in the style of agency copy: two tell one attack in nearly the same words.
-GUARDS_KILLED = "قال مصدر أمني إن صاروخين سقطا قرب مبنى وزارة التخطيط في حي الكرادة وأسفرا عن مقتل حارسين"
-GUARDS_KILLED_AGAIN = "أفاد مصدر أمني بأن صاروخين سقطا قرب مبنى وزارة التخطيط بحي الكرادة ما أسفر عن مقتل حارسين"
-FIVE_WOUNDED = "أصيب خمسة أشخاص بجروح إثر سقوط صاروخ على مبنى التخطيط داخل المنطقة الخضراء"
 # A base hit by rockets at night, in our words: what a recall repeats of the attack it recalls.
 BALAD_NIGHT = "سقطت ثلاثة صواريخ كاتيوشا ليلا على قاعدة بلد الجوية ما أدى إلى مقتل جندي وإصابة أربعة من الحراس"
-
-
-def bridge_case(prefix: str = "a"):
-    # a1 (no date) and a3 alone are too thin to be one attack; a2 tells a1's story in nearly its
-    # words and shares the place, the day and the wounded with a3.
-    a1 = report(f"{prefix}1:0", **BAGHDAD_CITY, weapon_type="rocket", killed=2, target_name="Ministry of Planning",
-                evidence=GUARDS_KILLED)
-    a3 = report(f"{prefix}3:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", injured=5,
-                evidence=FIVE_WOUNDED)
-    a2 = report(f"{prefix}2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2, injured=5,
-                target_name="Ministry of Planning", evidence=GUARDS_KILLED_AGAIN)
-    return a1, a2, a3
-
-
-def test_a_report_that_bridges_two_incidents_merges_them_and_maps_the_retired_id():
-    a1, a2, a3 = bridge_case()
-    first = run([a1, a3])
-    assert len(first.incidents) == 2
-    older, newer = first.assignment["a3:0"], first.assignment["a1:0"]
-    second = run([a1, a2, a3], previous=first.assignment, created={older: 1, newer: 2}, run_id=3)
-    assert set(second.assignment.values()) == {older}, "the incident created first survives a tie"
-    assert second.id_map == [{"retired_id": newer, "surviving_id": older, "retired_at": NOW, "run_id": 3}]
-    assert second.stats["retired"] == 1 and second.stats["new"] == 0
-
-
-def test_a_split_incident_keeps_its_id_where_most_of_its_mentions_are():
-    a1, a2, a3 = bridge_case()
-    merged = run([a1, a2, a3])
-    old_id = merged.incidents[0]["incident_id"]
-    # a2 is withdrawn: a1 and a3 no longer hold together.
-    second = run([a1, a3], previous=merged.assignment, created={old_id: 1}, run_id=2)
-    assert len(second.incidents) == 2
-    assert second.assignment["a1:0"] != second.assignment["a3:0"]
-    assert old_id in second.assignment.values()
-    assert len({row["incident_id"] for row in second.incidents}) == 2
-    assert second.id_map == []
-
-
-def test_a_fresh_id_never_repeats_a_live_or_retired_id():
-    a1, a2, a3 = bridge_case()
-    alone = run([a1]).incidents[0]["incident_id"]
-    # Pretend a1's own id now names an incident held by a3: a1 must take another id.
-    second = run([a1, a3], previous={"a3:0": alone}, created={alone: 1}, run_id=2)
-    assert second.assignment["a3:0"] == alone
-    assert second.assignment["a1:0"] != alone
-    retired = run([a1], ids_in_use={alone}).assignment["a1:0"]
-    assert retired != alone and retired.startswith("inc_") and len(retired) == 16
-
-
-def test_the_order_of_the_input_does_not_matter():
-    mentions = embassy_rockets() + list(bridge_case(prefix="b")) + [
-        report("a4:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone"),
-        report("a4:1", role="background", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket"),
-        report("a5:0", **on("2020-12-20", precision="week"), **ERBIL_AIRPORT, weapon_type="drone", killed=0),
-        report("a6:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="mortar"),
-        report("a7:0", date_precision="unknown", event_month=11, event_day=17, **BALAD_BASE, weapon_type="rocket"),
-    ]
-    articles = {f"{prefix}{n}": article(f"{prefix}{n}", hours=n) for prefix in "ab" for n in range(1, 8)}
-    expected = run(mentions, articles)
-    for seed in range(5):
-        shuffled = mentions[:]
-        random.Random(seed).shuffle(shuffled)
-        again = run(shuffled, dict(reversed(list(articles.items()))))
-        assert again.assignment == expected.assignment
-        assert again.incidents == expected.incidents
-        assert again.incident_sources == expected.incident_sources
 
 
 def test_a_date_without_a_year_links_on_the_other_evidence_and_never_on_another_day():
@@ -372,106 +174,6 @@ def test_a_date_without_a_year_links_on_the_other_evidence_and_never_on_another_
     merged, alone = incident_of(result, "a1:0"), incident_of(result, "a4:0")
     assert merged["event_date"] == date(2020, 11, 17) and merged["source_count"] == 2
     assert (alone["event_date"], alone["date_precision"]) == (None, "unknown")
-
-
-def test_an_early_no_casualties_gives_way_to_a_later_toll():
-    mentions = [
-        report("a1:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", killed=0, injured=0),
-        report("a2:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", killed=3, injured=0),
-    ]
-    articles = {"a1": article("a1", hours=0), "a2": article("a2", hours=6)}
-    incident = run(mentions, articles).incidents[0]
-    assert (incident["killed"], incident["killed_max"]) == (3, 3)
-    assert (incident["injured"], incident["injured_max"]) == (0, 0), "a 0 no one contradicts stands"
-    reversed_order = {"a1": article("a1", hours=6), "a2": article("a2", hours=0)}
-    incident = run(mentions, reversed_order).incidents[0]
-    assert (incident["killed"], incident["killed_max"]) == (0, 3), "a later 0 is the conservative figure"
-
-
-def test_the_most_precise_place_and_every_claimant_are_kept():
-    mentions = [
-        report("a1:0", **on("2020-11-17"), **BAGHDAD_CITY, weapon_type="rocket", killed=2,
-               perpetrator_claimed="Ashab al-Kahf"),
-        report("a2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2,
-               perpetrator_claimed="Saraya Awliya al-Dam", claim_disowned=True),
-        report("a3:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2,
-               perpetrator_accused="Kataib Hezbollah"),
-    ]
-    incident = run(mentions).incidents[0]
-    assert incident["place_id"] == "iq_baghdad_green_zone" and incident["geo_precision"] == "district"
-    assert incident["perpetrator_claimed"] == "Ashab al-Kahf; Saraya Awliya al-Dam"
-    assert incident["claim_disowned"] is True
-    assert incident["perpetrator_accused"] == "Kataib Hezbollah"
-
-
-def value(field: str, text: str | None, start: int = 0) -> FieldValue:
-    return FieldValue(field, text, f"sentence about {field}", start, start + 5, 0.8, start)
-
-
-def stored_field_values(tmp_path, mentions, result) -> list[dict]:
-    """incident_field_values as a run writes it: the SQL transform over the stored values."""
-    with store.write_transaction(tmp_path / "values.duckdb") as writer:
-        writer.insert_arrow("mention_values", load.mention_values_table(mentions))
-        store.write_incidents(writer, set(), result.incidents, result.incident_sources, result.id_map)
-        return writer.arrow("SELECT * FROM incident_field_values ORDER BY mention_id, field, span_start").to_pylist()
-
-
-def test_every_value_any_source_gave_is_kept_and_the_chosen_ones_are_marked(tmp_path):
-    mentions = [
-        report("a1:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2, property_damage=True,
-               perpetrator_claimed="Ashab al-Kahf", evidence=GUARDS_KILLED,
-               values=(value("event_date", "2020-11-17"), value("killed", "0", 10), value("killed", "2", 20),
-                       value("weapon_type", "rocket"), value("location_name", "Green Zone"),
-                       value("property_damage", "true"), value("perpetrator_claimed", "Ashab al-Kahf"))),
-        report("a2:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="missile", killed=3,
-               perpetrator_claimed="Other", launch_site="Nahrawan", evidence=GUARDS_KILLED_AGAIN,
-               values=(value("event_date", "2020-11-17"), value("killed", "3"), value("weapon_type", "missile"),
-                       value("launch_site", "Nahrawan"), value("perpetrator_claimed", "Other"))),
-        report("a3:0", role="background", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2,
-               evidence=GUARDS_KILLED,
-               values=(value("event_date", "2020-11-??"), value("weapon_type", "rocket"))),
-        report("a4:0", **on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", killed=2, evidence=GUARDS_KILLED_AGAIN),
-    ]
-    result = run(mentions)
-    assert len(result.incidents) == 1
-    rows = stored_field_values(tmp_path, mentions, result)
-    assert len(rows) == sum(len(m.values) for m in mentions)
-    chosen = {(row["mention_id"], row["field"], row["value"]): row["chosen"] for row in rows}
-    assert chosen == {
-        ("a1:0", "event_date", "2020-11-17"): True,
-        ("a1:0", "killed", "0"): False,
-        ("a1:0", "killed", "2"): True,
-        ("a1:0", "weapon_type", "rocket"): True,
-        ("a1:0", "location_name", "Green Zone"): True,
-        ("a1:0", "property_damage", "true"): True,
-        ("a1:0", "perpetrator_claimed", "Ashab al-Kahf"): True,
-        ("a2:0", "event_date", "2020-11-17"): True,
-        ("a2:0", "killed", "3"): False,
-        ("a2:0", "weapon_type", "missile"): False,
-        ("a2:0", "launch_site", "Nahrawan"): True,
-        ("a2:0", "perpetrator_claimed", "Other"): True,
-        ("a3:0", "event_date", "2020-11-??"): False,
-        ("a3:0", "weapon_type", "rocket"): True,
-    }
-    background = next(row for row in rows if row["mention_id"] == "a3:0")
-    assert background["role"] == "background" and background["article_id"] == "a3"
-    first = next(row for row in rows if row["mention_id"] == "a1:0" and row["value"] == "2")
-    assert (first["evidence"], first["span_start"], first["span_end"], first["confidence"]) == \
-        ("sentence about killed", 20, 25, 0.8)
-
-
-def test_a_mention_given_twice_is_refused():
-    with pytest.raises(ValueError, match="given twice"):
-        run(embassy_rockets() + embassy_rockets()[:1])
-
-
-def test_a_month_date_is_stored_as_its_first_day_and_marked_as_a_month(tmp_path):
-    mentions = [report("a1:0", date_precision="month", event_year=2020, event_month=11, **GREEN_ZONE,
-                       values=(value("event_date", "2020-11-??"),))]
-    result = run(mentions)
-    incident = result.incidents[0]
-    assert (incident["event_date"], incident["date_precision"]) == (date(2020, 11, 1), "month")
-    assert stored_field_values(tmp_path, mentions, result)[0]["chosen"] is True
 
 
 def test_a_report_with_no_date_at_all_joins_the_attack_it_agrees_with_and_not_on_the_place_alone():
@@ -518,15 +220,6 @@ def test_a_recalled_attack_with_no_year_is_a_recent_one():
     # Two recalls published years apart cannot be recalling one attack.
     old_recall = report("a4:0", role="background", **BALAD_BASE, **details)
     assert len(groups(run([recall, old_recall], articles=articles))) == 2
-
-
-def test_an_incident_whose_articles_are_gone_is_dropped_not_retired():
-    first = run(embassy_rockets() + [report("a4:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone")])
-    gone = first.assignment["a4:0"]
-    second = run(embassy_rockets(), previous=first.assignment, created={i: 1 for i in first.assignment.values()},
-                 run_id=2)
-    assert gone not in second.assignment.values()
-    assert (second.stats["dropped"], second.stats["retired"], second.id_map) == (1, 0, [])
 
 
 def test_every_pair_the_model_links_is_compared():
@@ -628,21 +321,6 @@ def test_a_near_copy_without_a_date_joins_its_originals_incident():
     result = run([original, other, copy], articles)
     assert len(set(result.assignment.values())) == 1
     assert incident_of(result, "a3:0")["source_count"] == 2, "the copy is not a source of its own"
-
-
-def test_confidence_is_how_strongly_the_reports_hold_together():
-    mentions = embassy_rockets() + [
-        report("a4:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone"),
-        report("a5:0", **on("2020-12-20"), **ERBIL_AIRPORT, weapon_type="drone"),
-    ]
-    articles = {name: article(name, hours=number) for number, name in enumerate(("a1", "a2", "a3", "a4"))}
-    articles["a5"] = article("a5", hours=5, copy_of="a4")
-    result = run(mentions, articles)
-    embassy, copies = incident_of(result, "a1:0"), incident_of(result, "a4:0")
-    assert 0.9 < embassy["link_confidence"] < 1.0
-    assert copies["link_confidence"] == 1.0, "copies of one report hold together for certain"
-    alone = run(embassy_rockets()[:1]).incidents[0]
-    assert alone["link_confidence"] is None
 
 
 # An article's uncommon words, as load stores them (normalized): a spokesman's name and his
@@ -773,22 +451,3 @@ def test_attacks_recalled_without_a_date_join_dated_reports_and_never_chain_amon
     joined = run(recalls + [reported], articles=articles).assignment
     assert joined["r6:0"] == joined["d1:0"]
     assert sum(incident == joined["d1:0"] for incident in joined.values()) <= 3
-
-
-def test_two_places_named_as_often_the_one_in_the_country_most_reports_give_wins():
-    from incidents.linkage.records import link_record
-    from incidents.linkage.values import incident_row
-
-    border_base = dict(place_id="z_base", location_name="Z Base", country="Jordan", admin1="Mafraq",
-                       latitude=33.32, longitude=38.69, geo_precision="district")
-    across_the_border = dict(place_id="b_garrison", location_name="B Garrison", country="Syria", admin1="Homs",
-                             latitude=33.50, longitude=38.65, geo_precision="district")
-    mentions = [
-        report("a1:0", **on("2024-01-28"), **across_the_border, weapon_type="drone", killed=3),
-        report("a2:0", **on("2024-01-28"), **border_base, weapon_type="drone", killed=3),
-        report("a3:0", **on("2024-01-28"), country="Jordan", geo_precision="country", weapon_type="drone"),
-        report("a4:0", **on("2024-01-28"), country="Jordan", geo_precision="country", weapon_type="drone"),
-    ]
-    records = [link_record(m, article(m.article_id, hours=n)) for n, m in enumerate(mentions)]
-    row = incident_row(records, "inc_test", None)
-    assert (row["place_id"], row["country"], row["admin1"]) == ("z_base", "Jordan", "Mafraq")
