@@ -7,7 +7,8 @@ run of 100,000 articles of `bench/corpus.py` (docs/benchmarks.md). Here:
 
 1. the reports are read ``BatchSize.mentions`` at a time; their blocking keys and the rows the
    comparisons read go to a scratch DuckDB database (which spills to disk past its memory limit),
-   their words are kept as numbers (``_Words``);
+   their words are kept as numbers (``_Words``), made once into the rows of a sparse matrix
+   (``words.WordSets``) that every batch of pairs reads;
 2. the candidate pairs are joined there and compared and weighed ``BatchSize.pairs`` at a time, in
    the order of time (``sql/linkage/pair_batches.sql``), and each batch's rows stay there;
 3. the components of the link graph are found from the links alone (a few per report), and
@@ -43,7 +44,7 @@ from incidents.linkage.linking import LINK_COLUMNS, WEIGHTS_SQL, Overrides, Scor
 from incidents.linkage.records import LinkRecord, link_record
 from incidents.linkage.values import incident_row
 from incidents.linkage.weights import Model
-from incidents.linkage.words import ReportWords
+from incidents.linkage.words import ReportWords, WordSets, rarity_units
 
 PAIR_BATCHES_SQL = SQL_DIR / "linkage" / "pair_batches.sql"
 COMPONENT_PAIRS_SQL = SQL_DIR / "linkage" / "component_pairs.sql"
@@ -138,48 +139,31 @@ class _Vocabulary(dict):
 
 
 class _Words:
-    """Every report's words as numbers, about a tenth of the memory of a set of strings, made into
-    ``ReportWords`` again (the same strings, so the same text levels) for the pairs of a batch."""
+    """Every report's words as numbers, in one array (a tenth of the memory of sets of strings),
+    made into ``WordSets`` once for every batch of pairs (``sets``)."""
 
     def __init__(self):
         self.vocabulary = _Vocabulary()
-        self.numbers: list[array] = []
-        self.rarity: list[float] = []
+        self.numbers = array("i")
+        self.counts = array("q")
+        self.rarity = array("d")
 
     def numbers_of(self, words: Iterable[str]) -> array:
         # A set's: the stored text of a set, or a set.
         return array("i", dict.fromkeys(map(self.vocabulary.__getitem__, words)))
 
     def append(self, numbers: array, rarity: float) -> None:
-        self.numbers.append(numbers)
+        self.numbers.extend(numbers)
+        self.counts.append(len(numbers))
         self.rarity.append(rarity)
 
     def count(self, position: int) -> int:
-        return len(self.numbers[position])
+        return self.counts[position]
 
-    def of(self, position: int) -> ReportWords:
-        # ``rarest`` only finds candidates (step 1); a comparison reads the words and their rarity.
-        return ReportWords(frozenset(map(self.vocabulary.words.__getitem__, self.numbers[position])),
-                           self.rarity[position], ())
-
-
-@dataclass(slots=True)
-class _Compared:
-    words: ReportWords
-
-
-class _BatchWords:
-    """The reports as ``comparisons.text_levels`` reads them (their words), for one batch of pairs."""
-
-    def __init__(self, words: _Words):
-        self._words = words
-        self._made: dict[int, _Compared] = {}
-
-    def __getitem__(self, position: int) -> _Compared:
-        made = self._made.get(position)
-        if made is None:
-            made = self._made[position] = _Compared(self._words.of(position))
-        return made
+    def sets(self) -> WordSets:
+        indptr = np.concatenate([[0], np.cumsum(np.frombuffer(self.counts, np.int64))])
+        return WordSets(indptr, np.frombuffer(self.numbers, np.int32), np.frombuffer(self.rarity, np.float64),
+                        rarity_units(self.vocabulary.words))
 
 
 class ScratchRows:
@@ -233,7 +217,7 @@ def regroup_all(history, model: Model, overrides: Overrides, size: BatchSize = B
     """Every stored report regrouped (``history``: ``scope.History``), in batches of ``size``."""
     mention_ids = history.mention_ids()
     scratch = _Scratch()
-    words = _index(history, mention_ids, scratch, size)
+    words = _index(history, mention_ids, scratch, size).sets()
     _weigh(scratch, words, mention_ids, model, overrides, size)
     del words
     found = _cluster(history, mention_ids, scratch, model, size)
@@ -264,7 +248,7 @@ def _index(history, mention_ids: list[str], scratch: _Scratch, size: BatchSize) 
     return words
 
 
-def _weigh(scratch: _Scratch, words: _Words, mention_ids: list[str], model: Model, overrides: Overrides,
+def _weigh(scratch: _Scratch, words: WordSets, mention_ids: list[str], model: Model, overrides: Overrides,
            size: BatchSize) -> None:
     """Step 2: the candidate pairs and the analysts' pairs, compared and weighed a batch at a time
     in the order of time (``_scored``: the links table's rows and what clustering reads)."""
@@ -285,7 +269,7 @@ def _weigh(scratch: _Scratch, words: _Words, mention_ids: list[str], model: Mode
     weighed = f"SELECT a, b, must_link, {', '.join(LINK_COLUMNS)} FROM (\n{WEIGHTS_SQL.read_text('utf-8')}\n)"
     for number in range(max(batches, 1)):
         conn.execute("CREATE OR REPLACE TEMP TABLE _pairs AS SELECT a, b FROM _pair_batches WHERE batch = ?", [number])
-        compare_levels(conn, _BatchWords(words), complete=False)
+        compare_levels(conn, words, complete=False)
         conn.execute(f"{'INSERT INTO _scored' if number else 'CREATE TABLE _scored AS'} {weighed}",
                      {"prior": model.prior, "threshold": model.threshold})
     for table in ("_pair_batches", "_records", "_levels", "_pairs"):

@@ -22,6 +22,7 @@ from incidents.linkage.clustering import Cluster, ScoredPair, cluster, linked_co
 from incidents.linkage.comparisons import FIELDS, compare_levels, records_table
 from incidents.linkage.records import LinkRecord
 from incidents.linkage.weights import Model
+from incidents.linkage.words import WordSets
 
 MUST_LINK, CANNOT_LINK = "must_link", "cannot_link"
 WEIGHTS_SQL = SQL_DIR / "linkage" / "pair_weights.sql"
@@ -141,7 +142,7 @@ def _score(records: dict[str, LinkRecord], model: Model, decisions: dict[tuple[s
             conn.execute(f"CREATE TEMP TABLE _pairs AS {CANDIDATES_SQL} UNION SELECT a, b FROM _decisions")
         else:
             conn.register("_pairs", pa.table(positions(pairs)))
-        compare_levels(conn, ordered, complete=False)
+        compare_levels(conn, WordSets.of([record.words for record in ordered]), complete=False)
         table = conn.sql(WEIGHTS_SQL.read_text("utf-8"),
                          params={"prior": model.prior, "threshold": model.threshold}).to_arrow_table()
     return ScoredPairs([record.mention_id for record in ordered], table)
