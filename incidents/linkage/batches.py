@@ -27,10 +27,10 @@ holds 96% of the reports; the link graph's largest holds nine.
 from __future__ import annotations
 
 import tempfile
-import weakref
 from array import array
+import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -41,7 +41,7 @@ from incidents.linkage.candidates import CANDIDATES_SQL, keys_table
 from incidents.linkage.clustering import Cluster, linked_components
 from incidents.linkage.comparisons import compare_levels, records_table
 from incidents.linkage.linking import LINK_COLUMNS, WEIGHTS_SQL, Overrides, ScoredPairs, groups
-from incidents.linkage.records import LinkRecord, link_record
+from incidents.linkage.records import PRIMARY, LinkRecord, link_record
 from incidents.linkage.values import incident_row
 from incidents.linkage.weights import Model
 from incidents.linkage.words import ReportWords, WordSets, rarity_units
@@ -87,41 +87,40 @@ def found_groups(records: dict[str, LinkRecord], clusters: Iterable[Cluster]) ->
 
 def read_records(history, mention_ids: list[str]) -> dict[str, LinkRecord]:
     """The records of these stored mentions (``history``: ``scope.History``) as clustering and an
-    incident's values read them: without the words of primary reports' articles."""
+    incident's values read them: without their words."""
     mentions = history.mentions(mention_ids)
     articles = history.articles({m.article_id for m in mentions}, words=False)
-    articles = {article_id: replace(article, words=_UNREAD) for article_id, article in articles.items()}
-    return {m.mention_id: link_record(m, articles.get(m.article_id)) for m in mentions}
+    return {m.mention_id: link_record(m, articles.get(m.article_id), _UNREAD) for m in mentions}
 
 
 def _read_to_compare(history, mention_ids: list[str], words: "_Words") -> list[LinkRecord]:
     """The records of these stored mentions, in this order, as blocking and the comparisons read
     them; their words go to ``words``. A primary report's article's words are read as stored
-    (their number, rarity and rarest) and numbered straight from the stored text: made into a set
-    of strings first, as ``ReconcileHistory.articles`` does, they took a fifth of the regroup."""
+    (their rarity and rarest) and numbered straight from the stored text (``_Words.add``): made
+    into a set of strings first, as ``ReconcileHistory.articles`` does, they took a fifth of the
+    regroup."""
     mentions = history.mentions(mention_ids)
     article_ids = {m.article_id for m in mentions}
     articles = history.articles(article_ids, words=False)
     stored = history.article_words(article_ids)
-    numbered = {}
-    for article_id, (text, rarity, rarest) in stored.items():
-        if text is None:
-            continue
-        numbered[article_id] = words.numbers_of(text.split())
-        if article_id in articles:
-            articles[article_id] = replace(articles[article_id], words=ReportWords(frozenset(), rarity,
-                                                                                  tuple(rarest.split())))
+    row_of = {article_id: row for row, article_id in enumerate(stored.column("article_id").to_pylist())}
+    rarity, rarest = stored.column("rarity").to_pylist(), stored.column("rarest").to_pylist()
     by_id = {m.mention_id: m for m in mentions}
-    records = []
+    records, rows, own = [], [], []
     for mention_id in mention_ids:
         mention = by_id[mention_id]
         article = articles.get(mention.article_id)
-        record = link_record(mention, article)
-        if record.is_primary and article is not None and article.words is not None:
-            words.append(numbered[mention.article_id], record.words.rarity)
+        row = row_of.get(mention.article_id) if mention.role == PRIMARY and article is not None else None
+        if row is not None:
+            record = link_record(mention, article, ReportWords(frozenset(), rarity[row], tuple(rarest[row].split())))
         else:
-            words.append(words.numbers_of(record.words.words), record.words.rarity)
+            # Its own sentences' words (a recollection, or an article without stored words).
+            record = link_record(mention, article)
+            row = stored.num_rows + len(own)
+            own.append(list(record.words.words))
+        rows.append(row)
         records.append(record)
+    words.add(stored.column("words"), own, rows, [record.words.rarity for record in records])
     return records
 
 
@@ -139,26 +138,28 @@ class _Vocabulary(dict):
 
 
 class _Words:
-    """Every report's words as numbers, in one array (a tenth of the memory of sets of strings),
-    made into ``WordSets`` once for every batch of pairs (``sets``)."""
+    """Every report's words as numbers (a tenth of the memory of sets of strings), made into
+    ``WordSets`` once for every batch of pairs (``sets``)."""
 
     def __init__(self):
         self.vocabulary = _Vocabulary()
+        # Grown in place, read without a copy (``sets``): numpy arrays of each batch, joined at
+        # the end, left the C library's heap 70 MB larger at 100k.
         self.numbers = array("i")
         self.counts = array("q")
         self.rarity = array("d")
 
-    def numbers_of(self, words: Iterable[str]) -> array:
-        # A set's: the stored text of a set, or a set.
-        return array("i", dict.fromkeys(map(self.vocabulary.__getitem__, words)))
-
-    def append(self, numbers: array, rarity: float) -> None:
-        self.numbers.extend(numbers)
-        self.counts.append(len(numbers))
-        self.rarity.append(rarity)
-
-    def count(self, position: int) -> int:
-        return self.counts[position]
+    def add(self, stored: pa.ChunkedArray, own: list[list[str]], rows: list[int], rarity: list[float]) -> None:
+        """The words of some reports: ``rows`` in the order of the reports, each a row of
+        ``stored`` (space-separated stored sets of words) or past them, of ``own`` (lists)."""
+        number = self.vocabulary.__getitem__
+        # A stored text is a set's: no word twice.
+        numbered = [array("i", map(number, text.split())) for text in stored.to_pylist()]
+        numbered += [array("i", map(number, words)) for words in own]
+        for row in rows:
+            self.numbers += numbered[row]
+            self.counts.append(len(numbered[row]))
+        self.rarity += array("d", rarity)
 
     def sets(self) -> WordSets:
         indptr = np.concatenate([[0], np.cumsum(np.frombuffer(self.counts, np.int64))])
@@ -242,7 +243,7 @@ def _index(history, mention_ids: list[str], scratch: _Scratch, size: BatchSize) 
         compared = compared.set_column(0, "position", pa.array(np.arange(start, start + len(batch)), pa.int32()))
         counted = compared.schema.get_field_index("word_count")
         compared = compared.set_column(counted, "word_count", pa.array(
-            [words.count(position) for position in range(start, start + len(batch))], pa.int32()))
+            np.frombuffer(words.counts, np.int64)[start:start + len(batch)], pa.int32()))
         scratch.insert("_keys", keys, first=start == 0)
         scratch.insert("_records", compared, first=start == 0)
     return words

@@ -126,13 +126,11 @@ class ReconcileHistory:
             for article_id, group, published, source, text, rarity, rarest in rows
         }
 
-    def article_words(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, str]]:
-        ids = sorted(article_ids)
-        if not ids:
-            return {}
-        return {row[0]: row[1:] for row in self.db.rows(
-            "SELECT article_id, words, rarity, rarest FROM article_words WHERE article_id IN (SELECT article_id FROM _ids)",
-            _ids=key_table("article_id", ids))}
+    def article_words(self, article_ids: Iterable[str]) -> pa.Table:
+        # As Arrow: a full regroup numbers the words there (linkage.batches), never as Python strings.
+        with self.db.scratch(_ids=key_table("article_id", sorted(article_ids))):
+            return self.db.arrow("SELECT article_id, words, rarity, rarest FROM article_words "
+                                 "WHERE article_id IN (SELECT article_id FROM _ids)")
 
     def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
         rows = self.db.rows(
