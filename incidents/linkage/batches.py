@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from incidents import SQL_DIR
-from incidents.linkage.candidates import CANDIDATES_SQL, keys_table
+from incidents.linkage.candidates import CANDIDATE_ROWS_SQL, keys_table
 from incidents.linkage.clustering import Cluster, linked_components
 from incidents.linkage.comparisons import compare_levels, records_table
 from incidents.linkage.linking import LINK_COLUMNS, WEIGHTS_SQL, Overrides, ScoredPairs, groups
@@ -87,8 +87,8 @@ def found_groups(records: dict[str, LinkRecord], clusters: Iterable[Cluster]) ->
 
 def read_records(history, mention_ids: list[str]) -> dict[str, LinkRecord]:
     """The records of these stored mentions (``history``: ``scope.History``) as clustering and an
-    incident's values read them: without their words."""
-    mentions = history.mentions(mention_ids)
+    incident's values read them: without their words and the sentences they come from."""
+    mentions = history.mentions(mention_ids, evidence=False)
     articles = history.articles({m.article_id for m in mentions}, words=False)
     return {m.mention_id: link_record(m, articles.get(m.article_id), _UNREAD) for m in mentions}
 
@@ -262,7 +262,7 @@ def _weigh(scratch: _Scratch, words: WordSets, mention_ids: list[str], model: Mo
         "decision": pa.array([decision for _, decision in decided], pa.string())}))
     conn.register("_weights", model.weights_table())
     del position
-    conn.execute(f"CREATE TABLE _candidates AS {CANDIDATES_SQL} UNION SELECT a, b FROM _decisions")
+    conn.execute(f"CREATE TABLE _candidates AS {CANDIDATE_ROWS_SQL} UNION SELECT a, b FROM _decisions")
     conn.execute(f"CREATE TABLE _pair_batches AS {PAIR_BATCHES_SQL.read_text('utf-8')}",
                  {"pairs_per_batch": size.pairs})
     conn.execute("DROP TABLE _candidates")

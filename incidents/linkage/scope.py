@@ -25,8 +25,9 @@ from incidents.model import ArticleInfo, Mention
 class History(Protocol):
     """What a run reads back of the stored reports, links and incidents."""
 
-    def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
-        """The stored mentions among these ids (None: all), evidence sentences included."""
+    def mentions(self, mention_ids: Iterable[str] | None, evidence: bool = True) -> list[Mention]:
+        """The stored mentions among these ids (None: all), evidence sentences included unless
+        not ``evidence`` (then None: what clustering and an incident's values read)."""
 
     def mention_ids(self) -> list[str]:
         """Every stored mention's id, in order."""
