@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from incidents import SQL_DIR
 from incidents.linkage.candidates import CANDIDATE_ROWS_SQL, keys_table
@@ -52,6 +53,9 @@ COMPONENT_PAIRS_SQL = SQL_DIR / "linkage" / "component_pairs.sql"
 SCRATCH_MEMORY_LIMIT = "256MB"
 # Rows of the links table and the blocking index handed to the writer at a time.
 ROWS_PER_PART = 200_000
+# Articles whose words are numbered at a time (``_Words``): a few MB of Arrow strings, which
+# Arrow's memory pool keeps once it has had them (a whole batch at once raised the peak 100 MB).
+_ARTICLES_AT_A_TIME = 2_000
 # Words of a primary report regrouped by values only (step 3): clustering and an incident's values
 # never read them, and reading them is most of reading a report.
 _UNREAD = ReportWords(frozenset(), 0.0, ())
@@ -124,25 +128,14 @@ def _read_to_compare(history, mention_ids: list[str], words: "_Words") -> list[L
     return records
 
 
-class _Vocabulary(dict):
-    """Words numbered in the order first seen."""
-
-    def __init__(self):
-        super().__init__()
-        self.words: list[str] = []
-
-    def __missing__(self, word: str) -> int:
-        number = self[word] = len(self.words)
-        self.words.append(word)
-        return number
-
-
 class _Words:
     """Every report's words as numbers (a tenth of the memory of sets of strings), made into
-    ``WordSets`` once for every batch of pairs (``sets``)."""
+    ``WordSets`` once for every batch of pairs (``sets``). The words are numbered in Arrow, a few
+    thousand articles at a time (``_ARTICLES_AT_A_TIME``): a dictionary lookup per word in Python
+    took 2 CPU s of the 100k regroup of bench/bench_reconcile.py."""
 
     def __init__(self):
-        self.vocabulary = _Vocabulary()
+        self.vocabulary = pa.array([], pa.string())   # every word numbered so far, in order
         # Grown in place, read without a copy (``sets``): numpy arrays of each batch, joined at
         # the end, left the C library's heap 70 MB larger at 100k.
         self.numbers = array("i")
@@ -152,19 +145,33 @@ class _Words:
     def add(self, stored: pa.ChunkedArray, own: list[list[str]], rows: list[int], rarity: list[float]) -> None:
         """The words of some reports: ``rows`` in the order of the reports, each a row of
         ``stored`` (space-separated stored sets of words) or past them, of ``own`` (lists)."""
-        number = self.vocabulary.__getitem__
-        # A stored text is a set's: no word twice.
-        numbered = [array("i", map(number, text.split())) for text in stored.to_pylist()]
-        numbered += [array("i", map(number, words)) for words in own]
-        for row in rows:
-            self.numbers += numbered[row]
-            self.counts.append(len(numbered[row]))
-        self.rarity += array("d", rarity)
+        stored = stored.combine_chunks() if isinstance(stored, pa.ChunkedArray) else stored
+        numbered: list[np.ndarray] = []
+        for start in range(0, len(stored), _ARTICLES_AT_A_TIME):
+            part = stored.slice(start, _ARTICLES_AT_A_TIME)
+            # The stored text of an empty set is "", which Arrow would split into one word "".
+            numbered += self._numbered(pc.split_pattern(
+                pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part), " "))
+        numbered += self._numbered(pa.array(own, pa.list_(pa.string())))
+        chosen = [numbered[row] for row in rows]
+        self.numbers.frombytes(np.concatenate(chosen or [np.zeros(0, np.int32)]).tobytes())
+        self.counts.extend(map(len, chosen))
+        self.rarity.extend(rarity)
+
+    def _numbered(self, lists: pa.ListArray) -> list[np.ndarray]:
+        """Each list's words as numbers (a set's: no word twice), numbering the new ones."""
+        flat = pc.list_flatten(lists)
+        numbers = pc.index_in(flat, value_set=self.vocabulary)
+        if numbers.null_count:
+            self.vocabulary = pa.concat_arrays([self.vocabulary, pc.unique(pc.filter(flat, numbers.is_null()))])
+            numbers = pc.index_in(flat, value_set=self.vocabulary)
+        ends = np.cumsum(pc.list_value_length(lists).fill_null(0).to_numpy())
+        return np.split(numbers.to_numpy().astype(np.int32), ends[:-1]) if len(ends) else []
 
     def sets(self) -> WordSets:
         indptr = np.concatenate([[0], np.cumsum(np.frombuffer(self.counts, np.int64))])
         return WordSets(indptr, np.frombuffer(self.numbers, np.int32), np.frombuffer(self.rarity, np.float64),
-                        rarity_units(self.vocabulary.words))
+                        rarity_units(self.vocabulary.to_pylist()))
 
 
 class ScratchRows:
