@@ -54,12 +54,17 @@ def _areas(record: LinkRecord) -> tuple[list[str], list[str], list[str]]:
 
 def _date_keys(record: LinkRecord) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # Reports share their dates (a hundred a day): made once per date, not per report (a third
-    # of the blocking keys' time at 100,000 reports).
-    return _date_keys_of(record.year_known, record.precision, record.first_day, record.last_day, record.tolerance,
-                         record.window, record.month, record.day, record.published_day, _recalled_undated(record))
+    # of the blocking keys' time at 100,000 reports). Only what the keys depend on is asked, so
+    # that a few thousand dates are a few thousand entries of the cache.
+    if record.year_known:
+        return _date_keys_of(True, record.precision, record.first_day, record.last_day, record.tolerance,
+                             record.window, None, None, None, False)
+    return _date_keys_of(False, None, 0, 0, 0, (0, 0), record.month, record.day, record.published_day,
+                         _recalled_undated(record))
 
 
-@lru_cache(maxsize=65_536)
+# Some ten strings an entry: at most a few MB, kept for the next run.
+@lru_cache(maxsize=8_192)
 def _date_keys_of(year_known: bool, precision: str | None, first_day: int, last_day: int, tolerance: int,
                   window: tuple[int, int], month: int | None, day: int | None, published_day: int | None,
                   recalled_undated: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -113,7 +118,7 @@ def _years(record: LinkRecord) -> range | None:
     return None
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=8_192)
 def _months(first_day: int, last_day: int) -> tuple[str, ...]:
     first, last = date.fromordinal(first_day), date.fromordinal(last_day)
     return tuple(f"{year}-{month}" for year in range(first.year, last.year + 1)
