@@ -168,8 +168,8 @@ class _Words:
 
     def sets(self) -> WordSets:
         indptr = np.concatenate([[0], np.cumsum(np.frombuffer(self.counts, np.int64))])
-        # Each batch's numbers moved into one array and let go: a single array grown batch by batch
-        # (array.array) left the C library's heap larger by what it had outgrown (about 90 MB at 100k).
+        # Each batch's numbers moved into one array and let go, rather than one array grown by
+        # realloc batch by batch.
         numbers = np.empty(int(indptr[-1]), np.int32)
         filled = 0
         while self.numbers:
