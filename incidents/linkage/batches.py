@@ -7,7 +7,8 @@ run of 100,000 articles of `bench/corpus.py` (docs/benchmarks.md). Here:
 
 1. the reports are read ``BatchSize.mentions`` at a time; their blocking keys and the rows the
    comparisons read go to a scratch DuckDB database (which spills to disk past its memory limit),
-   their words are kept as numbers (``_Words``);
+   their words are kept as numbers (``_Words``), made once into the rows of a sparse matrix
+   (``words.WordSets``) that every batch of pairs reads;
 2. the candidate pairs are joined there and compared and weighed ``BatchSize.pairs`` at a time, in
    the order of time (``sql/linkage/pair_batches.sql``), and each batch's rows stay there;
 3. the components of the link graph are found from the links alone (a few per report), and
@@ -26,24 +27,25 @@ holds 96% of the reports; the link graph's largest holds nine.
 from __future__ import annotations
 
 import tempfile
-import weakref
 from array import array
+import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from incidents import SQL_DIR
-from incidents.linkage.candidates import CANDIDATES_SQL, keys_table
+from incidents.linkage.candidates import CANDIDATE_ROWS_SQL, keys_table
 from incidents.linkage.clustering import Cluster, linked_components
 from incidents.linkage.comparisons import compare_levels, records_table
 from incidents.linkage.linking import LINK_COLUMNS, WEIGHTS_SQL, Overrides, ScoredPairs, groups
-from incidents.linkage.records import LinkRecord, link_record
+from incidents.linkage.records import PRIMARY, LinkRecord, link_record
 from incidents.linkage.values import incident_row
 from incidents.linkage.weights import Model
-from incidents.linkage.words import ReportWords
+from incidents.linkage.words import ReportWords, WordSets, rarity_units
 
 PAIR_BATCHES_SQL = SQL_DIR / "linkage" / "pair_batches.sql"
 COMPONENT_PAIRS_SQL = SQL_DIR / "linkage" / "component_pairs.sql"
@@ -51,6 +53,9 @@ COMPONENT_PAIRS_SQL = SQL_DIR / "linkage" / "component_pairs.sql"
 SCRATCH_MEMORY_LIMIT = "256MB"
 # Rows of the links table and the blocking index handed to the writer at a time.
 ROWS_PER_PART = 200_000
+# Articles whose words are numbered at a time (``_Words``): a few MB of Arrow strings, which
+# Arrow's memory pool keeps once it has had them (a whole batch at once raised the peak 100 MB).
+_ARTICLES_AT_A_TIME = 2_000
 # Words of a primary report regrouped by values only (step 3): clustering and an incident's values
 # never read them, and reading them is most of reading a report.
 _UNREAD = ReportWords(frozenset(), 0.0, ())
@@ -86,100 +91,93 @@ def found_groups(records: dict[str, LinkRecord], clusters: Iterable[Cluster]) ->
 
 def read_records(history, mention_ids: list[str]) -> dict[str, LinkRecord]:
     """The records of these stored mentions (``history``: ``scope.History``) as clustering and an
-    incident's values read them: without the words of primary reports' articles."""
-    mentions = history.mentions(mention_ids)
+    incident's values read them: without their words and the sentences they come from."""
+    mentions = history.mentions(mention_ids, evidence=False)
     articles = history.articles({m.article_id for m in mentions}, words=False)
-    articles = {article_id: replace(article, words=_UNREAD) for article_id, article in articles.items()}
-    return {m.mention_id: link_record(m, articles.get(m.article_id)) for m in mentions}
+    return {m.mention_id: link_record(m, articles.get(m.article_id), _UNREAD) for m in mentions}
 
 
 def _read_to_compare(history, mention_ids: list[str], words: "_Words") -> list[LinkRecord]:
     """The records of these stored mentions, in this order, as blocking and the comparisons read
     them; their words go to ``words``. A primary report's article's words are read as stored
-    (their number, rarity and rarest) and numbered straight from the stored text: made into a set
-    of strings first, as ``ReconcileHistory.articles`` does, they took a fifth of the regroup."""
+    (their rarity and rarest) and numbered straight from the stored text (``_Words.add``): made
+    into a set of strings first, as ``ReconcileHistory.articles`` does, they took a fifth of the
+    regroup."""
     mentions = history.mentions(mention_ids)
     article_ids = {m.article_id for m in mentions}
     articles = history.articles(article_ids, words=False)
     stored = history.article_words(article_ids)
-    numbered = {}
-    for article_id, (text, rarity, rarest) in stored.items():
-        if text is None:
-            continue
-        numbered[article_id] = words.numbers_of(text.split())
-        if article_id in articles:
-            articles[article_id] = replace(articles[article_id], words=ReportWords(frozenset(), rarity,
-                                                                                  tuple(rarest.split())))
+    row_of = {article_id: row for row, article_id in enumerate(stored.column("article_id").to_pylist())}
+    rarity, rarest = stored.column("rarity").to_pylist(), stored.column("rarest").to_pylist()
     by_id = {m.mention_id: m for m in mentions}
-    records = []
+    records, rows, own = [], [], []
     for mention_id in mention_ids:
         mention = by_id[mention_id]
         article = articles.get(mention.article_id)
-        record = link_record(mention, article)
-        if record.is_primary and article is not None and article.words is not None:
-            words.append(numbered[mention.article_id], record.words.rarity)
+        row = row_of.get(mention.article_id) if mention.role == PRIMARY and article is not None else None
+        if row is not None:
+            record = link_record(mention, article, ReportWords(frozenset(), rarity[row], tuple(rarest[row].split())))
         else:
-            words.append(words.numbers_of(record.words.words), record.words.rarity)
+            # Its own sentences' words (a recollection, or an article without stored words).
+            record = link_record(mention, article)
+            row = stored.num_rows + len(own)
+            own.append(list(record.words.words))
+        rows.append(row)
         records.append(record)
+    words.add(stored.column("words"), own, rows, [record.words.rarity for record in records])
     return records
 
 
-class _Vocabulary(dict):
-    """Words numbered in the order first seen."""
-
-    def __init__(self):
-        super().__init__()
-        self.words: list[str] = []
-
-    def __missing__(self, word: str) -> int:
-        number = self[word] = len(self.words)
-        self.words.append(word)
-        return number
-
-
 class _Words:
-    """Every report's words as numbers, about a tenth of the memory of a set of strings, made into
-    ``ReportWords`` again (the same strings, so the same text levels) for the pairs of a batch."""
+    """Every report's words as numbers (a tenth of the memory of sets of strings), made into
+    ``WordSets`` once for every batch of pairs (``sets``). The words are numbered in Arrow, a few
+    thousand articles at a time (``_ARTICLES_AT_A_TIME``): a dictionary lookup per word in Python
+    took 2 CPU s of the 100k regroup of bench/bench_reconcile.py."""
 
     def __init__(self):
-        self.vocabulary = _Vocabulary()
-        self.numbers: list[array] = []
-        self.rarity: list[float] = []
+        self.vocabulary = pa.array([], pa.string())   # every word numbered so far, in order
+        self.numbers: list[np.ndarray] = []      # a batch's at a time, joined once (``sets``)
+        self.counts = array("q")
+        self.rarity = array("d")
 
-    def numbers_of(self, words: Iterable[str]) -> array:
-        # A set's: the stored text of a set, or a set.
-        return array("i", dict.fromkeys(map(self.vocabulary.__getitem__, words)))
+    def add(self, stored: pa.ChunkedArray, own: list[list[str]], rows: list[int], rarity: list[float]) -> None:
+        """The words of some reports: ``rows`` in the order of the reports, each a row of
+        ``stored`` (space-separated stored sets of words) or past them, of ``own`` (lists)."""
+        stored = stored.combine_chunks() if isinstance(stored, pa.ChunkedArray) else stored
+        numbered: list[np.ndarray] = []
+        for start in range(0, len(stored), _ARTICLES_AT_A_TIME):
+            part = stored.slice(start, _ARTICLES_AT_A_TIME)
+            # The stored text of an empty set is "", which Arrow would split into one word "".
+            numbered += self._numbered(pc.split_pattern(
+                pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part), " "))
+        numbered += self._numbered(pa.array(own, pa.list_(pa.string())))
+        chosen = [numbered[row] for row in rows]
+        self.numbers.append(np.concatenate(chosen or [np.zeros(0, np.int32)]))
+        self.counts.extend(map(len, chosen))
+        self.rarity.extend(rarity)
 
-    def append(self, numbers: array, rarity: float) -> None:
-        self.numbers.append(numbers)
-        self.rarity.append(rarity)
+    def _numbered(self, lists: pa.ListArray) -> list[np.ndarray]:
+        """Each list's words as numbers (a set's: no word twice), numbering the new ones."""
+        flat = pc.list_flatten(lists)
+        numbers = pc.index_in(flat, value_set=self.vocabulary)
+        if numbers.null_count:
+            self.vocabulary = pa.concat_arrays([self.vocabulary, pc.unique(pc.filter(flat, numbers.is_null()))])
+            numbers = pc.index_in(flat, value_set=self.vocabulary)
+        ends = np.cumsum(pc.list_value_length(lists).fill_null(0).to_numpy())
+        return np.split(numbers.to_numpy().astype(np.int32), ends[:-1]) if len(ends) else []
 
-    def count(self, position: int) -> int:
-        return len(self.numbers[position])
-
-    def of(self, position: int) -> ReportWords:
-        # ``rarest`` only finds candidates (step 1); a comparison reads the words and their rarity.
-        return ReportWords(frozenset(map(self.vocabulary.words.__getitem__, self.numbers[position])),
-                           self.rarity[position], ())
-
-
-@dataclass(slots=True)
-class _Compared:
-    words: ReportWords
-
-
-class _BatchWords:
-    """The reports as ``comparisons.text_levels`` reads them (their words), for one batch of pairs."""
-
-    def __init__(self, words: _Words):
-        self._words = words
-        self._made: dict[int, _Compared] = {}
-
-    def __getitem__(self, position: int) -> _Compared:
-        made = self._made.get(position)
-        if made is None:
-            made = self._made[position] = _Compared(self._words.of(position))
-        return made
+    def sets(self) -> WordSets:
+        indptr = np.concatenate([[0], np.cumsum(np.frombuffer(self.counts, np.int64))])
+        # Each batch's numbers moved into one array and let go, rather than one array grown by
+        # realloc batch by batch.
+        numbers = np.empty(int(indptr[-1]), np.int32)
+        filled = 0
+        while self.numbers:
+            part = self.numbers.pop(0)
+            numbers[filled:filled + len(part)] = part
+            filled += len(part)
+        return WordSets(indptr, numbers, np.frombuffer(self.rarity, np.float64),
+                        rarity_units(self.vocabulary.to_pylist()))
 
 
 class ScratchRows:
@@ -233,7 +231,7 @@ def regroup_all(history, model: Model, overrides: Overrides, size: BatchSize = B
     """Every stored report regrouped (``history``: ``scope.History``), in batches of ``size``."""
     mention_ids = history.mention_ids()
     scratch = _Scratch()
-    words = _index(history, mention_ids, scratch, size)
+    words = _index(history, mention_ids, scratch, size).sets()
     _weigh(scratch, words, mention_ids, model, overrides, size)
     del words
     found = _cluster(history, mention_ids, scratch, model, size)
@@ -258,13 +256,13 @@ def _index(history, mention_ids: list[str], scratch: _Scratch, size: BatchSize) 
         compared = compared.set_column(0, "position", pa.array(np.arange(start, start + len(batch)), pa.int32()))
         counted = compared.schema.get_field_index("word_count")
         compared = compared.set_column(counted, "word_count", pa.array(
-            [words.count(position) for position in range(start, start + len(batch))], pa.int32()))
+            np.frombuffer(words.counts, np.int64)[start:start + len(batch)], pa.int32()))
         scratch.insert("_keys", keys, first=start == 0)
         scratch.insert("_records", compared, first=start == 0)
     return words
 
 
-def _weigh(scratch: _Scratch, words: _Words, mention_ids: list[str], model: Model, overrides: Overrides,
+def _weigh(scratch: _Scratch, words: WordSets, mention_ids: list[str], model: Model, overrides: Overrides,
            size: BatchSize) -> None:
     """Step 2: the candidate pairs and the analysts' pairs, compared and weighed a batch at a time
     in the order of time (``_scored``: the links table's rows and what clustering reads)."""
@@ -277,7 +275,7 @@ def _weigh(scratch: _Scratch, words: _Words, mention_ids: list[str], model: Mode
         "decision": pa.array([decision for _, decision in decided], pa.string())}))
     conn.register("_weights", model.weights_table())
     del position
-    conn.execute(f"CREATE TABLE _candidates AS {CANDIDATES_SQL} UNION SELECT a, b FROM _decisions")
+    conn.execute(f"CREATE TABLE _candidates AS {CANDIDATE_ROWS_SQL} UNION SELECT a, b FROM _decisions")
     conn.execute(f"CREATE TABLE _pair_batches AS {PAIR_BATCHES_SQL.read_text('utf-8')}",
                  {"pairs_per_batch": size.pairs})
     conn.execute("DROP TABLE _candidates")
@@ -285,7 +283,7 @@ def _weigh(scratch: _Scratch, words: _Words, mention_ids: list[str], model: Mode
     weighed = f"SELECT a, b, must_link, {', '.join(LINK_COLUMNS)} FROM (\n{WEIGHTS_SQL.read_text('utf-8')}\n)"
     for number in range(max(batches, 1)):
         conn.execute("CREATE OR REPLACE TEMP TABLE _pairs AS SELECT a, b FROM _pair_batches WHERE batch = ?", [number])
-        compare_levels(conn, _BatchWords(words), complete=False)
+        compare_levels(conn, words, complete=False)
         conn.execute(f"{'INSERT INTO _scored' if number else 'CREATE TABLE _scored AS'} {weighed}",
                      {"prior": model.prior, "threshold": model.threshold})
     for table in ("_pair_batches", "_records", "_levels", "_pairs"):

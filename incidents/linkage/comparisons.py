@@ -7,10 +7,12 @@ How much a level weighs is not decided here but estimated from labelled pairs (`
 The levels are computed as data, in DuckDB, by ``sql/linkage/comparison_levels.sql`` over a
 table of the reports (``records_table``) and a table of the pairs: 1.4 million pairs of a
 100,000-article history take about 3 s there, 17 s as a Python function per pair
-(docs/benchmarks.md). The text level alone is Python's (``text_levels``): it intersects two
-articles' sets of some hundred words, which Python's sets do many times faster than DuckDB's
-lists or a join of the words. It is the only implementation: reconcile scores its candidate
-pairs with it and ``tests/devset/fit_weights.py`` every labelled pair.
+(docs/benchmarks.md). The text level alone is not SQL's (``text_levels``): it intersects two
+articles' sets of some hundred words, which DuckDB's lists or a join of the words do many times
+slower than a sparse matrix of the reports' word numbers (``words.WordSets``; Python's sets
+per pair, until session 13, took 8.7 s for 800,000 pairs). It is the only implementation:
+reconcile scores its candidate pairs with it and ``tests/devset/fit_weights.py`` every labelled
+pair.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from functools import lru_cache
 from typing import Sequence
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from incidents import SQL_DIR
 from incidents.linkage.records import RECALL_LOOKBACK_DAYS, LinkRecord
+from incidents.linkage.words import WordSets
 
 LEVELS_SQL = SQL_DIR / "linkage" / "comparison_levels.sql"
 # Levels that make two reports certainly two attacks: they weigh nothing, they forbid.
@@ -114,30 +118,32 @@ def records_table(records: Sequence[LinkRecord]) -> pa.Table:
     })
 
 
-def compare_levels(conn: duckdb.DuckDBPyConnection, records: Sequence[LinkRecord], complete: bool) -> None:
+def compare_levels(conn: duckdb.DuckDBPyConnection, words: WordSets, complete: bool) -> None:
     """Makes the table ``_levels`` (a, b, mention_a, mention_b, copies_of_one_report, conflict and
-    a column per FIELDS) of the pairs in ``_pairs`` over ``records``, registered as ``_records``.
+    a column per FIELDS) of the pairs in ``_pairs`` over the reports registered as ``_records``,
+    whose words are the rows of ``words`` (in the order of their positions).
 
     With ``complete`` false a hard negative's pair stops at it: its other fields cannot change
     the decision (a night's pairs are two thirds hard negatives); fitting the weights needs them all."""
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _levels AS {LEVELS_SQL.read_text('utf-8')}",
                  {"complete": complete, "hard_negatives": sorted(HARD_NEGATIVES),
                   "lookback_days": RECALL_LOOKBACK_DAYS, "min_words": MIN_WORDS_FOR_TEXT})
-    text_levels(conn, records)
+    text_levels(conn, words)
 
 
-def text_level(a: LinkRecord, b: LinkRecord) -> str:
-    """How much of their words two reports share, weighed by rarity (both have enough words)."""
-    similarity = a.words.overlap(b.words)
-    return next((level for floor, level in TEXT_LEVELS if similarity >= floor), "no_words")
-
-
-def text_levels(conn: duckdb.DuckDBPyConnection, records: Sequence[LinkRecord]) -> None:
-    """Fills the text level of the pairs in ``_levels`` that need one."""
+def text_levels(conn: duckdb.DuckDBPyConnection, words: WordSets) -> None:
+    """Fills the text level of the pairs in ``_levels`` that need one: how much of their words two
+    reports share, weighed by rarity (``words.ReportWords.overlap``)."""
     needed = conn.sql("SELECT a, b FROM _levels WHERE needs_text").fetchnumpy()
-    found = [text_level(records[a], records[b]) for a, b in zip(needed["a"].tolist(), needed["b"].tolist())]
+    similarity = words.overlaps(needed["a"], needed["b"])
+    # The first level whose floor the similarity reaches; past the last, "no_words".
+    names = [level for _, level in TEXT_LEVELS] + ["no_words"]
+    reached = np.full(len(similarity), len(TEXT_LEVELS), np.int8)
+    for number, (floor, _) in reversed(list(enumerate(TEXT_LEVELS))):
+        reached[similarity >= floor] = number
+    level = pa.DictionaryArray.from_arrays(pa.array(reached), pa.array(names)).cast(pa.string())
     conn.register("_text_levels", pa.table({"a": pa.array(needed["a"], pa.int32()), "b": pa.array(needed["b"], pa.int32()),
-                                            "level": pa.array(found, pa.string())}))
+                                            "level": level}))
     conn.execute('UPDATE _levels SET "text" = t.level FROM _text_levels t WHERE _levels.a = t.a AND _levels.b = t.b')
     conn.unregister("_text_levels")
 
@@ -150,7 +156,7 @@ def compare_all(records: Sequence[LinkRecord], pairs: Sequence[tuple[int, int]],
         conn.register("_records", records_table(records))
         conn.register("_pairs", pa.table({"a": pa.array([a for a, _ in pairs], pa.int32()),
                                           "b": pa.array([b for _, b in pairs], pa.int32())}))
-        compare_levels(conn, records, complete)
+        compare_levels(conn, WordSets.of([record.words for record in records]), complete)
         rows = conn.execute(f"SELECT conflict, {', '.join(_quoted(f) for f in FIELDS)} FROM _levels "
                             "ORDER BY a, b").fetchall()
     return [Comparison(tuple(row[1:]), row[0]) for row in rows]

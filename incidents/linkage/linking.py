@@ -17,11 +17,12 @@ import duckdb
 import pyarrow as pa
 
 from incidents import SQL_DIR
-from incidents.linkage.candidates import CANDIDATES_SQL, keys_table
+from incidents.linkage.candidates import CANDIDATE_ROWS_SQL, keys_table
 from incidents.linkage.clustering import Cluster, ScoredPair, cluster, linked_components
 from incidents.linkage.comparisons import FIELDS, compare_levels, records_table
 from incidents.linkage.records import LinkRecord
 from incidents.linkage.weights import Model
+from incidents.linkage.words import WordSets
 
 MUST_LINK, CANNOT_LINK = "must_link", "cannot_link"
 WEIGHTS_SQL = SQL_DIR / "linkage" / "pair_weights.sql"
@@ -138,10 +139,10 @@ def _score(records: dict[str, LinkRecord], model: Model, decisions: dict[tuple[s
                                               "decision": pa.array([d for _, d in decided], pa.string())}))
         if pairs is None:
             conn.register("_keys", keys_table(ordered))
-            conn.execute(f"CREATE TEMP TABLE _pairs AS {CANDIDATES_SQL} UNION SELECT a, b FROM _decisions")
+            conn.execute(f"CREATE TEMP TABLE _pairs AS {CANDIDATE_ROWS_SQL} UNION SELECT a, b FROM _decisions")
         else:
             conn.register("_pairs", pa.table(positions(pairs)))
-        compare_levels(conn, ordered, complete=False)
+        compare_levels(conn, WordSets.of([record.words for record in ordered]), complete=False)
         table = conn.sql(WEIGHTS_SQL.read_text("utf-8"),
                          params={"prior": model.prior, "threshold": model.threshold}).to_arrow_table()
     return ScoredPairs([record.mention_id for record in ordered], table)

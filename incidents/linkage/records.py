@@ -133,7 +133,9 @@ def _period(stated: str, year: int, month: int | None, day: int | None) -> tuple
     return "year", date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
 
 
-def link_record(mention: Mention, article: ArticleInfo | None) -> LinkRecord:
+def link_record(mention: Mention, article: ArticleInfo | None, words: ReportWords | None = None) -> LinkRecord:
+    """The record of this mention; ``words``, when given, are its words as already read (a full
+    regroup reads them as numbers, and clustering does not read them), not made here again."""
     weapon_type = _text(mention.weapon_type)
     weapon_type = None if weapon_type in (None, "unknown") else weapon_type
     target_type = _text(mention.target_type)
@@ -152,7 +154,9 @@ def link_record(mention: Mention, article: ArticleInfo | None) -> LinkRecord:
     weekday = date.fromordinal(first_day).weekday() if precision == "day" else mention.event_weekday
     # A report's whole article tells its attack (headline, quotes, names); an article recalling an
     # attack tells another one, so a recollection has only the sentences that recall it.
-    if mention.role == PRIMARY and article is not None and article.words is not None:
+    if words is not None:
+        pass
+    elif mention.role == PRIMARY and article is not None and article.words is not None:
         words = article.words
     else:
         words = ReportWords.of(sentence_words(evidence_text(mention)))

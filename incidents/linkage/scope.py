@@ -25,8 +25,9 @@ from incidents.model import ArticleInfo, Mention
 class History(Protocol):
     """What a run reads back of the stored reports, links and incidents."""
 
-    def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
-        """The stored mentions among these ids (None: all), evidence sentences included."""
+    def mentions(self, mention_ids: Iterable[str] | None, evidence: bool = True) -> list[Mention]:
+        """The stored mentions among these ids (None: all), evidence sentences included unless
+        not ``evidence`` (then None: what clustering and an incident's values read)."""
 
     def mention_ids(self) -> list[str]:
         """Every stored mention's id, in order."""
@@ -34,9 +35,9 @@ class History(Protocol):
     def articles(self, article_ids: Iterable[str], words: bool = True) -> dict[str, ArticleInfo]:
         """These articles; without ``words``, their words are not read (``ArticleInfo.words`` None)."""
 
-    def article_words(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, str]]:
-        """The stored words of these articles as stored: (words, rarity, rarest), the words
-        space-separated (the articles that have them)."""
+    def article_words(self, article_ids: Iterable[str]) -> pa.Table:
+        """The stored words of these articles as stored, a row each (those that have them):
+        article_id, words (space-separated), rarity, rarest (space-separated)."""
 
     def incident_rows(self, mention_ids: Iterable[str] | None, incident_ids: Iterable[str] = ()) -> dict[str, str]:
         """mention_id -> incident_id of every member, gone mentions included, of the incidents that

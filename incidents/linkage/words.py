@@ -14,9 +14,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+from scipy import sparse
 from stop_words import get_stop_words
 from wordfreq import get_frequency_dict
 
@@ -43,6 +46,15 @@ RARE_ZIPF = 4.0
 # of one attack, sharing one of each other's ten rarest words found 61% (the MinHash bands of
 # the whole articles' words, used before, 19%), at 5% of the pairs of two attacks.
 RAREST_KEPT = 10
+# Every word's rarity (7 minus a Zipf value rounded to hundredths, or MOST_RARE) is a whole number
+# of these: summed as whole numbers, the rarities of the words two reports share are exact, and
+# rounded once they are the float ``math.fsum`` gives (``WordSets.overlaps``).
+RARITY_UNIT = 2.0 ** -52
+# A word's units split in two, each summed exactly in a float (below 2 ** 53 over 2 ** 20 words).
+_SPLIT = 2 ** 26
+# Pairs whose shared words are found at a time (``WordSets.overlaps``): their rows, some hundred
+# words each, are copied and merged, about 15 MB at a time (as fast as 20,000 and 80,000 at a time).
+_PAIRS_AT_A_TIME = 5_000
 
 
 @lru_cache(maxsize=1)
@@ -125,3 +137,54 @@ class ReportWords:
         shared = total_rarity(self.words & other.words)
         union = self.rarity + other.rarity - shared
         return shared / union if union > 0 else 0.0
+
+
+def rarity_units(words: Iterable[str]) -> np.ndarray:
+    """Each word's rarity (``total_rarity`` of it alone) as a whole number of RARITY_UNITs."""
+    rarities = _rarities()
+    units = np.fromiter((rarities.get(word, MOST_RARE) for word in words), np.float64) / RARITY_UNIT
+    if not np.array_equal(units, np.floor(units)):
+        raise ValueError("a word's rarity is not a whole number of RARITY_UNITs: the exact sums need one")
+    return units.astype(np.int64)
+
+
+class WordSets:
+    """Many reports' words at once, for the text level of many pairs: a sparse matrix of reports
+    by word numbers (1 where a report has the word), each report's summed rarity, and each
+    word's rarity in whole RARITY_UNITs. ``overlaps`` gives, for pairs of rows, the very floats
+    ``ReportWords.overlap`` gives, without a Python set or sum per pair (800,000 pairs at
+    100,000 articles of bench/bench_reconcile.py: 8.7 s as sets, docs/benchmarks.md)."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, rarity: np.ndarray, units: np.ndarray):
+        # indptr, indices: each report's word numbers (CSR), any order within a report, no repeats;
+        # rarity: each report's summed rarity (``ReportWords.rarity``); units: each word's.
+        units = np.asarray(units, np.int64)
+        self.matrix = sparse.csr_array((np.ones(len(indices), np.int8), np.asarray(indices, np.int32),
+                                        np.asarray(indptr, np.int64)), shape=(len(indptr) - 1, len(units)))
+        self.matrix.sort_indices()
+        self.rarity = np.asarray(rarity, np.float64)
+        self._high = (units // _SPLIT).astype(np.float64)
+        self._low = (units % _SPLIT).astype(np.float64)
+
+    @classmethod
+    def of(cls, reports: Sequence[ReportWords]) -> "WordSets":
+        numbers: dict[str, int] = {}
+        indices = [numbers.setdefault(word, len(numbers)) for report in reports for word in report.words]
+        indptr = np.cumsum([0] + [len(report.words) for report in reports])
+        return cls(indptr, np.array(indices, np.int32), [report.rarity for report in reports],
+                   rarity_units(numbers))
+
+    def overlaps(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The rarity-weighted Jaccard similarity of rows ``a`` and ``b`` (``ReportWords.overlap``)."""
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        shared = np.empty(len(a), np.float64)
+        for start in range(0, len(a), _PAIRS_AT_A_TIME):
+            x, y = a[start:start + _PAIRS_AT_A_TIME], b[start:start + _PAIRS_AT_A_TIME]
+            common = self.matrix[x].multiply(self.matrix[y]).tocsr()
+            row = np.repeat(np.arange(len(x)), np.diff(common.indptr))
+            high = np.bincount(row, weights=self._high[common.indices], minlength=len(x))
+            low = np.bincount(row, weights=self._low[common.indices], minlength=len(x))
+            # Both sums are exact; one addition rounds their total as fsum rounds it.
+            shared[start:start + len(x)] = (high * _SPLIT + low) * RARITY_UNIT
+        union = self.rarity[a] + self.rarity[b] - shared
+        return np.divide(shared, union, out=np.zeros(len(a)), where=union > 0)

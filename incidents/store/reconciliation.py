@@ -32,7 +32,10 @@ MENTION_FIELDS_FOR_RECONCILE = (
     "event_year, event_month, event_day, event_weekday, time_of_day, place_id, location_name, location_name_ar, "
     "country, admin1, city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, killed, injured, "
     "property_damage, target_type, target_name, launch_site, launch_place_id, perpetrator_claimed, claim_disowned, "
-    "perpetrator_accused, concat_ws(' ', evidence, (SELECT string_agg(DISTINCT v.evidence, ' ' ORDER BY v.evidence) "
+    "perpetrator_accused, "
+)
+_EVIDENCE = (
+    "concat_ws(' ', evidence, (SELECT string_agg(DISTINCT v.evidence, ' ' ORDER BY v.evidence) "
     "FROM mention_values v WHERE v.mention_id = mentions.mention_id AND v.evidence IS DISTINCT FROM "
     "mentions.evidence)) AS evidence"
 )
@@ -61,11 +64,11 @@ class ReconcileHistory:
 
     db: Reads
 
-    def mentions(self, mention_ids: Iterable[str] | None) -> list[Mention]:
+    def mentions(self, mention_ids: Iterable[str] | None, evidence: bool = True) -> list[Mention]:
         # Unordered (reconcile orders them) and streamed in batches: a first run's full regroup
         # reads every stored mention, more than DuckDB's memory limit holds at once at 1M articles.
         tables = {}
-        sql = f"SELECT {MENTION_FIELDS_FOR_RECONCILE} FROM mentions"
+        sql = f"SELECT {MENTION_FIELDS_FOR_RECONCILE}{_EVIDENCE if evidence else 'NULL AS evidence'} FROM mentions"
         if mention_ids is not None:
             ids = sorted(mention_ids)
             if not ids:
@@ -126,13 +129,11 @@ class ReconcileHistory:
             for article_id, group, published, source, text, rarity, rarest in rows
         }
 
-    def article_words(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, str]]:
-        ids = sorted(article_ids)
-        if not ids:
-            return {}
-        return {row[0]: row[1:] for row in self.db.rows(
-            "SELECT article_id, words, rarity, rarest FROM article_words WHERE article_id IN (SELECT article_id FROM _ids)",
-            _ids=key_table("article_id", ids))}
+    def article_words(self, article_ids: Iterable[str]) -> pa.Table:
+        # As Arrow: a full regroup numbers the words there (linkage.batches), never as Python strings.
+        with self.db.scratch(_ids=key_table("article_id", sorted(article_ids))):
+            return self.db.arrow("SELECT article_id, words, rarity, rarest FROM article_words "
+                                 "WHERE article_id IN (SELECT article_id FROM _ids)")
 
     def incident_runs(self, incident_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
         rows = self.db.rows(
