@@ -39,7 +39,9 @@ _BACKED_BY_BEFORE_RE = re.compile(
 # The verb of the fall ("أطلقتا من سورية وسقطتا في بلدة …"): a place after it is where they fell.
 _FELL_RE = re.compile(r"(?<!\w)[وف]?(?:سقط|سقطت|سقطا|سقطتا|سقطوا|سقوط|انفجر|انفجرت|انفجرا|انفجرتا)(?!\w)")
 # "أطلق من منطقة … باتجاه المنطقة الخضراء": where it went is not where it came from.
-_TOWARD_RE = re.compile(r"(?<!\w)(?:باتجاه|اتجاه|تجاه|نحو|صوب|علي|الي)(?!\w)")
+# Not a hedge (انطلقت على الأرجح من …: most likely launched from).
+_TOWARD_RE = re.compile(
+    r"(?<!\w)(?:باتجاه|اتجاه|تجاه|نحو|صوب|علي(?!\s+(?:الارجح|الاغلب|الاقل|ما\s+يبدو))|الي)(?!\w)")
 # "مطار عربت في مدينة السليمانية": what the report says a site is in.
 _SAID_IN_RE = re.compile(r"^[\s\"]*في\s+(?:مدينه\s+|محافظه\s+)?\"?$")
 

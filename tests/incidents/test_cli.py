@@ -33,6 +33,22 @@ def test_make_run_prints_where_the_database_is_and_a_summary(sample_db):
     assert "Incidents:" in output and "Rejected files:" in output and "README.pdf" in output
 
 
+def test_make_run_shows_each_attack_of_the_sample_once(sample_db):
+    """The sample inbox tells seven attacks; AFP and Shafaq both tell the Baghdad airport drones.
+    A new user's first summary must not show an attack twice (a launch site read as a second
+    scene once made a Radwaniyah incident beside the airport's)."""
+    db, _ = sample_db
+    query = ("SELECT event_date, location_name, source_count FROM incidents WHERE NOT is_background "
+             "ORDER BY event_date")
+    done = subprocess.run([*INCIDENTS, "sql", "--db", str(db), "--format", "json", query],
+                          capture_output=True, text=True, check=True)
+    attacks = [(row["event_date"][:10], row["location_name"], row["source_count"]) for row in json.loads(done.stdout)]
+    assert [(day, sources) for day, _, sources in attacks] == [
+        ("2020-09-08", 1), ("2021-05-25", 1), ("2021-07-04", 2), ("2021-12-05", 1), ("2022-03-22", 1),
+        ("2022-10-13", 1), ("2023-12-03", 1)], attacks
+    assert attacks[2][1] == "Baghdad International Airport"
+
+
 def test_the_query_hint_of_the_summary_runs_as_printed(tmp_path):
     """`Query it: …` names the command so that pasting it works where the user is."""
     script = Path(sys.executable).parent / "incidents"
