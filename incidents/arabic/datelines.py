@@ -94,8 +94,9 @@ class Dateline:
 
     date_start: int = 0
     date_end: int = 0
-    place_start: int = 0  # the dateline's opening (its city, outlet, date): the text's start or
-    place_end: int = 0    # the line after the headline
+    # Where the dateline's city and outlet stand: at the text's start, or on the line after the headline.
+    place_start: int = 0
+    place_end: int = 0
     page_date_start: int = 0  # the date line the page prints (page_dates.page_date)
     page_date_end: int = 0
     report_date: datetime.date | None = None  # the date the dateline or the page's date line gives
