@@ -133,7 +133,7 @@ def compare_levels(conn: duckdb.DuckDBPyConnection, words: WordSets, complete: b
 
 def text_levels(conn: duckdb.DuckDBPyConnection, words: WordSets) -> None:
     """Fills the text level of the pairs in ``_levels`` that need one: how much of their words two
-    reports share, weighed by rarity (``words.ReportWords.overlap``)."""
+    reports share, weighed by rarity (``words.WordSets.overlaps``)."""
     needed = conn.sql("SELECT a, b FROM _levels WHERE needs_text").fetchnumpy()
     similarity = words.overlaps(needed["a"], needed["b"])
     # The first level whose floor the similarity reaches; past the last, "no_words".

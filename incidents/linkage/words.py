@@ -132,12 +132,6 @@ class ReportWords:
     def of(cls, words: frozenset[str]) -> "ReportWords":
         return cls(words, total_rarity(words), tuple(rarest_known(words, RAREST_KEPT)))
 
-    def overlap(self, other: "ReportWords") -> float:
-        """Rarity-weighted Jaccard similarity: the shared words' rarity over the rarity of all words."""
-        shared = total_rarity(self.words & other.words)
-        union = self.rarity + other.rarity - shared
-        return shared / union if union > 0 else 0.0
-
 
 def rarity_units(words: Iterable[str]) -> np.ndarray:
     """Each word's rarity (``total_rarity`` of it alone) as a whole number of RARITY_UNITs."""
@@ -152,7 +146,7 @@ class WordSets:
     """Many reports' words at once, for the text level of many pairs: a sparse matrix of reports
     by word numbers (1 where a report has the word), each report's summed rarity, and each
     word's rarity in whole RARITY_UNITs. ``overlaps`` gives, for pairs of rows, the very floats
-    ``ReportWords.overlap`` gives, without a Python set or sum per pair (800,000 pairs at
+    two sets' ``total_rarity`` (``math.fsum``) would give, without a Python set or sum per pair (800,000 pairs at
     100,000 articles of bench/bench_reconcile.py: 8.7 s as sets, docs/benchmarks.md)."""
 
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, rarity: np.ndarray, units: np.ndarray):
@@ -175,7 +169,8 @@ class WordSets:
                    rarity_units(numbers))
 
     def overlaps(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """The rarity-weighted Jaccard similarity of rows ``a`` and ``b`` (``ReportWords.overlap``)."""
+        """The rarity-weighted Jaccard similarity of rows ``a`` and ``b``: the rarity of the words
+        they share over the rarity of all their words."""
         a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
         shared = np.empty(len(a), np.float64)
         for start in range(0, len(a), _PAIRS_AT_A_TIME):
