@@ -27,8 +27,8 @@ holds 96% of the reports; the link graph's largest holds nine.
 from __future__ import annotations
 
 import tempfile
-from array import array
 import weakref
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 

@@ -154,11 +154,9 @@ def link_record(mention: Mention, article: ArticleInfo | None, words: ReportWord
     weekday = date.fromordinal(first_day).weekday() if precision == "day" else mention.event_weekday
     # A report's whole article tells its attack (headline, quotes, names); an article recalling an
     # attack tells another one, so a recollection has only the sentences that recall it.
-    if words is not None:
-        pass
-    elif mention.role == PRIMARY and article is not None and article.words is not None:
+    if words is None and mention.role == PRIMARY and article is not None and article.words is not None:
         words = article.words
-    else:
+    elif words is None:
         words = ReportWords.of(sentence_words(evidence_text(mention)))
     point = first_day if precision in ("day", "week") else math.inf
     published_key = published.timestamp() if published else math.inf
