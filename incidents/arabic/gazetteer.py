@@ -47,6 +47,7 @@ class Place:
     name_en: str
     name_ar: str
     kind: str
+    target_type: str | None          # what an attack on the place hits, when a report names nothing else
     admin1: str | None
     country: str
     city: str | None
@@ -77,6 +78,7 @@ def places() -> dict[str, Place]:
             name_en=row["name_en"],
             name_ar=names[0] if names else "",
             kind=row["kind"],
+            target_type=row["target_type"] or None,
             admin1=row["admin1"] or None,
             country=row["country"],
             city=row["city"] or None,
@@ -96,6 +98,7 @@ def places() -> dict[str, Place]:
             name_en=row["name_en"],
             name_ar=row["names_ar"].split("|")[0],
             kind="city" if population >= CITY_POPULATION else "town",
+            target_type=None,
             admin1=row["admin1"] or None,
             country=row["country"],
             city=row["name_en"],

@@ -25,9 +25,6 @@ _SUBJECTED_RE = re.compile(r"(?<!\w)[وف]?(?:تعرض|تعرضت|تعرضا|ت�
 _SUBJECT_CHARS = 80
 _RELATIVE_BEFORE_RE = re.compile(r"(?<!\w)(?:التي|الذي|اللتين|اللذين|الذين|اللواتي)\s+$")
 _PRONOUN_AFTER_RE = re.compile(r"\s+(?:له|لها|لهم|لهما)(?!\w)")
-# A district that is a target in itself, when nothing more precise is named: Baghdad's Green Zone
-# holds the seat of government and the embassies ("صاروخ سقط وسط المنطقة الخضراء").
-_TARGET_DISTRICTS = {"baghdad_green_zone": ("government", "Green Zone")}
 # Where people live, hit (قذائف سقطت على قرية، في بلدة كلس، ببلدة قرقميش; تتعرض قرى … لقصف):
 # civilians were targeted, when the report names no target, no site and no victims. Only right
 # after the preposition of the fall or the verb of the shelling: "near a village" (قرب قرية) only
@@ -55,15 +52,11 @@ def target_of(sentences: list[SentenceFacts], place: Candidate | None) -> Candid
                   and not _UNDER_CONTROL_RE.search(facts.normalized[max(0, t.start - 12):t.end])]
     if named:
         return named[0]
-    if place is not None:
-        kind_targets = {"base": ("military", "base"), "airport": ("airport", "airport"),
-                        "oilfield": ("infrastructure", "oil field")}
-        if place.value.kind in kind_targets:
-            target_type, name = kind_targets[place.value.kind]
-            return Candidate(TargetTerm(target_type, place.value.name_en), place.facts, place.start, place.end, 0.6)
-        if place.value.place_id in _TARGET_DISTRICTS:
-            target_type, name = _TARGET_DISTRICTS[place.value.place_id]
-            return Candidate(TargetTerm(target_type, name), place.facts, place.start, place.end, 0.55)
+    # A place that is a target in itself (a base, an airport, an oil field, the Green Zone with the
+    # seat of government): the gazetteer's target_type, when nothing more precise is named.
+    if place is not None and place.value.target_type:
+        return Candidate(TargetTerm(place.value.target_type, place.value.name_en), place.facts, place.start,
+                         place.end, 0.6)
     roles = victim_roles()
     for facts in sentences:
         for quantity in facts.quantities:

@@ -107,8 +107,8 @@ def test_curated_rows_agree_with_the_geodata():
 
 
 def _point(row: dict[str, str]) -> Place:
-    return Place(place_id=f"gn{row['geonames_id']}", name_en=row["name_en"], name_ar="", kind="town", admin1=None,
-                 country=row["country"], city=None, latitude=float(row["latitude"]),
+    return Place(place_id=f"gn{row['geonames_id']}", name_en=row["name_en"], name_ar="", kind="town",
+                 target_type=None, admin1=None, country=row["country"], city=None, latitude=float(row["latitude"]),
                  longitude=float(row["longitude"]), precision="city", parent_id=None)
 
 

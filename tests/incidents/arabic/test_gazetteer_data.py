@@ -20,7 +20,7 @@ from incidents import LEXICON_DIR
 GAZETTEER = LEXICON_DIR / "gazetteer.csv"
 
 COLUMNS = [
-    "place_id", "name_en", "names_ar", "kind", "admin1", "country", "city",
+    "place_id", "name_en", "names_ar", "kind", "target_type", "admin1", "country", "city",
     "latitude", "longitude", "precision", "parent_id", "source",
 ]
 KINDS = {
@@ -153,6 +153,22 @@ def test_kind_and_precision():
             f"{where(row)}: precision {row['precision']} does not suit kind {row['kind']}"
         )
         assert row["name_en"], f"{row['place_id']}: empty name_en"
+
+
+# The contract's target types a place can be in itself; a site of these kinds is always one.
+PLACE_TARGET_TYPES = {"military", "airport", "infrastructure", "government", "diplomatic"}
+TARGET_BY_KIND = {"base": "military", "airport": "airport", "oilfield": "infrastructure"}
+
+
+def test_sites_that_are_targets_say_what_they_are():
+    for row in rows():
+        if row["target_type"]:
+            assert row["target_type"] in PLACE_TARGET_TYPES, f"{where(row)}: unknown target_type {row['target_type']!r}"
+            assert row["kind"] not in ("country", "governorate", "region", "city", "town"), (
+                f"{where(row)}: a whole {row['kind']} is no target in itself")
+        if row["kind"] in TARGET_BY_KIND:
+            expected = TARGET_BY_KIND[row["kind"]]
+            assert row["target_type"] == expected, f"{where(row)}: a {row['kind']} is a {expected} target"
 
 
 def test_parents_exist_and_lead_to_the_same_country():
