@@ -75,6 +75,10 @@ _ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري|(?P<two>اخران|اخريان
 _OTHERS_UNCOUNTED_RE = re.compile(r"\s+(?:اخرون|اخرين|اخريات)(?!\w)")
 # "وأصيب أكثر من 100 في التفجيرات": a hedged figure with no noun; the bound is the figure.
 _HEDGED_COUNT_RE = re.compile(r"\s+(?:اكثر من|نحو|حوالي|قرابه|زهاء|ما لا يقل عن)\s+(?P<number>\d+)(?!\d)")
+# "قتل قيادي في القصف، وأوضح مصدر أن اثنين من مرافقيه قتلا أيضا": a second figure of the same
+# sentence marked "also" (أيضا right after it, كما right before its verb) counts more victims.
+_ALSO_AFTER_RE = re.compile(r"\s+(?:\w+\s+)?ايضا(?!\w)")
+_ALSO_BEFORE_RE = re.compile(r"(?<!\w)كما\s+$")
 # A full stop ends the statement a cue opens ("… عملية اغتيال .اربعة من حراس …").
 _STOP_RE = re.compile(r"[.!?]")
 # Between two coordinated victims: "ضابط وجنديين"، "طفلة، وامرأة"، "ثلاثة جنود من اللواء و".
@@ -233,6 +237,7 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
             if _RESTRICTED_NONE_RE.match(told, end):
                 continue
             found.append(Candidate(0, facts, start, end, 0.8, update))
+        found += _also_counted(found, facts)
     found.sort(key=lambda c: (c.facts.sentence.index, c.start))
     positive = [c for c in found if c.value]
     if positive:
@@ -240,6 +245,22 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
         last_positive = max(c.facts.sentence.index for c in positive)
         found = [c for c in found if c.value or (c.update and c.facts.sentence.index > last_positive)]
     return found
+
+
+def _also_counted(found: list[Candidate], facts: SentenceFacts) -> list[Candidate]:
+    """The sentence's figure with the one it adds "also" (``_ALSO_AFTER_RE``) as one more statement."""
+    own = sorted((c for c in found if c.facts is facts and c.value), key=lambda c: c.start)
+    added = []
+    for later in own:
+        if not (_ALSO_AFTER_RE.match(facts.told, later.end)
+                or _ALSO_BEFORE_RE.search(facts.told[max(0, later.start - 8):later.start])):
+            continue
+        before = [c for c in own if c.end <= later.start]
+        if before:
+            first = before[-1]
+            added.append(Candidate(first.value + later.value, facts, first.start, later.end,
+                                   max(first.confidence, later.confidence), later.update))
+    return added
 
 
 @lru_cache(maxsize=64)

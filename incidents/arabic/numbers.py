@@ -243,14 +243,14 @@ def _agrees(number: str, value: int) -> bool:
     return value >= 2
 
 
-_VICTIM_OF_WORDS = frozenset({"اصابه", "مقتل", "استشهاد", "جرح", "وفاه", "اغتيال", "خطف"})
+_VICTIM_OF_WORDS = frozenset({"اصابه", "مقتل", "استشهاد", "جرح", "وفاه", "اغتيال", "خطف", "قتل", "استشهد", "اصيب"})
 
 
 def _counts_as_one(noun: _Noun, text: str, start: int, end: int, lexicon: _Lexicon) -> bool:
     previous = _previous_word(text, start)
     if noun.lemma in lexicon.adjective_lemmas:
-        # "مدني" is mostly an adjective (الطيران المدني), but right after "the wounding of" or
-        # "the killing of" it is the victim: "تسبب في إصابة مدني".
+        # "مدني" is mostly an adjective (الطيران المدني), but right after "the wounding of",
+        # "the killing of" or a verb of them it is the victim: "تسبب في إصابة مدني"، "استشهد مدني".
         return previous is not None and previous.removeprefix("و").removeprefix("ب") in _VICTIM_OF_WORDS \
             and not lexicon.construct_follows.match(text, end)
     if lexicon.construct_follows.match(text, end):
