@@ -106,6 +106,8 @@ WITH measured AS (
         END AS projectile_count_level,
         CASE
             WHEN ra.killed IS NULL OR rb.killed IS NULL THEN NULL
+            -- "No casualties" is what most attacks on a base report: agreeing on it says less.
+            WHEN ra.killed = 0 AND rb.killed = 0 THEN 'none_both'
             WHEN ra.killed = rb.killed THEN 'equal'
             WHEN ra.killed = 0 OR rb.killed = 0 THEN 'none_and_some'     -- an early "no casualties" and a later toll
             WHEN abs(ra.killed - rb.killed) <= greatest(1, floor(greatest(ra.killed, rb.killed) / 2)) THEN 'close'
@@ -113,6 +115,7 @@ WITH measured AS (
         END AS killed_level,
         CASE
             WHEN ra.injured IS NULL OR rb.injured IS NULL THEN NULL
+            WHEN ra.injured = 0 AND rb.injured = 0 THEN 'none_both'
             WHEN ra.injured = rb.injured THEN 'equal'
             WHEN ra.injured = 0 OR rb.injured = 0 THEN 'none_and_some'
             WHEN abs(ra.injured - rb.injured) <= greatest(1, floor(greatest(ra.injured, rb.injured) / 2)) THEN 'close'
