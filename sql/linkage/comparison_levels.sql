@@ -43,11 +43,15 @@ WITH measured AS (
             WHEN ra.year_known AND rb.year_known THEN CASE
                 WHEN ra.precision = 'day' AND rb.precision = 'day' THEN CASE
                     WHEN greatest(ra.first_day, rb.first_day) - least(ra.last_day, rb.last_day) <= 0 THEN 'same_day'
-                    -- "Late Saturday night" and "early Sunday" can be one hour; any other two days are two.
+                    -- "Late Saturday night" and "early Sunday" can be one hour, and so can "Sunday
+                    -- night" (ليلة الأحد: the night before Sunday) and a report that gives Saturday
+                    -- without an hour; any other two days are two.
                     WHEN greatest(ra.first_day, rb.first_day) - least(ra.last_day, rb.last_day) = 1
                      AND CASE WHEN ra.first_day < rb.first_day
-                              THEN ra.time_of_day IN ('evening', 'night') AND rb.time_of_day IN ('night', 'dawn')
-                              ELSE rb.time_of_day IN ('evening', 'night') AND ra.time_of_day IN ('night', 'dawn') END
+                              THEN coalesce(ra.time_of_day IN ('evening', 'night'), rb.time_of_day IS NOT NULL)
+                               AND coalesce(rb.time_of_day IN ('night', 'dawn'), ra.time_of_day IS NOT NULL)
+                              ELSE coalesce(rb.time_of_day IN ('evening', 'night'), ra.time_of_day IS NOT NULL)
+                               AND coalesce(ra.time_of_day IN ('night', 'dawn'), rb.time_of_day IS NOT NULL) END
                         THEN 'around_midnight'
                     ELSE 'different_days' END
                 WHEN greatest(ra.window_first, rb.window_first) > least(ra.window_last, rb.window_last)
