@@ -229,7 +229,7 @@ def write_links(writer: Writer, links, run_id: int) -> None:
         # A full regroup's rows come in parts from its scratch database (linkage.batches.ScratchRows),
         # each committed into the staged copy: DuckDB holds a transaction's new rows in memory.
         for part in [rows] if isinstance(rows, pa.Table) else rows.parts():
-            writer.insert_arrow_in_parts(table_name, part, commit=links.scope is None)
+            writer.insert_arrow_in_parts(table_name, part, after_each=writer.commit if links.scope is None else None)
     writer.execute("UPDATE link_overrides SET applied_run_id = ? WHERE applied_run_id IS NULL", (run_id,))
 
 
