@@ -300,8 +300,8 @@ class Writer(Reads):
         Enough after a bulk append: DuckDB writes the appended row groups to the file's blocks as
         they come and a commit lets their memory go (a full regroup's 5M rows of links, committed
         200,000 at a time, peaked as high either way); DuckDB checkpoints by itself when its log
-        grows, and the run's end checkpoints. A CHECKPOINT after each of those parts cost 1 CPU s
-        at 100,000 articles (docs/benchmarks.md, "Session 14").
+        grows, and the run's end checkpoints. Measured alone, a CHECKPOINT after each of those
+        parts cost about 1 CPU s at 100,000 articles (docs/benchmarks.md, "Session 14").
         """
         self.conn.commit()
 
