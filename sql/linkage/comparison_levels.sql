@@ -13,18 +13,22 @@
 -- A level is NULL when one of the two reports does not say: no evidence either way.
 -- The text level is left NULL here: `needs_text` marks the pairs whose words Python compares
 -- (comparisons.text_levels: sets of a whole article's words intersect there 10x faster).
-WITH measured AS (
+WITH joined AS (
+    -- Each pair's two reports joined once, as two rows (structs) the levels below read.
+    SELECT p.a, p.b, ra, rb
+    FROM _pairs p
+    JOIN _records ra ON ra.position = p.a
+    JOIN _records rb ON rb.position = p.b
+), measured AS (
     SELECT
-        p.a, p.b,
+        a, b, ra, rb,
         CASE WHEN ra.latitude IS NOT NULL AND rb.latitude IS NOT NULL THEN
             2 * 6371.0088 * asin(least(1.0, sqrt(
                 sin((radians(rb.latitude) - radians(ra.latitude)) / 2) * sin((radians(rb.latitude) - radians(ra.latitude)) / 2)
                 + cos(radians(ra.latitude)) * cos(radians(rb.latitude))
                   * sin(radians(rb.longitude - ra.longitude) / 2) * sin(radians(rb.longitude - ra.longitude) / 2))))
         END AS km
-    FROM _pairs p
-    JOIN _records ra ON ra.position = p.a
-    JOIN _records rb ON rb.position = p.b
+    FROM joined
 ), compared AS (
     SELECT
         p.a, p.b, ra.mention_id AS mention_a, rb.mention_id AS mention_b,
@@ -155,8 +159,6 @@ WITH measured AS (
         ra.word_count >= $min_words AND rb.word_count >= $min_words AS comparable_words,
         CASE WHEN ra.copy_group = rb.copy_group THEN 'copies' END AS copies_level
     FROM measured p
-    JOIN _records ra ON ra.position = p.a
-    JOIN _records rb ON rb.position = p.b
 ), judged AS (
     SELECT *,
         CASE WHEN list_contains($hard_negatives, date_level) THEN date_level
