@@ -39,13 +39,14 @@ def seeds_dir() -> Path:
 
 def load_module(name: str, path: Path):
     """A script that is not a package module (tests/devset/score.py, realset/*.py), under its own name.
-    Its folder is put on the path, as running the script would: it imports its neighbours
-    (score.py imports field_match.py)."""
+    Its folder is put on the path, as running the script would, so that it imports its neighbours
+    (score.py imports field_match.py); last, so that its modules do not hide others of their name
+    (realset/score.py and tests/devset/score.py)."""
     import importlib.util
     import sys
 
     if str(path.parent) not in sys.path:
-        sys.path.insert(0, str(path.parent))
+        sys.path.append(str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

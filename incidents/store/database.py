@@ -27,7 +27,7 @@ import re
 import shutil
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,6 +294,17 @@ class Writer(Reads):
         self.conn.commit()
         self.conn.exec_driver_sql("CHECKPOINT")
 
+    def commit(self) -> None:
+        """Commits what is written so far into the staged copy, without a checkpoint of its own.
+
+        Enough after a bulk append: DuckDB writes the appended row groups to the file's blocks as
+        they come and a commit lets their memory go (a full regroup's 5M rows of links, committed
+        200,000 at a time, peaked as high either way); DuckDB checkpoints by itself when its log
+        grows, and the run's end checkpoints. Measured alone, a CHECKPOINT after each of those
+        parts cost about 1 CPU s at 100,000 articles (docs/benchmarks.md, "Session 14").
+        """
+        self.conn.commit()
+
     def insert_arrow(self, table_name: str, rows: pa.Table) -> int:
         """Appends rows by column name through DuckDB's Arrow scan: no per-row statements."""
         if rows.num_rows == 0:
@@ -325,15 +336,16 @@ class Writer(Reads):
                       _keys=key_table(key, keys[start:start + ROWS_PER_COMMIT]))
             if parts:
                 self.checkpoint()
-        self.insert_arrow_in_parts(table_name, rows, commit=parts)
+        self.insert_arrow_in_parts(table_name, rows, after_each=self.checkpoint if parts else None)
 
-    def insert_arrow_in_parts(self, table_name: str, rows: pa.Table, commit: bool = False) -> None:
-        """``insert_arrow`` ROWS_PER_COMMIT rows at a time; with ``commit``, each part is committed
-        into the staged copy (``checkpoint``)."""
+    def insert_arrow_in_parts(self, table_name: str, rows: pa.Table,
+                              after_each: Callable[[], None] | None = None) -> None:
+        """``insert_arrow`` ROWS_PER_COMMIT rows at a time, calling ``after_each`` (``commit`` or
+        ``checkpoint``) after each part."""
         for start in range(0, rows.num_rows, ROWS_PER_COMMIT):
             self.insert_arrow(table_name, rows.slice(start, ROWS_PER_COMMIT))
-            if commit:
-                self.checkpoint()
+            if after_each is not None:
+                after_each()
 
 
 _WRITE_FAILURE_RE = re.compile(r'Could not write file "[^"]*": ([^"\n]+)')

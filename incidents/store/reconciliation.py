@@ -10,6 +10,7 @@ words, derived incident tables) are found and rebuilt here too.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from bisect import bisect_left, bisect_right
@@ -25,20 +26,19 @@ from incidents.model import ArticleInfo, Mention
 from incidents.store.database import Reads, Writer, key_table, sql_statements
 
 
-# What reconcile reads of a stored mention, with the sentences the linkage compares: the
-# mention's own and those its values were read from.
-MENTION_FIELDS_FOR_RECONCILE = (
-    "mention_id, article_id, mention_index, role, date_precision, CAST(event_date AS VARCHAR) AS event_date, "
-    "event_year, event_month, event_day, event_weekday, time_of_day, place_id, location_name, location_name_ar, "
-    "country, admin1, city, latitude, longitude, geo_precision, weapon_type, weapon_detail, projectile_count, killed, injured, "
-    "property_damage, target_type, target_name, launch_site, launch_place_id, perpetrator_claimed, claim_disowned, "
-    "perpetrator_accused, "
-)
+# What reconcile reads of a stored mention: its columns in the order of Mention's fields, through
+# perpetrator_accused (the rows are made Mentions by position: twice as fast as by name, and a
+# full regroup makes 200,000 at 100,000 articles), and the sentences the linkage compares.
+_FIELD_NAMES = [field.name for field in dataclasses.fields(Mention)]
+_MENTION_COLUMNS = tuple(_FIELD_NAMES[:_FIELD_NAMES.index("perpetrator_accused") + 1])
+_MENTION_SELECT = ", ".join("CAST(event_date AS VARCHAR) AS event_date" if name == "event_date" else name
+                            for name in _MENTION_COLUMNS)
 _EVIDENCE = (
     "concat_ws(' ', evidence, (SELECT string_agg(DISTINCT v.evidence, ' ' ORDER BY v.evidence) "
     "FROM mention_values v WHERE v.mention_id = mentions.mention_id AND v.evidence IS DISTINCT FROM "
     "mentions.evidence)) AS evidence"
 )
+_NO_EVIDENCE = "'' AS evidence"
 
 # (given report, stored report) whose blocking keys meet (incidents/linkage/candidates.py).
 _KEY_PARTNERS_SQL = """
@@ -53,10 +53,6 @@ UNION SELECT mention_a FROM report_links WHERE is_link AND mention_b IN (SELECT 
 """
 
 
-def mention_from_row(row: dict) -> Mention:
-    return Mention(**{k: v for k, v in row.items() if v is not None or k == "event_date"})
-
-
 @dataclass
 class ReconcileHistory:
     """The stored mentions and incidents as reconciliation reads them: in a run through its
@@ -68,16 +64,20 @@ class ReconcileHistory:
         # Unordered (reconcile orders them) and streamed in batches: a first run's full regroup
         # reads every stored mention, more than DuckDB's memory limit holds at once at 1M articles.
         tables = {}
-        sql = f"SELECT {MENTION_FIELDS_FOR_RECONCILE}{_EVIDENCE if evidence else 'NULL AS evidence'} FROM mentions"
+        sql = f"SELECT {_MENTION_SELECT}, {_EVIDENCE if evidence else _NO_EVIDENCE} FROM mentions"
         if mention_ids is not None:
             ids = sorted(mention_ids)
             if not ids:
                 return []
             tables["_ids"] = key_table("mention_id", ids)
             sql += " WHERE mention_id IN (SELECT mention_id FROM _ids)"
+        mentions = []
         with self.db.scratch(**tables):
-            return [mention_from_row(row) for batch in self.db.arrow_batches(sql, 50_000)
-                    for row in batch.to_pylist()]
+            for batch in self.db.arrow_batches(sql, 50_000):
+                columns = [batch.column(name).to_pylist() for name in _MENTION_COLUMNS]
+                mentions += [Mention(*values, evidence=text)
+                             for values, text in zip(zip(*columns), batch.column("evidence").to_pylist())]
+        return mentions
 
     def mention_ids(self) -> list[str]:
         return [row[0] for row in self.db.query("SELECT mention_id FROM mentions ORDER BY mention_id")]
@@ -229,7 +229,7 @@ def write_links(writer: Writer, links, run_id: int) -> None:
         # A full regroup's rows come in parts from its scratch database (linkage.batches.ScratchRows),
         # each committed into the staged copy: DuckDB holds a transaction's new rows in memory.
         for part in [rows] if isinstance(rows, pa.Table) else rows.parts():
-            writer.insert_arrow_in_parts(table_name, part, commit=links.scope is None)
+            writer.insert_arrow_in_parts(table_name, part, after_each=writer.commit if links.scope is None else None)
     writer.execute("UPDATE link_overrides SET applied_run_id = ? WHERE applied_run_id IS NULL", (run_id,))
 
 

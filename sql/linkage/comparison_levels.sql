@@ -13,18 +13,22 @@
 -- A level is NULL when one of the two reports does not say: no evidence either way.
 -- The text level is left NULL here: `needs_text` marks the pairs whose words Python compares
 -- (comparisons.text_levels: sets of a whole article's words intersect there 10x faster).
-WITH measured AS (
+WITH joined AS (
+    -- Each pair's two reports joined once, as two rows (structs) the levels below read.
+    SELECT p.a, p.b, ra, rb
+    FROM _pairs p
+    JOIN _records ra ON ra.position = p.a
+    JOIN _records rb ON rb.position = p.b
+), measured AS (
     SELECT
-        p.a, p.b,
+        a, b, ra, rb,
         CASE WHEN ra.latitude IS NOT NULL AND rb.latitude IS NOT NULL THEN
             2 * 6371.0088 * asin(least(1.0, sqrt(
                 sin((radians(rb.latitude) - radians(ra.latitude)) / 2) * sin((radians(rb.latitude) - radians(ra.latitude)) / 2)
                 + cos(radians(ra.latitude)) * cos(radians(rb.latitude))
                   * sin(radians(rb.longitude - ra.longitude) / 2) * sin(radians(rb.longitude - ra.longitude) / 2))))
         END AS km
-    FROM _pairs p
-    JOIN _records ra ON ra.position = p.a
-    JOIN _records rb ON rb.position = p.b
+    FROM joined
 ), compared AS (
     SELECT
         p.a, p.b, ra.mention_id AS mention_a, rb.mention_id AS mention_b,
@@ -43,11 +47,15 @@ WITH measured AS (
             WHEN ra.year_known AND rb.year_known THEN CASE
                 WHEN ra.precision = 'day' AND rb.precision = 'day' THEN CASE
                     WHEN greatest(ra.first_day, rb.first_day) - least(ra.last_day, rb.last_day) <= 0 THEN 'same_day'
-                    -- "Late Saturday night" and "early Sunday" can be one hour; any other two days are two.
+                    -- "Late Saturday night" and "early Sunday" can be one hour, and so can "Sunday
+                    -- night" (ليلة الأحد: the night before Sunday) and a report that gives Saturday
+                    -- without an hour; any other two days are two.
                     WHEN greatest(ra.first_day, rb.first_day) - least(ra.last_day, rb.last_day) = 1
                      AND CASE WHEN ra.first_day < rb.first_day
-                              THEN ra.time_of_day IN ('evening', 'night') AND rb.time_of_day IN ('night', 'dawn')
-                              ELSE rb.time_of_day IN ('evening', 'night') AND ra.time_of_day IN ('night', 'dawn') END
+                              THEN coalesce(ra.time_of_day IN ('evening', 'night'), rb.time_of_day IS NOT NULL)
+                               AND coalesce(rb.time_of_day IN ('night', 'dawn'), ra.time_of_day IS NOT NULL)
+                              ELSE coalesce(rb.time_of_day IN ('evening', 'night'), ra.time_of_day IS NOT NULL)
+                               AND coalesce(ra.time_of_day IN ('night', 'dawn'), rb.time_of_day IS NOT NULL) END
                         THEN 'around_midnight'
                     ELSE 'different_days' END
                 WHEN greatest(ra.window_first, rb.window_first) > least(ra.window_last, rb.window_last)
@@ -106,6 +114,8 @@ WITH measured AS (
         END AS projectile_count_level,
         CASE
             WHEN ra.killed IS NULL OR rb.killed IS NULL THEN NULL
+            -- "No casualties" is what most attacks on a base report: agreeing on it says less.
+            WHEN ra.killed = 0 AND rb.killed = 0 THEN 'none_both'
             WHEN ra.killed = rb.killed THEN 'equal'
             WHEN ra.killed = 0 OR rb.killed = 0 THEN 'none_and_some'     -- an early "no casualties" and a later toll
             WHEN abs(ra.killed - rb.killed) <= greatest(1, floor(greatest(ra.killed, rb.killed) / 2)) THEN 'close'
@@ -113,6 +123,7 @@ WITH measured AS (
         END AS killed_level,
         CASE
             WHEN ra.injured IS NULL OR rb.injured IS NULL THEN NULL
+            WHEN ra.injured = 0 AND rb.injured = 0 THEN 'none_both'
             WHEN ra.injured = rb.injured THEN 'equal'
             WHEN ra.injured = 0 OR rb.injured = 0 THEN 'none_and_some'
             WHEN abs(ra.injured - rb.injured) <= greatest(1, floor(greatest(ra.injured, rb.injured) / 2)) THEN 'close'
@@ -148,8 +159,6 @@ WITH measured AS (
         ra.word_count >= $min_words AND rb.word_count >= $min_words AS comparable_words,
         CASE WHEN ra.copy_group = rb.copy_group THEN 'copies' END AS copies_level
     FROM measured p
-    JOIN _records ra ON ra.position = p.a
-    JOIN _records rb ON rb.position = p.b
 ), judged AS (
     SELECT *,
         CASE WHEN list_contains($hard_negatives, date_level) THEN date_level

@@ -50,6 +50,23 @@ def test_the_same_base_hit_on_two_days_is_two_incidents():
     assert len(result.incidents) == 2
 
 
+def test_a_night_told_on_the_next_day_meets_the_day_before_it_told_without_an_hour():
+    """"ليلة الأحد" is the night before Sunday: one outlet dates the drones to Sunday night, another
+    to Saturday without an hour; they can be one hour. Two consecutive days with no hour on either
+    side stay two attacks."""
+    night_after = [
+        report("a1:0", **on("2020-11-17"), **ERBIL_AIRPORT, weapon_type="drone", target_type="airport"),
+        report("a2:0", **on("2020-11-18"), **ERBIL_AIRPORT, weapon_type="drone", target_type="airport",
+               time_of_day="night"),
+    ]
+    result = run(night_after)
+    date_level = result.links[0].levels[FIELDS.index("date")]
+    assert date_level == "around_midnight" and result.links[0].conflict is None
+    no_hours = [replace(mention, time_of_day=None) for mention in night_after]
+    (link,) = run(no_hours).links
+    assert link.conflict is not None, "two days without an hour are a hard negative"
+
+
 def test_the_same_day_in_two_cities_is_two_incidents():
     result = run([
         report("a1:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", killed=1),

@@ -72,9 +72,13 @@ def test_a_near_copy_without_the_day_word_keeps_its_originals_day():
 
 
 def test_an_early_no_casualties_gives_way_to_a_later_toll():
+    # The later report tells the same rockets in much the same words (our own sentences): a "no
+    # casualties" against a toll is strong evidence of two attacks, which the text outweighs.
     mentions = [
-        report("a1:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", killed=0, injured=0),
-        report("a2:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", killed=3, injured=0),
+        report("a1:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", killed=0, injured=0,
+               evidence="سقطت ثلاثة صواريخ كاتيوشا على مخازن المتعاقدين في قاعدة بلد الجوية دون خسائر"),
+        report("a2:0", **on("2020-11-17"), **BALAD_BASE, weapon_type="rocket", killed=3, injured=0,
+               evidence="قتل ثلاثة من المتعاقدين بسقوط صواريخ كاتيوشا على مخازن قاعدة بلد الجوية"),
     ]
     articles = {"a1": article("a1", hours=0), "a2": article("a2", hours=6)}
     incident = run(mentions, articles).incidents[0]
