@@ -530,12 +530,12 @@ def _cut(facts: SentenceFacts, at: int) -> tuple[Sentence, Sentence]:
 
 def extract_article(article: ArticleInput) -> list[Mention]:
     reference, reference_time, dateline = reference_of(article)
-    analysed = [
-        clause
-        for sentence in split_sentences(article.text)
-        for clause in split_attacks(analyse_sentence(sentence, reference, reference_time, dateline),
-                                    reference, reference_time, dateline)
-    ]
+    analysed = _analyse(article.text, reference, reference_time, dateline)
+    shift = _stamp_shift(analysed, reference)
+    if shift:
+        # The page's stamp is a day off the story's own "today": the story's day is the reference.
+        reference += dt.timedelta(days=shift)
+        analysed = _analyse(article.text, reference, None, dateline)
     # A name that several places bear is read with the article's other places, its dateline's too.
     dateline_places = find_places(normalize(article.text[dateline.place_start:dateline.place_end])) \
         if dateline.place_end else []
@@ -543,6 +543,34 @@ def extract_article(article: ArticleInput) -> list[Mention]:
     drafts = group_mentions(analysed)
     return [build_mention(article.article_id, index, draft, drafts, analysed, reference)
             for index, draft in enumerate(drafts)]
+
+
+def _analyse(text: str, reference: dt.date | None, reference_time: dt.time | None,
+             dateline: Dateline) -> list[SentenceFacts]:
+    return [
+        clause
+        for sentence in split_sentences(text)
+        for clause in split_attacks(analyse_sentence(sentence, reference, reference_time, dateline),
+                                    reference, reference_time, dateline)
+    ]
+
+
+def _stamp_shift(analysed: list[SentenceFacts], reference: dt.date | None) -> int:
+    """How many days the story's first "today, <weekday>" or "yesterday, <weekday>" says the
+    reference is off (one at most, either way), or 0: pages are stamped the next morning, by an
+    aggregator a day later, or just after midnight, above a text that says "this evening, Wednesday"
+    or "yesterday, Monday" (realset/more/PATTERNS.md). The written weekday already dates its own
+    sentence; the shift dates the story's other relative words ("أمس" alone) as it does."""
+    if reference is None:
+        return 0
+    for facts in analysed:
+        if facts.is_background:
+            continue
+        for mention in facts.dates:
+            if mention.offset is not None and mention.weekday is not None and mention.date is not None:
+                shift = (mention.date - (reference + dt.timedelta(days=mention.offset))).days
+                return shift if abs(shift) == 1 else 0
+    return 0
 
 
 def extract_batch(articles: list[ArticleInput]) -> list[Mention]:

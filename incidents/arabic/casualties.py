@@ -38,9 +38,10 @@ _VICTIMS_THEN_VERB_RE = {
 # right before the verb and with no number of its own.
 _DUAL_SUBJECT_RE = re.compile(r"(?<!\w)(?:ان\s+)?[^\W\d]{3,}يين(?:\s+اخرين)?\s+$")
 _VICTIM_VERB_NEEDLES = {"killed": ("قتل", "استشهد", "لقوا", "لقيا", "توف"), "injured": ("اصيب", "جرح")}
-# "لقي سبعة أشخاص مصرعهم": the victims stand between the verb and its object.
+# "لقي سبعة أشخاص مصرعهم": the victims stand between the verb and its object, with those "among
+# them" listed before the object as well (لقي سبعة أشخاص بينهم طفلة وثلاثة جنود حتفهم).
 _MET_DEATH_RE = re.compile(
-    r"(?<!\w)[وف]?(?:لقي|لقيت|لقوا|لقين|لقيا)\s+(?P<victims>(?:\S+\s+){1,5}?)"
+    r"(?<!\w)[وف]?(?:لقي|لقيت|لقوا|لقين|لقيا)\s+(?P<victims>(?:\S+\s+){1,10}?)"
     r"(?P<object>مصرعهم|مصرعه|مصرعها|مصرعهما|مصرعهن|حتفهم|حتفه|حتفها|حتفهما|حتفهن)(?!\w)")
 # "فقد حياته"، "فارق الحياة": the death of one (or, in the dual, two) the sentence names, not counts.
 _ONE_FATE_RE = re.compile(
@@ -65,6 +66,7 @@ _NO_DEATHS_RE = re.compile(
 _NO_DEATHS_NEEDLES = ("وفيات", "وفاه", "قتلي", "قتيل")
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
 _AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
+_AMONG_THEM_WORD_RE = re.compile(r"(?<!\w)(?:بينهم|بينهن|منهم|منهن|بينها)(?!\w)")
 # "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
 # "اغتيال الناشط إيهاب": one person killed, unless it was an attempt (محاولة اغتيال، تعرض لمحاولة اغتيال).
 _ASSASSINATION_RE = re.compile(r"(?:اغتيال|اغتيل|اغتال|اغتالت|اغتالوا)")
@@ -74,18 +76,21 @@ _VICTIM_NAMED_RE = re.compile(r"\s+(?!(?:فاشله|فاشل)(?!\w))[^\W\d]")
 _ANOTHER_RE = re.compile(r"\s+(?:اخر|اخري|(?P<two>اخران|اخريان))(?!\w)")
 _OTHERS_UNCOUNTED_RE = re.compile(r"\s+(?:اخرون|اخرين|اخريات)(?!\w)")
 # "وأصيب أكثر من 100 في التفجيرات": a hedged figure with no noun; the bound is the figure.
-_HEDGED_COUNT_RE = re.compile(r"\s+(?:اكثر من|نحو|حوالي|قرابه|زهاء|ما لا يقل عن)\s+(?P<number>\d+)(?!\d)")
+_HEDGE = r"(?:اكثر من|نحو|حوالي|قرابه|زهاء|ما لا يقل عن)"
+_HEDGED_COUNT_RE = re.compile(rf"\s+{_HEDGE}\s+(?P<number>\d+)(?!\d)")
 # "قتل قيادي في القصف، وأوضح مصدر أن اثنين من مرافقيه قتلا أيضا": a second figure of the same
 # sentence marked "also" (أيضا right after it, كما right before its verb) counts more victims.
 _ALSO_AFTER_RE = re.compile(r"\s+(?:\w+\s+)?ايضا(?!\w)")
-_ALSO_BEFORE_RE = re.compile(r"(?<!\w)كما\s+$")
+# So is one added "in addition to" the toll (تسعة شهداء …، إضافة إلى مقتل سائحة).
+_ALSO_BEFORE_RE = re.compile(r"(?<!\w)(?:كما|(?:بال|ب)?اضافه (?:الي|ل))\s+$")
 # A full stop ends the statement a cue opens ("… عملية اغتيال .اربعة من حراس …").
 _STOP_RE = re.compile(r"[.!?]")
 # Between two coordinated victims: "ضابط وجنديين"، "طفلة، وامرأة"، "ثلاثة جنود من اللواء و".
 _COORDINATION_GAP_RE = re.compile(r"[\s\w]{0,12}?\s*و\s*|\s*(?:,|و)\s*")
 _CASUALTY_LEMMAS = {"قتيل", "شهيد", "جريح", "مصاب"}
+# "وإصابة نحو مائة آخرين": the hedge before a number of others keeps the number (the bound).
 _BARE_COUNT_RE = re.compile(
-    r"\s*(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اخران|اخريان|اشخاص اخرين|من\s+\S+(?:ه|ها|هم|هما)(?!\w))(?!\w)")
+    rf"\s*(?:{_HEDGE}\s+)?(?P<number>\d+|[^\s\d,.]+)\s+(?:اخرين|اخريات|اخرون|اخران|اخريان|اشخاص اخرين|من\s+\S+(?:ه|ها|هم|هما)(?!\w))(?!\w)")
 
 
 def reports_casualties(facts: SentenceFacts) -> bool:
@@ -159,10 +164,12 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
                 found.append(Candidate(value, facts, noun.start(), noun.end(), 0.95, update))
         if kind == "killed":
             for met in finditer_if(_MET_DEATH_RE, told, ("لقي", "لقو")):
-                # "قتل خمسة مدنيين بينهم طفلان": those among them are counted already.
+                # "قتل خمسة مدنيين بينهم طفلان": those among them are counted already, and so is
+                # everyone listed after "among them" (بينهم سائحة وأربعة من أفراد الأمن).
+                among = _AMONG_THEM_WORD_RE.search(told, met.start("victims"), met.end("victims"))
+                victims_end = among.start() if among else met.end("victims")
                 victims = [q for q in facts.quantities if q.category == "person" and q.value is not None
-                           and met.start("victims") <= q.start < met.end("victims")
-                           and not _AMONG_THEM_RE.search(told[max(0, q.start - 12):q.start])]
+                           and met.start("victims") <= q.start < victims_end]
                 if victims:
                     found.append(Candidate(sum(q.value for q in victims), facts, met.start(), met.end(), 0.9, update))
                 elif met.group("object").endswith(("هما",)):
@@ -253,7 +260,7 @@ def _also_counted(found: list[Candidate], facts: SentenceFacts) -> list[Candidat
     added = []
     for later in own:
         if not (_ALSO_AFTER_RE.match(facts.told, later.end)
-                or _ALSO_BEFORE_RE.search(facts.told[max(0, later.start - 8):later.start])):
+                or _ALSO_BEFORE_RE.search(facts.told[max(0, later.start - 16):later.start])):
             continue
         before = [c for c in own if c.end <= later.start]
         if before:

@@ -49,6 +49,7 @@ class DateMention:
     kind: str  # 'explicit' | 'relative' | 'weekday' | 'period'
     year_inferred: bool  # the year was not written but taken from the reference date
     weekday: int | None = None  # written weekday (Monday = 0): known even when the date is not
+    offset: int | None = None  # days from the reference a relative word says (اليوم 0, أمس -1)
     # The date bounds a span rather than dating an event: 'since' (منذ أيلول 2020), 'before', 'after'.
     bound: str | None = None
 
@@ -159,6 +160,7 @@ class _Resolver:
             kind=draft.kind,
             year_inferred=year_inferred,
             weekday=draft.weekday,
+            offset=draft.offset,
             bound=draft.bound,
         )
 

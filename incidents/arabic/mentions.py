@@ -21,6 +21,9 @@ from incidents.arabic.scene import different_scenes, impact_places, names_an_act
 LEAD_PARAGRAPHS = 3
 # A day named this near a sentence's start is the day of its verb (وقتل الإثنين، ومساء الأحد سقطت).
 _OPENING_CHARS = 16
+# "وفي وقت سابق من ليل الأربعاء، أصابت صواريخ مماثلة المعسكر": "earlier" before the day still opens
+# the sentence with it.
+_EARLIER_OPENING_RE = re.compile(r"[وف]?في وقت سابق(?: من)?\s+")
 _RELATIVE_RE = re.compile(r"(?<!\w)(?:الذي|التي)(?!\w)")
 _DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 
@@ -138,6 +141,9 @@ def group_mentions(analysed: list[SentenceFacts]) -> list[MentionDraft]:
         other_weapon = facts.has("separate") and facts.cues["separate"][0].start < 12 \
             and bool(current.weapon_types) and bool(_weapon_types(facts)) \
             and not (_weapon_types(facts) & current.weapon_types)
+        if _recalls_an_earlier_day(facts, current):
+            drafts.append(MentionDraft("background", [facts]))
+            continue
         # "وقتل الإثنين قيادي … في قصف استهدف سيارة" in a report of Tuesday's strike: another attack.
         other_day = other_day or _opens_another_day(facts, current)
         if other_place or other_day or other_weapon:
@@ -195,8 +201,18 @@ def _tells_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
 def _opens_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
     """An attack sentence that opens with a day of its own (its verb's: "وقتل الإثنين قيادي …"),
     none of whose days is one the attack told so far was given: it tells an attack of another day."""
-    opening = [d for d in facts.dates if d.date is not None and d.precision == "day" and d.start < _OPENING_CHARS]
+    earlier = _EARLIER_OPENING_RE.match(facts.normalized)
+    opening_chars = _OPENING_CHARS + (earlier.end() if earlier else 0)
+    opening = [d for d in facts.dates if d.date is not None and d.precision == "day" and d.start < opening_chars]
     return bool(opening) and bool(draft.days) and not {d.date for d in facts.dates if d.date is not None} & draft.days
+
+
+def _recalls_an_earlier_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
+    """"وفي وقت سابق من ليل الأربعاء الفائت، أصابت صواريخ مماثلة المعسكر" in a report of Saturday's
+    attack: an attack of an earlier day, recalled ("earlier today" is news, and dated today)."""
+    if not _EARLIER_OPENING_RE.match(facts.normalized) or not _opens_another_day(facts, draft):
+        return False
+    return all(d.date < min(draft.days) for d in facts.dates if d.date is not None)
 
 
 def _only_the_vetoed_weapon(facts: SentenceFacts, vetoed: set[str]) -> bool:

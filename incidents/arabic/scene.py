@@ -30,10 +30,11 @@ _OPERATES_IN_BEFORE_RE = re.compile(
 _OUTLET_AFTER_RE = re.compile(r"\s+اليوم\s*\"")
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 # "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place;
-# "قوات حكومة دمشق"، "نظام دمشق"، "سلطات أربيل": one that names a government.
+# "قوات حكومة دمشق"، "نظام دمشق"، "سلطات أربيل": one that names a government; "سفير طهران في
+# العراق" (Tehran's ambassador) one that names a state.
 _BACKED_BY_BEFORE_RE = re.compile(
     r"(?<!\w)(?:ال)?(?:موالي|مواليه|موالين|موالون|مقرب|مقربه|مقربين|مدعوم|مدعومه|مدعومين)\s+(?:من\s+)?$"
-    r"|(?<!\w)[وفلب]?(?:حكومه|نظام|سلطات)\s+$")
+    r"|(?<!\w)[وفلب]?(?:حكومه|نظام|سلطات|سفير|سفيره|سفراء)\s+$")
 
 
 # The verb of the fall ("أطلقتا من سورية وسقطتا في بلدة …"): a place after it is where they fell.

@@ -8,7 +8,8 @@ A scraped page often carries furniture around the story: a section name, a menu,
 "print", a byline (الرئيسية » أخبار، طباعة، الأحد 29/12/2019 - 10:42 م، واشنطن - المغرب اليوم).
 Each sentence also says how many paragraphs of the story come before its own
 (``story_paragraph``), so that "the lead" means the story's first paragraphs wherever the
-furniture ends. A paragraph of the story has at least five words of two letters or more; the
+furniture ends. A paragraph of the story has at least five words of two letters or more (a
+"skip to content" link has none); the
 short lines a text opens with count as one (the dateline's place: بغداد - واع), later short
 lines (a date line or "print" between the headline and the lead) not at all.
 """
@@ -22,6 +23,9 @@ _BREAK_RE = re.compile(r"[.!?؟]+(?=\s|$)|\n")
 _QUOTE_MARK_RE = re.compile("[\"“«”»]")
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 TEXT_PARAGRAPH_WORDS = 5
+# A page's "skip to content / to the main menu / to more pages" links are furniture however many
+# words they have.
+_SKIP_LINK_RE = re.compile(r"\s*(?:تخطي|تخطى|تجاوز|انتقل|الانتقال)\s+(?:إلى|الى)\s")
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,8 @@ def split_sentences(text: str, max_sentence_chars: int = 2000) -> list[Sentence]
 def _counted_story_paragraphs(sentences: list[Sentence]) -> list[Sentence]:
     words: dict[int, int] = {}
     for sentence in sentences:
-        words[sentence.paragraph] = words.get(sentence.paragraph, 0) + len(_WORD_RE.findall(sentence.text))
+        counted = 0 if _SKIP_LINK_RE.match(sentence.text) else len(_WORD_RE.findall(sentence.text))
+        words[sentence.paragraph] = words.get(sentence.paragraph, 0) + counted
     before: dict[int, int] = {}
     count = 0
     for paragraph in sorted(words):
