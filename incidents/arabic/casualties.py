@@ -65,8 +65,9 @@ _NO_DEATHS_RE = re.compile(
     r"(?<!\w)[وف]?(?:دون|لم|لا)\s+(?:\S+\s+){0,2}?(?:اي\s+)?(?:وفيات|حالات? وفاه|قتلي|قتيل)(?!\w)")
 _NO_DEATHS_NEEDLES = ("وفيات", "وفاه", "قتلي", "قتيل")
 _NOBODY_HURT_RE = re.compile(r"(?<!\w)(?:لم|دون ان)\s+(?:يصب|يصاب|تصب)\s+(?:اي|احد)(?!\w)")
-_AMONG_THEM_RE = re.compile(r"(?:بينهم|بينهن|منهم|منهن|بينها)\s*$")
-_AMONG_THEM_WORD_RE = re.compile(r"(?<!\w)(?:بينهم|بينهن|منهم|منهن|بينها)(?!\w)")
+_AMONG_THEM = r"(?:بينهم|بينهن|منهم|منهن|بينها)"
+_AMONG_THEM_RE = re.compile(rf"{_AMONG_THEM}\s*$")
+_AMONG_THEM_WORD_RE = re.compile(rf"(?<!\w){_AMONG_THEM}(?!\w)")
 # "وإصابة ثلاثة آخرين"، "وإصابة اثنين من مرافقيه": a number of others, or of someone's people.
 # "اغتيال الناشط إيهاب": one person killed, unless it was an attempt (محاولة اغتيال، تعرض لمحاولة اغتيال).
 _ASSASSINATION_RE = re.compile(r"(?:اغتيال|اغتيل|اغتال|اغتالت|اغتالوا)")
@@ -255,7 +256,8 @@ def casualty_candidates(sentences: list[SentenceFacts], kind: str) -> list[Candi
 
 
 def _also_counted(found: list[Candidate], facts: SentenceFacts) -> list[Candidate]:
-    """The sentence's figure with the one it adds "also" (``_ALSO_AFTER_RE``) as one more statement."""
+    """The sentence's figure with the one it adds "also" or "in addition to" (``_ALSO_AFTER_RE``,
+    ``_ALSO_BEFORE_RE``), as one more statement of the sentence."""
     own = sorted((c for c in found if c.facts is facts and c.value), key=lambda c: c.start)
     added = []
     for later in own:

@@ -204,7 +204,7 @@ def _opens_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
     earlier = _EARLIER_OPENING_RE.match(facts.normalized)
     opening_chars = _OPENING_CHARS + (earlier.end() if earlier else 0)
     opening = [d for d in facts.dates if d.date is not None and d.precision == "day" and d.start < opening_chars]
-    return bool(opening) and bool(draft.days) and not {d.date for d in facts.dates if d.date is not None} & draft.days
+    return bool(opening) and _tells_another_day(facts, draft)
 
 
 def _recalls_an_earlier_day(facts: SentenceFacts, draft: MentionDraft) -> bool:

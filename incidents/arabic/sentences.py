@@ -9,9 +9,9 @@ A scraped page often carries furniture around the story: a section name, a menu,
 Each sentence also says how many paragraphs of the story come before its own
 (``story_paragraph``), so that "the lead" means the story's first paragraphs wherever the
 furniture ends. A paragraph of the story has at least five words of two letters or more (a
-"skip to content" link has none); the
-short lines a text opens with count as one (the dateline's place: بغداد - واع), later short
-lines (a date line or "print" between the headline and the lead) not at all.
+"skip to content" link has none); the short lines a text opens with count as one (the dateline's
+place: بغداد - واع), later short lines (a date line or "print" between the headline and the lead)
+not at all.
 """
 
 from __future__ import annotations
