@@ -299,20 +299,25 @@ def _date_candidates(draft: MentionDraft) -> list[Candidate]:
         # A clause that takes its time from the clause before: the date is read there.
         facts = told.context if told.context is not None and told.dates is told.context.dates else told
         reaction = bool(facts.cues.get("report_verb")) and facts.cues["report_verb"][0].start < 12
+        statements = facts.cues.get("claim", []) + facts.cues.get("reaction", [])
+        attack_cues = facts.event_verbs + facts.attack_nouns + facts.weapons
         for mention in facts.dates:
             if mention.kind == "period":
                 continue
             if mention.bound and mention.kind == "explicit":
                 continue  # "الثالث من نوعه منذ أيلول 2020": the start of a tally, not this attack's day
-            attached = any(
-                0 <= mention.start - cue.end <= ATTACHED_DATE_WINDOW_CHARS
-                for cue in facts.event_verbs + facts.attack_nouns + facts.weapons
-            )
+            attached = any(0 <= mention.start - cue.end <= ATTACHED_DATE_WINDOW_CHARS for cue in attack_cues)
             score = {"explicit": 0.9, "relative": 0.8, "weekday": 0.75}.get(mention.kind, 0.5)
             # The date of a statement about the attack, or of a toll reported later ("ارتفع عدد
-            # القتلى إلى ثلاثة، طبقا لما ذكرته الوكالة السبت"), not of the attack.
-            if (reaction or not facts.is_attack or facts.has("update")) and not attached:
+            # القتلى إلى ثلاثة، طبقا لما ذكرته الوكالة السبت"), not of the attack; a date after a
+            # claim or a condemnation ("تبنى التنظيم، الثلاثاء، الهجوم الذي وقع الأحد") dates it.
+            stated = any(cue.end <= mention.start and not any(cue.end <= told_cue.start < mention.start
+                                                             for told_cue in attack_cues)
+                         for cue in statements)
+            if (reaction or stated or not facts.is_attack or facts.has("update")) and not attached:
                 score -= 0.5
+            if mention.offset is not None and mention.offset > 0:
+                score -= 0.5  # "غدا": a report tells what happened; tomorrow is a funeral's, a session's day
             candidates.append(Candidate(mention, facts, mention.start, mention.end, score))
     return candidates
 

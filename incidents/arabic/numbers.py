@@ -45,8 +45,9 @@ _ONE_OF = "أحد إحدى"
 _SOME_OF = "بعض"
 # "عدد الصواريخ" is "the number of rockets"; only "عدد من" counts anything.
 _NUMBER_OF = "عدد"
-# A singular noun after these is not a count of one: "أي صاروخ", "كل صاروخ" (ordinals too).
-_NOT_ONE_AFTER = "أي كل نفس آخر"
+# A singular noun after these is not a count of one: "أي صاروخ", "كل صاروخ" (ordinals too); after
+# قد a verb stands, never a noun: "كان قد أمر به" is "had ordered it", not "a commander" (آمر).
+_NOT_ONE_AFTER = "أي كل نفس آخر قد لقد"
 # A quantity right after these is a subset of the one before it: "ثلاثة مدنيين بينهم طفل".
 _SUBSET_MARKERS = "بينهم بينهن بينهما منهم منهن منهما"
 # Nisba words used as often as adjectives ("مصدر عسكري", "المجتمع المدني") as nouns: a lone

@@ -28,12 +28,19 @@ _BORDER_BEFORE_RE = re.compile(r"(?<!\w)[وفب]?(?:ال)?حدود(?:\s+مع)?\s
 _OPERATES_IN_BEFORE_RE = re.compile(
     r"(?<!\w)(?:تعمل|يعمل|تنشط|ينشط|العامله|الناشطه)\s+(?:في\s+|ب)?(?:\S+\s+)?$")
 _OUTLET_AFTER_RE = re.compile(r"\s+اليوم\s*\"")
+# "“روخاز عامودا” وثلاثة آخرين قتلى": a fighter's nom de guerre is a first name and a home town in
+# quotes; a word that makes the name a place ("“مخيم الهول”") is no first name.
+_FIRST_NAME_BEFORE_RE = re.compile(r"\"\s*([^\W\d_]+)\s+$")
+_PLACE_KIND_WORDS = frozenset(
+    "مدينه بلده قريه حي منطقه ناحيه قضاء محافظه مخيم معسكر قاعده مطار ميناء حقل سجن شارع ساحه جسر".split())
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
-# "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق": a capital that names a backer, not a place;
+# "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق"، "الميليشيات التي تدعمها إيران": a capital or
+# a state that names a backer, not a place;
 # "قوات حكومة دمشق"، "نظام دمشق"، "سلطات أربيل": one that names a government; "سفير طهران في
 # العراق" (Tehran's ambassador) one that names a state.
 _BACKED_BY_BEFORE_RE = re.compile(
     r"(?<!\w)(?:ال)?(?:موالي|مواليه|موالين|موالون|مقرب|مقربه|مقربين|مدعوم|مدعومه|مدعومين)\s+(?:من\s+)?$"
+    r"|(?<!\w)(?:تدعمها|يدعمها|تدعمه|يدعمه|تدعمهم|يدعمهم|تمولها|يمولها|تسلحها|يسلحها)\s+$"
     r"|(?<!\w)[وفلب]?(?:حكومه|نظام|سلطات|سفير|سفيره|سفراء)\s+$")
 
 
@@ -51,12 +58,18 @@ def impact_places(facts: SentenceFacts) -> list[PlaceMatch]:
     launched_from = {id(p) for p in launch_places(facts)}
     return [p for p in facts.places if id(p) not in launched_from and not is_reference_point(facts.normalized, p)
             and not names_the_launcher(facts, p) and not names_a_backer(facts.normalized, p)
-            and not names_an_outlet(facts.normalized, p)]
+            and not in_a_name(facts.normalized, p)]
 
 
-def names_an_outlet(normalized: str, place: PlaceMatch) -> bool:
-    """"في حديث لـ\"بغداد اليوم\"": a city's name in quotes with اليوم is a news outlet's name."""
-    return bool(_OUTLET_AFTER_RE.match(normalized, place.end)) and normalized[max(0, place.start - 1):place.start] == '"'
+def in_a_name(normalized: str, place: PlaceMatch) -> bool:
+    """A place's name inside another name in quotes: "في حديث لـ\"بغداد اليوم\"" (a news outlet),
+    "\"روخاز عامودا\"" (a fighter's nom de guerre)."""
+    if _OUTLET_AFTER_RE.match(normalized, place.end):
+        return normalized[max(0, place.start - 1):place.start] == '"'
+    if normalized[place.end:place.end + 1] != '"':
+        return False
+    first_name = _FIRST_NAME_BEFORE_RE.search(normalized, max(0, place.start - 20), place.start)
+    return first_name is not None and first_name.group(1).removeprefix("ال") not in _PLACE_KIND_WORDS
 
 
 def names_a_backer(normalized: str, place: PlaceMatch) -> bool:
@@ -139,7 +152,7 @@ def place_of(sentences: list[SentenceFacts]) -> tuple[Candidate | None, Candidat
                 said_in[id(place)] = following.place
         for place in facts.places:
             if (place.place.precision == "country" and names_an_actor(facts.normalized, place)) \
-                    or names_a_backer(facts.normalized, place) or names_an_outlet(facts.normalized, place):
+                    or names_a_backer(facts.normalized, place) or in_a_name(facts.normalized, place):
                 continue  # "backed by Iran", "loyal to Tehran": an actor, not where it happened
             if id(place) not in launch_ids and names_the_launcher(facts, place):
                 continue
