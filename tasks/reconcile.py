@@ -33,7 +33,7 @@ BACKGROUND = "background"
 
 # Raised whenever a change to the code could group stored reports differently; with the fitted
 # weights' fingerprint it names what a stored grouping was made by.
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 
 def rules_fingerprint(model: weights.Model | None = None) -> str:

@@ -7,7 +7,7 @@ being present: a report with a date is found through its days or month within it
 gives within its year; a report without a year through the day or month of the year it names
 and the days before its article. An attack an article recalls without a date is found through its site and launch site in the
 month before the article; a report with no time at all (no date, no publication day) through its
-site, launch site and rarest words at any time. Every key of a report with a time is
+site, launch site, rarest words and its town's toll at any time. Every key of a report with a time is
 bounded in time, so that the pairs grow with the history, not with its square. Keys are a pure
 function of the report, so the pairs among any set of reports are the pairs a full regroup makes
 among them (incremental equals batch); the store keeps them as the blocking index for later nights.
@@ -32,6 +32,8 @@ ANYWHERE = "*"
 # month before the article (to the calendar month): over a year, a busy site's hundreds of attacks
 # made 0.53M pairs at 20,000 articles of bench/corpus.py, and one link.
 RECALLED_SITE_DAYS = 30
+# "Nobody hurt" and a lone victim are most reports' tolls: too common in a town to pick a few out.
+MIN_TOLL_KEPT = 2
 
 
 def _areas(record: LinkRecord) -> tuple[list[str], list[str], list[str]]:
@@ -147,6 +149,16 @@ def _site_keys(record: LinkRecord) -> list[str]:
     return names
 
 
+def _toll_keys(record: LinkRecord) -> list[str]:
+    """A town with its toll, dead and wounded ("Kilis: 4 killed, 6 wounded"): few attacks of a town
+    share both figures, so a report with no time at all meets its town's reports of that toll at
+    any time."""
+    if record.city is None or record.killed is None or record.injured is None \
+            or record.killed + record.injured < MIN_TOLL_KEPT:
+        return []
+    return [f"{record.country}/{record.admin1}/{record.city}|toll {record.killed} {record.injured}"]
+
+
 def keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     """The report's index keys and probe keys (made once per record)."""
     if record.blocking_keys is None:
@@ -173,11 +185,12 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
     country = record.country or "?"
     years = _years(record)
     rarest = record.words.rarest
-    # Sites and the rarest words are filed at any time (for the reports with no time to meet by)
-    # and sites by month; sites and claimants by year.
+    # Sites, the rarest words and tolls are filed at any time (for the reports with no time to meet
+    # by) and sites by month; sites and claimants by year.
     sites = _site_keys(record)
+    tolls = _toll_keys(record)
     names = sites + [f"claimant {name}" for name in sorted(record.claimants)]
-    index += [f"{country}|{name}" for name in sites] + [f"word {word}" for word in rarest]
+    index += [f"{country}|{name}" for name in sites] + [f"word {word}" for word in rarest] + tolls
     index += [f"{country}|{name}|{month}" for name in sites for month in _own_months(record)]
     if years is not None:
         index += [f"{country}|{name}|{year}" for name in names for year in years]
@@ -193,11 +206,11 @@ def _keys(record: LinkRecord) -> tuple[list[str], list[str]]:
         probe += [f"{country}|{name}|{month}" for name in sites for month in recalled]
     elif not record.year_known:
         # No year to meet by: its site and launch site at any time, and with no publication day
-        # either, its rarest words anywhere (a misread country included). Not its town: at any
-        # time a town holds hundreds of attacks.
+        # either, its rarest words anywhere (a misread country included) and its town's reports
+        # of the same toll. Not its town alone: at any time a town holds hundreds of attacks.
         probe += [f"{country}|{name}" for name in sites]
         if record.published_day is None:
-            probe += [f"word {word}" for word in rarest]
+            probe += [f"word {word}" for word in rarest] + tolls
     copies = f"copies {record.copy_group}"
     index.append(copies)
     probe.append(copies)

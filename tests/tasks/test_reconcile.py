@@ -371,6 +371,24 @@ def test_a_report_with_no_date_joins_the_attack_whose_rare_words_it_shares():
     assert levels["a1:0", "u:0"] == "most_words" and levels["a2:0", "u:0"] == "no_words"
 
 
+def test_a_report_with_no_time_at_all_is_compared_with_its_towns_reports_of_the_same_toll():
+    """A page with neither a date nor a publication day, whose words name nothing rare the dated
+    reports repeat, was compared with nothing but its site's reports: "rockets on Kilis, four
+    dead and six wounded" never met the dated report of that toll (the real set's RG27, RG28).
+    Its town and its toll together (dead and wounded) pick out a few reports at any time."""
+    kilis = dict(country="Turkey", admin1="Kilis", city="Kilis", latitude=36.7184, longitude=37.1212,
+                 geo_precision="city", weapon_type="rocket")
+    mentions = [report("a1:0", **on("2016-04-18"), **kilis, killed=4, injured=6),
+                report("a2:0", **on("2016-04-22"), **kilis, killed=2, injured=4),
+                report("u:0", **kilis, killed=4, injured=6)]
+    articles = {"a1": article("a1"), "a2": article("a2", hours=96), "u": undated_article("u", OTHER_STORY)}
+    compared = {(row.a, row.b): row for row in run(mentions, articles).links}
+    assert ("a1:0", "u:0") in compared, "the report of the same toll is a candidate"
+    killed = FIELDS.index("killed")
+    assert compared["a1:0", "u:0"].levels[killed] == "equal"
+    assert ("a2:0", "u:0") not in compared, "another toll of the town is not"
+
+
 def test_a_written_weekday_places_a_report_that_has_no_date():
     """The same words, two attacks on one base two days apart: the report's "on Monday" decides."""
     details = dict(**BALAD_BASE, weapon_type="rocket")
