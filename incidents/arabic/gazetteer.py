@@ -29,7 +29,7 @@ from incidents.arabic.lexicon import NAME_BREAK_RE, Match, PhraseMatcher, read_r
 from incidents.arabic.normalize import normalize
 
 PRECISION_RANK = {"site": 0, "district": 1, "city": 2, "governorate": 3, "country": 4}
-_GOVERNORATE_WORD_RE = re.compile(r"(?:محافظه|المحافظه|محافظات|ولايه|ولايات|مقاطعه)\s*$")
+_GOVERNORATE_WORD_RE = re.compile(r"(?:محافظه|المحافظه|محافظات|محافظتي|ولايه|ولايات|ولايتي|مقاطعه)\s*$")
 # Words that make an ordinary word a place name: مدينة حديثة, قضاء بلد.
 PLACE_QUALIFIERS = ("مدينة", "قضاء", "ناحية", "بلدة", "قرية", "منطقة", "حي")
 # Without context, a name shared by places in two countries means the one in the country the
