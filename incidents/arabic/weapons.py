@@ -19,6 +19,11 @@ _MODEL_WORD_RE = re.compile(r"(?<!\w)(?:طراز|نوع)\s*$")
 _GROUP_BEFORE_RE = re.compile(r"(?<!\w)[وفبل]?(?:ال)?(?:خلايا|خليه|مجاميع|عصابات)\s*$")
 # "فصائل مدعومة من الحرس الثوري": the state is named as a backer, not as the one that fired.
 _BACKER_BEFORE_RE = re.compile(r"(?<!\w)(?:من|ل|مدعومه|المدعومه|موالي\S*|مقرب\S*|تابع\S*)\s*$")
+# "انطلقوا في مسيرة كبيرة" (they set off in a big march): مسيرة alone is a drone in attack reports
+# and a march in reports of a rally, told by the march's adjective or its marchers' verb.
+_MARCH_AFTER_RE = re.compile(r"\s+(?:[وف]?(?:ال)?(?:كبيره|حاشده|شعبيه|جماهيريه|احتجاجيه|سلميه|راجله|تضامنيه|غاضبه))(?!\w)")
+_MARCH_BEFORE_RE = re.compile(
+    r"(?<!\w)[وف]?(?:خرج|خرجوا|خرجت|انطلق|انطلقوا|انطلقت|شارك|شاركوا|شاركت|نظم|نظموا|نظمت|سار|ساروا)\s+(?:في\s+)?$")
 _ROCKET_DETAILS = {"Katyusha", "Grad"}
 _NUMBER_IN_TEXT_RE = re.compile(r"\d|واحد")
 _WEAPON_SPECIFICITY = {"missile": 0, "drone": 1, "ied": 2, "mortar": 3, "airstrike": 4, "rocket": 5, "gunfire": 6}
@@ -50,11 +55,21 @@ def valid_weapons(normalized: str, attack_nouns: list[Match]) -> list[Match]:
         if _DENIED_BEFORE_RE.search(normalized[max(0, match.start - 10):match.start]) \
                 or _GROUP_BEFORE_RE.search(normalized[max(0, match.start - 10):match.start]):
             continue
+        if _is_march(normalized, match):
+            continue
         if term.weapon_type == "drone" and valid and valid[-1].payload.weapon_type == "airstrike" \
                 and _INSTRUMENT_GAP_RE.match(normalized[valid[-1].end:match.start + 1]):
             valid.pop()
         valid.append(match)
     return valid
+
+
+def _is_march(normalized: str, match: Match) -> bool:
+    """"مسيرة" alone, as a march: a rally's adjective after it or its marchers' verb before it."""
+    if match.phrase not in ("مسيره", "مسيرات"):
+        return False
+    return bool(_MARCH_AFTER_RE.match(normalized, match.end)
+                or _MARCH_BEFORE_RE.search(normalized, max(0, match.start - 20), match.start))
 
 
 def _state_launched(sentences: list[SentenceFacts]) -> Candidate | None:
