@@ -24,6 +24,8 @@ _OPENING_CHARS = 16
 # "وفي وقت سابق من ليل الأربعاء، أصابت صواريخ مماثلة المعسكر": "earlier" before the day still opens
 # the sentence with it.
 _EARLIER_OPENING_RE = re.compile(r"[وف]?في وقت سابق(?: من)?\s+")
+# "وكان الحقل قد تعرض إلى هجوم يوم الأربعاء": the pluperfect opening a sentence tells the story's past.
+_PLUPERFECT_OPENING_RE = re.compile(r"[وف]?كان(?:ت|وا)?\s+(?:\S+\s+){0,8}?قد\s")
 _RELATIVE_RE = re.compile(r"(?<!\w)(?:الذي|التي)(?!\w)")
 _DEFINITE_RE = re.compile(r"(?:[وف]?(?:ب|ك)?ال|[وف]?لل)")
 
@@ -209,10 +211,14 @@ def _opens_another_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
 
 def _recalls_an_earlier_day(facts: SentenceFacts, draft: MentionDraft) -> bool:
     """"وفي وقت سابق من ليل الأربعاء الفائت، أصابت صواريخ مماثلة المعسكر" in a report of Saturday's
-    attack: an attack of an earlier day, recalled ("earlier today" is news, and dated today)."""
-    if not _EARLIER_OPENING_RE.match(facts.normalized) or not _opens_another_day(facts, draft):
+    attack, "وكان الحقل قد تعرض إلى هجوم يوم الأربعاء" in a report of Friday's: an attack of an
+    earlier day, recalled ("earlier today" is news, and dated today)."""
+    days = [d.date for d in facts.dates if d.date is not None]
+    if not days or not draft.days or max(days) >= min(draft.days):
         return False
-    return all(d.date < min(draft.days) for d in facts.dates if d.date is not None)
+    if _PLUPERFECT_OPENING_RE.match(facts.normalized):
+        return True
+    return bool(_EARLIER_OPENING_RE.match(facts.normalized)) and _opens_another_day(facts, draft)
 
 
 def _only_the_vetoed_weapon(facts: SentenceFacts, vetoed: set[str]) -> bool:
