@@ -240,6 +240,9 @@ class LinksInBackground:
 
     def __call__(self, name: str, rows) -> None:
         if self._pool is None:
+            # What the run wrote so far (a first run's tables included) committed into the staged
+            # copy: the second connection sees committed rows only.
+            self._writer.commit()
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="links")
             self._conn = self._writer.second_connection()
         # The scratch query starts here, in the regroup's thread; the thread only reads and appends.
