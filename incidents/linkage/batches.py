@@ -190,10 +190,13 @@ class ScratchRows:
         self.num_rows = int(scratch.conn.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
 
     def parts(self, rows: int = ROWS_PER_PART) -> Iterator[pa.Table]:
-        """The rows ``rows`` at a time: the query starts on a cursor of its own when this is called
-        (in the caller's thread), and its parts are read as they are iterated (in any thread)."""
-        reader = self._scratch.conn.cursor().sql(self._sql).to_arrow_reader(rows)
-        return (pa.Table.from_batches([batch]) for batch in reader)
+        for batch in self.reader(rows):
+            yield pa.Table.from_batches([batch])
+
+    def reader(self, rows: int = ROWS_PER_PART) -> pa.RecordBatchReader:
+        """The rows as an Arrow stream of batches of ``rows``: the query starts on a cursor of its
+        own when this is called (in the caller's thread); the stream may be read in any thread."""
+        return self._scratch.conn.cursor().sql(self._sql).to_arrow_reader(rows)
 
     def read_all(self) -> pa.Table:
         return self._scratch.conn.cursor().sql(self._sql).to_arrow_table()
