@@ -205,11 +205,15 @@ def reconcile_and_write(writer: store.Writer, changed: set[str], run_id: int,
     before = _memory_mib("VmRSS")
     started, cpu_started = time.perf_counter(), time.process_time()
     history = store.ReconcileHistory(writer)
-    scoped = reconcile_scope(history, changed, history.orphaned_incidents(), run_id, NOW, full=full)
-    linked = time.perf_counter()
-    result, scoped_mentions = scoped.result, scoped.scope_mentions
-    store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
-    store.write_links(writer, scoped.links, run_id)
+    # As the flow: a full regroup's links are written while it clusters (so "link s" includes some writing).
+    with store.LinksInBackground(writer) as background:
+        scoped = reconcile_scope(history, changed, history.orphaned_incidents(), run_id, NOW, full=full,
+                                 ready=background)
+        linked = time.perf_counter()
+        result, scoped_mentions = scoped.result, scoped.scope_mentions
+        store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources,
+                              result.id_map)
+        store.write_links(writer, scoped.links, run_id, background)
     del scoped, result
     return (linked - started, time.perf_counter() - started, time.process_time() - cpu_started, scoped_mentions,
             before, _memory_mib("VmHWM"))

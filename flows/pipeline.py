@@ -451,9 +451,12 @@ def _reconcile(run: _Run, changed: set[str]) -> bool:
     if other_rules and 2 * len(changed) < stored:
         run.logger.info("the history was grouped by other reconciliation rules: regrouping all of it once")
     full = run.settings.full_reconcile or other_rules or 2 * len(changed) >= stored
-    scoped = reconcile_task(quote(history), quote(changed), quote(orphaned), run.run_id, run.now, full=full)
-    result = scoped.result
-    write_incidents_task(quote(run), quote(scoped))
+    # A full regroup's links are written while it clusters (store.LinksInBackground).
+    with store.LinksInBackground(writer) as background:
+        scoped = reconcile_task(quote(history), quote(changed), quote(orphaned), run.run_id, run.now, full=full,
+                                ready=quote(background))
+        result = scoped.result
+        write_incidents_task(quote(run), quote(scoped), quote(background))
     summary.incidents_new = result.stats.get("new", 0)
     summary.incidents_updated = result.stats.get("updated", 0)
     summary.incidents_retired = result.stats.get("retired", 0)
@@ -477,12 +480,13 @@ def _fill_article_words(run: _Run) -> None:
 
 
 @task(name="write-incidents", **STAGE_TASK_OPTIONS)
-def write_incidents_task(run: _Run, scoped) -> None:
+def write_incidents_task(run: _Run, scoped, background: store.LinksInBackground) -> None:
     """Called, not submitted: replaces the incidents the reconcile regrouped and the pairs it
-    compared, and builds the citations of incidents stored before they existed."""
+    compared (those ``background`` wrote already, waited for), and builds the citations of
+    incidents stored before they existed."""
     writer, result = run.writer, scoped.result
     store.write_incidents(writer, scoped.replaced_incidents, result.incidents, result.incident_sources, result.id_map)
-    store.write_links(writer, scoped.links, run.run_id)
+    store.write_links(writer, scoped.links, run.run_id, background)
     uncited = store.incidents_without_citations(writer)
     if uncited:
         run.logger.info("building the citations of %d incidents stored before schema version 2", len(uncited))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pyarrow as pa
 from prefect import task
@@ -170,14 +170,16 @@ def ids_a_fresh_id_may_meet(history: History, anchors: Iterable[str]) -> set[str
 @paced_for_batches()
 def reconcile_scope(history: History, changed: set[str], orphaned_incidents: set[str], run_id: int,
                     now: datetime, full: bool = False, model: weights.Model | None = None,
-                    batch: BatchSize = BatchSize()) -> ScopedResult:
+                    batch: BatchSize = BatchSize(),
+                    ready: Callable[[str, ScratchRows], None] | None = None) -> ScopedResult:
     """Regroups the components of the link graph that ``changed`` mentions (new or re-extracted),
     the incidents that lost mentions and the analysts' new decisions reach; with ``full``, all,
-    in batches of ``batch`` (``incidents.linkage.batches``: the same result as all at once)."""
+    in batches of ``batch`` (``incidents.linkage.batches``: the same result as all at once),
+    handing its links and keys to ``ready`` as soon as they are final (``batches.regroup_all``)."""
     model = model or weights.load()
     overrides = history.overrides()
     if full:
-        return _regroup_all(history, orphaned_incidents, run_id, now, model, overrides, batch)
+        return _regroup_all(history, orphaned_incidents, run_id, now, model, overrides, batch, ready)
     articles: dict[str, ArticleInfo] = {}
 
     def read(mention_ids: set[str]) -> dict[str, LinkRecord]:
@@ -209,10 +211,11 @@ def _inputs(history: History, previous: dict[str, str], anchors: Iterable[str], 
 
 
 def _regroup_all(history: History, orphaned_incidents: set[str], run_id: int, now: datetime, model: weights.Model,
-                 overrides: Overrides, batch: BatchSize) -> ScopedResult:
+                 overrides: Overrides, batch: BatchSize,
+                 ready: Callable[[str, ScratchRows], None] | None) -> ScopedResult:
     """Every stored mention regrouped in batches; the links and keys stay in the regroup's scratch
     database until they are written (a full regroup compares every pair it writes)."""
-    regrouped = regroup_all(history, model, overrides, batch)
+    regrouped = regroup_all(history, model, overrides, batch, ready)
     previous = history.incident_rows(None, orphaned_incidents)
     inputs = _inputs(history, previous, regrouped.mention_ids, run_id, now, model, overrides)
     mentions = len(regrouped.mention_ids)
@@ -223,6 +226,7 @@ def _regroup_all(history: History, orphaned_incidents: set[str], run_id: int, no
 
 @task(name="reconcile", **STAGE_TASK_OPTIONS)
 def reconcile_task(history: History, changed: set[str], orphaned_incidents: set[str], run_id: int,
-                   now: datetime, full: bool = False) -> ScopedResult:
+                   now: datetime, full: bool = False,
+                   ready: Callable[[str, ScratchRows], None] | None = None) -> ScopedResult:
     """Called, not submitted: it reads the history through the flow's own database connection."""
-    return reconcile_scope(history, changed, orphaned_incidents, run_id, now, full=full)
+    return reconcile_scope(history, changed, orphaned_incidents, run_id, now, full=full, ready=ready)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import tempfile
 import weakref
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -190,8 +190,13 @@ class ScratchRows:
         self.num_rows = int(scratch.conn.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
 
     def parts(self, rows: int = ROWS_PER_PART) -> Iterator[pa.Table]:
-        for batch in self._scratch.conn.cursor().sql(self._sql).to_arrow_reader(rows):
+        for batch in self.reader(rows):
             yield pa.Table.from_batches([batch])
+
+    def reader(self, rows: int = ROWS_PER_PART) -> pa.RecordBatchReader:
+        """The rows as an Arrow stream of batches of ``rows``: the query starts on a cursor of its
+        own when this is called (in the caller's thread); the stream may be read in any thread."""
+        return self._scratch.conn.cursor().sql(self._sql).to_arrow_reader(rows)
 
     def read_all(self) -> pa.Table:
         return self._scratch.conn.cursor().sql(self._sql).to_arrow_table()
@@ -227,20 +232,26 @@ class Regrouped:
     keys: ScratchRows                # the blocking index's rows (mention_id, kind, key)
 
 
-def regroup_all(history, model: Model, overrides: Overrides, size: BatchSize = BatchSize()) -> Regrouped:
-    """Every stored report regrouped (``history``: ``scope.History``), in batches of ``size``."""
+def regroup_all(history, model: Model, overrides: Overrides, size: BatchSize = BatchSize(),
+                ready: Callable[[str, ScratchRows], None] | None = None) -> Regrouped:
+    """Every stored report regrouped (``history``: ``scope.History``), in batches of ``size``.
+
+    ``ready(name, rows)``, if given, is called with the blocking index's rows (``"keys"``) once
+    step 1 has them and the links table's (``"links"``) once step 2 has them, final both: a
+    caller may write them while the regroup goes on (step 3 is Python, DuckDB's writing is not)."""
     mention_ids = history.mention_ids()
     scratch = _Scratch()
     words = _index(history, mention_ids, scratch, size).sets()
+    keys = ScratchRows(scratch, "SELECT mention_id, kind, key FROM _keys")
+    if ready is not None:
+        ready("keys", keys)
     _weigh(scratch, words, mention_ids, model, overrides, size)
     del words
+    links = ScratchRows(scratch, f"SELECT {', '.join(LINK_COLUMNS)} FROM _scored")
+    if ready is not None:
+        ready("links", links)
     found = _cluster(history, mention_ids, scratch, model, size)
-    named = "SELECT {} FROM {}"
-    return Regrouped(
-        found, mention_ids,
-        links=ScratchRows(scratch, named.format(", ".join(LINK_COLUMNS), "_scored")),
-        keys=ScratchRows(scratch, named.format("mention_id, kind, key", "_keys")),
-    )
+    return Regrouped(found, mention_ids, links=links, keys=keys)
 
 
 def _index(history, mention_ids: list[str], scratch: _Scratch, size: BatchSize) -> _Words:

@@ -152,8 +152,58 @@ def _names(sources: _Sources, column: str) -> str | None:
     return LIST_SEPARATOR.join(sorted(names)) if names else None
 
 
+def _split_names(given: str | None) -> str | None:
+    names = {name for part in given.split(";") if (name := part.strip())} if given else set()
+    return LIST_SEPARATOR.join(sorted(names)) if names else None
+
+
+def _one_report_row(report: LinkRecord, incident_id: str, confidence: float | None) -> dict:
+    """``incident_row`` of a single report, read straight from it: what the general path gives
+    when every value has one source (34,000 of the 56,000 incidents of bench/bench_reconcile.py's
+    100,000 articles; the general path took 4 s for all of them)."""
+    m = report.mention
+    located = m.place_id or m.geo_precision or m.country or m.admin1 or m.city
+    values = {
+        "incident_id": incident_id,
+        "event_date": date.fromordinal(report.first_day) if report.year_known else None,
+        "date_precision": PRECISION_ORDER[report.precision_rank] if report.year_known else "unknown",
+        "time_of_day": report.time_of_day,
+        **{column: getattr(m, column) if located else None for column in PLACE_COLUMNS},
+        "weapon_type": report.weapon_type or "unknown",
+        "weapon_detail": _text(m.weapon_detail),
+        "projectile_count": report.projectile_count,
+        "projectile_count_max": report.projectile_count,
+        "killed": m.killed,
+        "killed_max": m.killed,
+        "injured": m.injured,
+        "injured_max": m.injured,
+        "property_damage": None if m.property_damage is None else True in (m.property_damage,),
+        "target_type": report.target_type or "unknown",
+        "target_name": _text(m.target_name),
+        "launch_site": _text(m.launch_site),
+        "perpetrator_claimed": _split_names(_text(m.perpetrator_claimed)),
+        "claim_disowned": None if m.claim_disowned is None else True in (m.claim_disowned,),
+        "perpetrator_accused": _split_names(_text(m.perpetrator_accused)),
+        "source_count": 1,
+        "article_count": 1,
+        "single_source": True,
+        "is_background": not report.is_primary,
+        "first_reported_at": report.published_at,
+        "created_run_id": None,
+        "updated_run_id": None,
+        "link_confidence": confidence,
+    }
+    return {column: values[column] for column in INCIDENT_COLUMNS}
+
+
 def incident_row(members: list[LinkRecord], incident_id: str, confidence: float | None) -> dict:
     """The incidents row of these reports (every column of the table, in its order)."""
+    if len(members) == 1:
+        return _one_report_row(members[0], incident_id, confidence)
+    return _reports_row(members, incident_id, confidence)
+
+
+def _reports_row(members: list[LinkRecord], incident_id: str, confidence: float | None) -> dict:
     sources = _Sources(members)
     event_date, date_precision = _event_date(sources)
     killed, killed_max = _casualties(sources, "killed")

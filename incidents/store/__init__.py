@@ -41,6 +41,7 @@ from incidents.store.history import (
     recorded_file_count,
 )
 from incidents.store.reconciliation import (
+    LinksInBackground,
     ReconcileHistory,
     add_override,
     article_texts,
@@ -60,7 +61,7 @@ __all__ = [
     "staged_database", "write_transaction",
     "archive_articles", "article_versions", "compare_listing", "exact_copy_originals", "known_files", "near_copies",
     "recorded_file_count",
-    "ReconcileHistory", "add_override", "article_texts", "articles_without_words", "incident_count",
-    "incidents_without_citations", "mention_count", "mentions_of", "rebuild_derived_rows", "write_incidents",
-    "write_links",
+    "LinksInBackground", "ReconcileHistory", "add_override", "article_texts", "articles_without_words",
+    "incident_count", "incidents_without_citations", "mention_count", "mentions_of", "rebuild_derived_rows",
+    "write_incidents", "write_links",
 ]

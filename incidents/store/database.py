@@ -281,6 +281,12 @@ class Writer(Reads):
     def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         return [tuple(row) for row in self.conn.exec_driver_sql(sql, params).fetchall()]
 
+    def second_connection(self) -> duckdb.DuckDBPyConnection:
+        """Another connection to the staged copy, for a thread of its own: each of its statements
+        is a transaction of its own, beside this writer's. (duckdb_engine's wrapper gives this
+        very connection for ``cursor()``; DuckDB's own ``cursor()`` is another one.)"""
+        return self.raw.execute.__self__.cursor()
+
     def execute(self, sql: str, params: tuple | dict = ()) -> None:
         self.conn.exec_driver_sql(sql, params)
 

@@ -15,6 +15,7 @@ import datetime as dt
 import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -206,15 +207,85 @@ def write_incidents(writer: Writer, replaced: Iterable[str], incidents: list[dic
     writer.insert_rows("incident_id_map", id_map)
 
 
-def write_links(writer: Writer, links, run_id: int) -> None:
+# The tables a full regroup's rows replace, by the names the regroup gives them (batches.regroup_all).
+_REGROUP_TABLES = {"links": "report_links", "keys": "link_keys"}
+
+
+class LinksInBackground:
+    """Writes a full regroup's links and blocking index while it goes on: called with each as
+    soon as the regroup has them final (``tasks.reconcile.reconcile_scope``'s ``ready``), it
+    replaces the table on a second connection to the staged copy, in a thread of its own, one
+    table after the other. The regroup's clustering is Python and holds the GIL; DuckDB's
+    scan and append do not, and the second core is idle then. ``write_links`` waits for it
+    and writes only what it did not; leaving the block waits for it too (a regroup that failed
+    leaves no writing behind)."""
+
+    def __init__(self, writer: Writer):
+        self._writer = writer
+        self._pool: ThreadPoolExecutor | None = None
+        self._conn = None
+        self._written: list[tuple[object, Future]] = []
+
+    def __enter__(self) -> "LinksInBackground":
+        return self
+
+    def __exit__(self, failed, *exc) -> None:
+        if failed is None:
+            self.wait()
+            return
+        try:
+            self.wait()
+        except Exception:  # noqa: BLE001 - what failed in the regroup is the error to report
+            return
+
+    def __call__(self, name: str, rows) -> None:
+        if self._pool is None:
+            # What the run wrote so far (a first run's tables included) committed into the staged
+            # copy: the second connection sees committed rows only.
+            self._writer.commit()
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="links")
+            self._conn = self._writer.second_connection()
+        # The scratch query starts here, in the regroup's thread; the thread only reads and appends.
+        stream = rows.reader()
+        self._written.append((rows, self._pool.submit(self._replace, _REGROUP_TABLES[name], stream)))
+
+    def _replace(self, table_name: str, stream: pa.RecordBatchReader) -> None:
+        # The scratch's Arrow stream appended whole, in one statement that commits by itself: part
+        # by part (a Table registered for each, as write_links does), the thread took the GIL back
+        # often enough to slow the clustering beside it by 3-4 s at 100k; whole, not at all, with
+        # the same peak (DuckDB writes a bulk append's row groups to the file as they come).
+        self._conn.execute(f"DELETE FROM {table_name}")
+        columns = ", ".join(stream.schema.names)
+        self._conn.register("_arrow_rows", stream)
+        self._conn.execute(f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM _arrow_rows")
+        self._conn.unregister("_arrow_rows")
+
+    def wait(self) -> list[object]:
+        """Waits for the writing (raising what failed in it); the rows written."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._conn.close()
+            self._pool = None
+        for _, future in self._written:
+            future.result()
+        return [rows for rows, _ in self._written]
+
+
+def write_links(writer: Writer, links, run_id: int, background: LinksInBackground | None = None) -> None:
     """Puts a reconciliation's pairs and blocking keys in place (``links``: its ``rows``, the
     ``keys`` of its fresh reports, its ``scope`` and ``fresh`` reports, both None after a full
     regroup): the pairs among its scope and those of its fresh reports, or the whole table after
     a full regroup; the pairs and keys of reports no longer stored go. Marks the analysts' new
-    decisions applied."""
+    decisions applied. What ``background`` wrote of them is waited for, not written again."""
+    written = background.wait() if background is not None else []
+    if written:
+        # What this transaction reads next sees the rows the other connection committed.
+        writer.commit()
+    tables = [(table_name, rows) for table_name, rows in (("report_links", links.rows), ("link_keys", links.keys))
+              if not any(rows is done for done in written)]
     if links.scope is None:
-        writer.execute("DELETE FROM report_links")
-        writer.execute("DELETE FROM link_keys")
+        for table_name, _ in tables:
+            writer.execute(f"DELETE FROM {table_name}")
     else:
         with writer.scratch(_scope=key_table("mention_id", sorted(links.scope)),
                             _fresh=key_table("mention_id", sorted(links.fresh))):
@@ -225,7 +296,7 @@ def write_links(writer: Writer, links, run_id: int) -> None:
                 "OR mention_a NOT IN (SELECT mention_id FROM mentions) OR mention_b NOT IN (SELECT mention_id FROM mentions)")
             writer.raw.execute("DELETE FROM link_keys WHERE mention_id IN (SELECT mention_id FROM _fresh) "
                                "OR mention_id NOT IN (SELECT mention_id FROM mentions)")
-    for table_name, rows in (("report_links", links.rows), ("link_keys", links.keys)):
+    for table_name, rows in tables:
         # A full regroup's rows come in parts from its scratch database (linkage.batches.ScratchRows),
         # each committed into the staged copy: DuckDB holds a transaction's new rows in memory.
         for part in [rows] if isinstance(rows, pa.Table) else rows.parts():

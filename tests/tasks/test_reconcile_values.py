@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from incidents import store
+from incidents.linkage import values
+from incidents.linkage.records import link_record
 from incidents.model import FieldValue
 from tasks import load
 
@@ -207,3 +209,24 @@ def test_two_places_named_as_often_the_one_in_the_country_most_reports_give_wins
     records = [link_record(m, article(m.article_id, hours=n)) for n, m in enumerate(mentions)]
     row = incident_row(records, "inc_test", None)
     assert (row["place_id"], row["country"], row["admin1"]) == ("z_base", "Jordan", "Mafraq")
+
+
+@pytest.mark.parametrize("fields", [
+    dict(**on("2020-11-17"), **GREEN_ZONE, weapon_type="rocket", projectile_count=3, killed=0, injured=2,
+         time_of_day="night", weapon_detail=" Katyusha ", target_type="embassy", target_name="the embassy",
+         launch_site="  ", perpetrator_claimed="Group B; Group A;;", perpetrator_accused=" ",
+         property_damage=True, claim_disowned=False),
+    dict(**on("2020-11-17", "week"), **BAGHDAD_CITY, weapon_type="unknown", target_type="unknown"),
+    dict(event_year=2020, event_month=11, date_precision="month", **BALAD_BASE, property_damage=False),
+    dict(event_year=2020, date_precision="year", country="Iraq", claim_disowned=True),
+    dict(event_month=11, event_day=17, location_name="a base the gazetteer lacks", latitude=33.0, longitude=44.0),
+    dict(role="background", **on("2019-01-02"), **ERBIL_AIRPORT, killed=4, perpetrator_accused="Group C"),
+    dict(),
+])
+def test_a_single_reports_incident_row_is_the_general_paths(fields):
+    """A lone report's row is read straight from it (most incidents hold one report): the same
+    row the general path of several sources gives."""
+    record = link_record(report("a1:0", **fields), article("a1"))
+    assert values.incident_row([record], "x", None) == values._reports_row([record], "x", None)
+    confident = link_record(report("a1:0", **fields), None)
+    assert values.incident_row([confident], "y", 0.8) == values._reports_row([confident], "y", 0.8)
