@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from incidents.arabic.facts import Candidate, SentenceFacts
-from incidents.arabic.gazetteer import PlaceMatch, city_of, contains, distance_km, places
+from incidents.arabic.gazetteer import PLACE_QUALIFIERS, PlaceMatch, city_of, contains, distance_km, places
 from incidents.arabic.ner import available_recognizer
+from incidents.arabic.normalize import normalize
 
 # Two sites this far apart, outside any town, are two scenes (Deir ez-Zor's oil fields).
 SEPARATE_SITES_KM = 15.0
@@ -32,8 +33,8 @@ _OUTLET_AFTER_RE = re.compile(r"\s+اليوم\s*\"")
 # "“روخاز عامودا” وثلاثة آخرين قتلى": a fighter's nom de guerre is a first name and a home town in
 # quotes; a word that makes the name a place ("“مخيم الهول”") is no first name.
 _FIRST_NAME_BEFORE_RE = re.compile(r"\"\s*([^\W\d_]+)\s+$")
-_PLACE_KIND_WORDS = frozenset(
-    "مدينه بلده قريه حي منطقه ناحيه قضاء محافظه مخيم معسكر قاعده مطار ميناء حقل سجن شارع ساحه جسر".split())
+_PLACE_KIND_WORDS = frozenset(normalize(word) for word in PLACE_QUALIFIERS) | frozenset(
+    "محافظه مخيم معسكر قاعده مطار ميناء حقل سجن شارع ساحه جسر".split())
 _ACTOR_PREPOSITION_RE = re.compile(r"(?<!\w)(?:من|مع)\s+$")
 # "حزب الله الموالي لطهران"، "فصائل مقربة من دمشق"، "الميليشيات التي تدعمها إيران": a capital or
 # a state that names a backer, not a place;

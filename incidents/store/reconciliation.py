@@ -230,13 +230,11 @@ class LinksInBackground:
         return self
 
     def __exit__(self, failed, *exc) -> None:
-        if failed is None:
-            self.wait()
-            return
         try:
             self.wait()
-        except Exception:  # noqa: BLE001 - what failed in the regroup is the error to report
-            return
+        except Exception:  # noqa: BLE001 - after a failed regroup, its own error is the one to report
+            if failed is None:
+                raise
 
     def __call__(self, name: str, rows) -> None:
         if self._pool is None:
